@@ -1,0 +1,58 @@
+# Smultron — `make run` serves the app with demo data, `make test` runs every test.
+# Both install what is missing first (system packages, the .venv, the package).
+
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+BIN   := $(VENV)/bin
+HOST  ?= 127.0.0.1
+PORT  ?= 5000
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+system: ## install PostgreSQL + PostGIS through the system package manager (if missing)
+	@scripts/install-system-deps.sh server
+
+system-test: ## also install what the tests need: Chromium and gdal-bin
+	@scripts/install-system-deps.sh server test
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v 'is ignored' || true
+	@$(PY) -m pip install -q -e . 2>&1 | grep -v 'is ignored' || true
+	@$(PY) -c 'import smultron, flask_babel, geoalchemy2' && touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed setup.cfg
+	@$(PY) -m pip install -q -e '.[test]' 2>&1 | grep -v 'is ignored' || true
+	@$(PY) -c 'import pytest, playwright, hypothesis' && touch $@
+
+venv: $(VENV)/.installed ## create .venv and install the package
+
+translations: $(VENV)/.installed ## compile the Swedish and English message catalogues
+	@$(PY) -m smultron.i18n compile
+
+run: system venv translations ## set up and serve http://$(HOST):$(PORT) on the embedded PostGIS with demo data
+	@$(BIN)/smultron db upgrade
+	@$(BIN)/smultron demo --if-empty
+	@$(BIN)/smultron serve --host $(HOST) --port $(PORT)
+
+test: system-test $(VENV)/.installed-test translations ## set up and run the whole test suite
+	@$(BIN)/ruff check .
+	@$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test ## ruff
+	@$(BIN)/ruff check .
+
+vendor: ## re-copy the pinned front-end packages (package.json) into static/vendor/
+	@scripts/vendor-assets.sh
+
+bench: system-test $(VENV)/.installed-test ## run every benchmark (bench/, minutes; see README)
+	@for b in export report api map write; do $(PY) bench/$$b.py || exit 1; done
+
+clean: ## remove the venv and the embedded database (instance/)
+	rm -rf $(VENV) instance
+
+.PHONY: help system system-test venv translations run test lint vendor bench clean

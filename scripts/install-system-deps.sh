@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what Smultron needs from the platform's package manager, only when missing.
+#   install-system-deps.sh server        PostgreSQL + PostGIS
+#   install-system-deps.sh server test   + Chromium and gdal-bin for the test suite
+set -euo pipefail
+
+need_server=0; need_test=0
+for arg in "$@"; do
+  case "$arg" in server) need_server=1 ;; test) need_test=1 ;; esac
+done
+
+have_postgis() {
+  local ctl
+  for ctl in /usr/share/postgresql/*/extension/postgis.control \
+             /opt/homebrew/share/postgresql*/extension/postgis.control \
+             /usr/local/share/postgresql*/extension/postgis.control; do
+    [ -e "$ctl" ] && return 0
+  done
+  return 1
+}
+
+if [ "$(uname)" = "Darwin" ]; then
+  command -v brew >/dev/null || { echo "Homebrew is needed: https://brew.sh" >&2; exit 1; }
+  [ $need_server = 1 ] && ! have_postgis && brew install postgresql@15 postgis
+  [ $need_test = 1 ] && ! command -v ogrinfo >/dev/null && brew install gdal
+  [ $need_test = 1 ] && [ ! -e "/Applications/Chromium.app" ] && brew install --cask chromium
+  exit 0
+fi
+
+command -v apt-get >/dev/null || {
+  echo "Install PostgreSQL with PostGIS 3 (and, for tests, Chromium and gdal-bin) with your package manager." >&2
+  exit 1
+}
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+pkgs=()
+if [ $need_server = 1 ] && ! have_postgis; then
+  pg=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n1)
+  if [ -n "$pg" ]; then pkgs+=("postgresql-$pg-postgis-3"); else pkgs+=(postgresql postgis); fi
+fi
+if [ $need_test = 1 ]; then
+  command -v chromium >/dev/null || pkgs+=(chromium)
+  command -v ogrinfo >/dev/null || pkgs+=(gdal-bin)
+fi
+[ ${#pkgs[@]} -eq 0 ] && exit 0
+
+echo "Installing ${pkgs[*]} …"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null

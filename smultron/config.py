@@ -1,0 +1,71 @@
+"""Configuration from the environment, with safe defaults.
+
+Every setting has a default that is right for development on a laptop;
+production (SMULTRON_ENV=production, the default under gunicorn) refuses to
+start without SMULTRON_SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says what to set."""
+
+
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def from_environment(env: dict | None = None) -> dict:
+    """Settings read from ``env`` (os.environ by default)."""
+    env = dict(os.environ if env is None else env)
+    return {
+        "ENV": env.get("SMULTRON_ENV", "development"),
+        "SECRET_KEY": env.get("SMULTRON_SECRET_KEY") or None,
+        "DATABASE_URL": env.get("DATABASE_URL") or None,
+        "REPORTS_DATABASE_URL": env.get("REPORTS_DATABASE_URL") or None,
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "TILE_URL": env.get("SMULTRON_TILE_URL", DEFAULT_TILE_URL),
+        "TILE_ATTRIBUTION": env.get("SMULTRON_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+        "ANONYMITY_THRESHOLD": _int(env, "SMULTRON_ANONYMITY_THRESHOLD", 5),
+        "LOGIN_RATE_LIMIT": env.get("SMULTRON_LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_SECURE": env.get("SMULTRON_INSECURE_COOKIES", "") != "1",
+    }
+
+
+def development_secret(instance_path: Path) -> str:
+    """A secret generated once and kept in instance/, for development only."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def check(config: dict) -> None:
+    """Refuse settings that are unsafe outside development."""
+    if config["ENV"] not in ("development", "production", "testing"):
+        raise ConfigError("SMULTRON_ENV must be 'development', 'production' or 'testing'")
+    if config["ENV"] == "production" and not config.get("SECRET_KEY"):
+        raise ConfigError(
+            "SMULTRON_SECRET_KEY is not set. Production needs a long random secret shared by "
+            "every app instance, e.g. SMULTRON_SECRET_KEY=$(python3 -c "
+            "'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if config["ANONYMITY_THRESHOLD"] < 2:
+        raise ConfigError("SMULTRON_ANONYMITY_THRESHOLD must be 2 or more")

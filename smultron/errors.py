@@ -1,0 +1,95 @@
+"""One typed error and one set of handlers: JSON under /api/ and /ogc, a page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+JSON_PREFIXES = ("/api/", "/ogc", "/export/", "/reports/data")
+
+
+class AppError(Exception):
+    """An error a person can act on: a status, a message and optional detail."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None, detail=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status or self.status
+        self.detail = detail
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class Conflict(AppError):
+    status = 409
+
+
+def wants_json() -> bool:
+    path = request.path
+    if path.startswith(JSON_PREFIXES):
+        return "text/html" not in request.headers.get("Accept", "") or path.startswith("/api/")
+    return request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message: str, detail=None):
+    if wants_json():
+        body = {"error": message, "detail": detail}
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message, detail=detail), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        return error_response(exc.status, exc.message, exc.detail)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(
+            400, _("The form has expired or did not come from this site. Reload the page and "
+                   "try again."), exc.description)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return error_response(exc.code or 500, _http_message(exc), None)
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc: DBAPIError):
+        log.warning("database unavailable: %s", exc)
+        return error_response(503, _("The database is not reachable right now. Try again in a "
+                                     "moment."), None)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return _db_down(exc)
+        log.exception("unexpected error")
+        return error_response(500, _("Something went wrong on our side. It has been logged."),
+                              None)
+
+
+def _http_message(exc: HTTPException) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in first."),
+        403: _("You do not have access to this."),
+        404: _("There is nothing here."),
+        405: _("This address does not accept that method."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts. Wait a minute and try again."),
+    }
+    return messages.get(exc.code or 500, exc.description or exc.name)

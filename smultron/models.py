@@ -1,0 +1,345 @@
+"""The data model (PostGIS). Stored in EPSG:4326; measured in EPSG:3006.
+
+The rules live in the database as well as in the code: CHECK constraints for
+enumerations and counts, valid geometry of the allowed types, foreign keys and
+GiST indexes. No child is stored as a person: a place says how many children
+of which age group chose it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("staff", "planner", "official", "admin")
+AGE_GROUPS = ("1-2", "3-4", "5-6", "mixed")
+SEASONS = ("summer", "winter", "all_year")
+FEELINGS = ("favourite", "scary")
+CAMPAIGN_STATUSES = ("open", "closed")
+COMMENT_STATES = ("none", "pending", "approved", "hidden")
+GEOMETRY_TYPES = ("ST_Point", "ST_LineString", "ST_Polygon")
+SRID = 4326
+METRIC_SRID = 3006
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _now():
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Municipality(Base):
+    __tablename__ = "municipality"
+    __table_args__ = (
+        CheckConstraint("extent IS NULL OR ST_IsValid(extent)", name="extent_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The area places may lie in (checked on every save); NULL = anywhere.
+    extent = mapped_column(
+        Geometry("POLYGON", srid=SRID, spatial_index=False), nullable=True
+    )
+
+
+class Category(Base):
+    __tablename__ = "category"
+    __table_args__ = (CheckConstraint("colour ~ '^#[0-9a-f]{6}$'", name="colour_hex"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label_sv: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    pictogram: Mapped[str] = mapped_column(String(40))
+    colour: Mapped[str] = mapped_column(String(7))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class Preschool(Base):
+    __tablename__ = "preschool"
+    __table_args__ = (
+        CheckConstraint("enrolled_children >= 0", name="enrolled_not_negative"),
+        CheckConstraint("ST_IsValid(neighbourhood)", name="neighbourhood_valid"),
+        UniqueConstraint("municipality_id", "name", name="uq_preschool_municipality_name"),
+        Index("ix_preschool_location", "location", postgresql_using="gist"),
+        Index("ix_preschool_neighbourhood", "neighbourhood", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_code: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    location = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False), nullable=False)
+    neighbourhood = mapped_column(
+        Geometry("POLYGON", srid=SRID, spatial_index=False), nullable=False
+    )
+    enrolled_children: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    municipality: Mapped[Municipality] = relationship()
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="preschool", order_by="Department.name"
+    )
+
+
+class Department(Base):
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("preschool_id", "name", name="uq_department_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    preschool_id: Mapped[int] = mapped_column(
+        ForeignKey("preschool.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+
+    preschool: Mapped[Preschool] = relationship(back_populates="departments")
+
+
+campaign_preschool = Table(
+    "campaign_preschool",
+    Base.metadata,
+    Column("campaign_id", ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    Column("preschool_id", ForeignKey("preschool.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+    __table_args__ = (
+        CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period"),
+        UniqueConstraint("municipality_id", "name", name="uq_campaign_municipality_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+
+    # Empty = every preschool of the municipality takes part.
+    preschools: Mapped[list[Preschool]] = relationship(secondary=campaign_preschool)
+
+
+user_preschool = Table(
+    "user_preschool",
+    Base.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("preschool_id", ForeignKey("preschool.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    role: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # Changed on logout and password change: every older session cookie stops working.
+    session_nonce: Mapped[str] = mapped_column(String(32))
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id"), nullable=True
+    )
+    created_at: Mapped[datetime] = _now()
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    preschools: Mapped[list[Preschool]] = relationship(
+        secondary=user_preschool, order_by="Preschool.name"
+    )
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    prefix: Mapped[str] = mapped_column(String(12))  # shown to the user to tell tokens apart
+    created_at: Mapped[datetime] = _now()
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class OneTimeLink(Base):
+    """An invitation or password-reset link: used once, expires."""
+
+    __tablename__ = "one_time_link"
+    __table_args__ = (CheckConstraint(_in("purpose", ("invite", "reset")), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class MappingSession(Base):
+    __tablename__ = "mapping_session"
+    __table_args__ = (
+        CheckConstraint("children_present >= 1", name="children_present_positive"),
+        CheckConstraint(_in("age_group", AGE_GROUPS), name="age_group"),
+        CheckConstraint("consent_confirmed", name="consent_confirmed"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True,
+                                          default=uuid.uuid4)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    preschool_id: Mapped[int] = mapped_column(ForeignKey("preschool.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), nullable=True
+    )
+    held_on: Mapped[date] = mapped_column(Date)
+    children_present: Mapped[int] = mapped_column(Integer)
+    age_group: Mapped[str] = mapped_column(String(5))
+    consent_confirmed: Mapped[bool] = mapped_column(Boolean)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = _now()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    campaign: Mapped[Campaign] = relationship()
+    preschool: Mapped[Preschool] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+
+class Place(Base):
+    __tablename__ = "place"
+    __table_args__ = (
+        CheckConstraint("children_count >= 1", name="children_count_positive"),
+        CheckConstraint(_in("feeling", FEELINGS), name="feeling"),
+        CheckConstraint(_in("age_group", AGE_GROUPS), name="age_group"),
+        CheckConstraint(_in("season", SEASONS), name="season"),
+        CheckConstraint(_in("comment_state", COMMENT_STATES), name="comment_state"),
+        CheckConstraint("char_length(comment) <= 500", name="comment_length"),
+        CheckConstraint(_in("ST_GeometryType(geom)", GEOMETRY_TYPES), name="geometry_type"),
+        CheckConstraint("ST_IsValid(geom)", name="geometry_valid"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_place_geom", "geom", postgresql_using="gist"),
+        Index("ix_place_updated", "updated_at", "id"),
+    )
+
+    # The client's UUID: a retried submission finds its own row.
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mapping_session.id"), index=True
+    )
+    preschool_id: Mapped[int] = mapped_column(ForeignKey("preschool.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False), nullable=False)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    feeling: Mapped[str] = mapped_column(String(10))
+    children_count: Mapped[int] = mapped_column(Integer)
+    age_group: Mapped[str] = mapped_column(String(5))
+    season: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    comment_state: Mapped[str] = mapped_column(String(10), default="none")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+
+    category: Mapped[Category] = relationship()
+    session: Mapped[MappingSession] = relationship()
+    preschool: Mapped[Preschool] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+
+
+class PlanArea(Base):
+    __tablename__ = "plan_area"
+    __table_args__ = (
+        CheckConstraint("ST_IsValid(geom)", name="geometry_valid"),
+        Index("ix_plan_area_geom", "geom", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=False)
+    source: Mapped[str] = mapped_column(String(300))
+    uploaded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = _now()
+
+
+class AuditEvent(Base):
+    """Append-only: the database refuses UPDATE (see the migration's trigger)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = _now()
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    actor: Mapped[str | None] = mapped_column(String(254), nullable=True)  # email at the time
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    detail: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
+
+
+class Setting(Base):
+    """Small key/value settings an admin edits (retention periods, page texts)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSONB)

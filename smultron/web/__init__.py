@@ -1,0 +1,53 @@
+"""The HTTP layer: one module per blueprint, each thin (parse, authorise, render)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale, lazy_gettext
+from flask_login import current_user
+
+# Each module listed here has a module-level ``bp`` Blueprint.
+BLUEPRINT_MODULES = (
+    "smultron.web.auth",
+    "smultron.web.pages",
+)
+
+# The main menu: (endpoint, label, roles that see it). Items whose endpoint
+# does not exist (yet) are skipped.
+NAV = (
+    ("map.index", lazy_gettext("Map"), {"staff"}),
+    ("planner.index", lazy_gettext("Planning"), {"planner", "admin"}),
+    ("reports.index", lazy_gettext("Reports"), {"official", "planner", "admin"}),
+    ("admin.index", lazy_gettext("Administration"), {"admin"}),
+    ("tokens.index", lazy_gettext("API tokens"), {"planner", "admin"}),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    current: bool
+
+
+def blueprints():
+    return [importlib.import_module(name).bp for name in BLUEPRINT_MODULES]
+
+
+def nav_items(app: Flask) -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in NAV:
+        if current_user.role in roles and endpoint in app.view_functions:
+            url = url_for(endpoint)
+            items.append(NavItem(url, str(label), request.path.startswith(url)))
+    return items
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals["nav_items"] = lambda: nav_items(app)
+    app.jinja_env.globals["current_lang"] = lambda: str(get_locale() or "sv")

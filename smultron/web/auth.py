@@ -1,0 +1,172 @@
+"""Logging in and out, loading the user (session cookie, Bearer or Basic), role checks."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from smultron import accounts, audit, passwords
+from smultron.access import Viewer
+from smultron.db import get_session
+from smultron.errors import wants_json
+from smultron.models import User
+from smultron.web.security import limiter
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+# Where each role lands after logging in (the first endpoint that exists).
+HOME_BY_ROLE = {"staff": ("map.index",), "planner": ("planner.index",),
+                "official": ("reports.index",), "admin": ("admin.index",)}
+
+
+def home_url(role: str) -> str:
+    for endpoint in HOME_BY_ROLE.get(role, ()):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("pages.home")
+
+
+class LoginUser:
+    """Flask-Login's view of a User; the id carries the session nonce."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.is_authenticated = True
+        self.is_active = user.active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_nonce}"
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.user_loader(_load_from_session)
+    login_manager.request_loader(_load_from_header)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _load_from_session(user_id: str):
+    ident, _sep, nonce = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = get_session().get(User, int(ident))
+    if user is None or not user.active or user.session_nonce != nonce:
+        return None
+    return LoginUser(user)
+
+
+def _load_from_header(req):
+    """Bearer <token>, or Basic with the e-mail and an API token as the password (QGIS)."""
+    header = req.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    token = None
+    if scheme.lower() == "bearer":
+        token = value.strip()
+    elif scheme.lower() == "basic":
+        try:
+            email, _sep, token = base64.b64decode(value).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    if not token:
+        return None
+    db = get_session()
+    user = accounts.user_for_token(db, token)
+    if user is None or (scheme.lower() == "basic" and user.email != email.strip().lower()):
+        return None
+    db.commit()  # last_used_at
+    return LoginUser(user)
+
+
+def _unauthorized():
+    if wants_json():
+        response = current_app.response_class(
+            '{"error": "Log in, or send an API token (Authorization: Bearer, or Basic with your '
+            'e-mail and the token)", "detail": null}', status=401, mimetype="application/json")
+        response.headers["WWW-Authenticate"] = 'Basic realm="Smultron", charset="UTF-8"'
+        return response
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def current_viewer() -> Viewer:
+    return Viewer.of(current_user.user)
+
+
+def role_required(*roles: str):
+    """Allow only logged-in users with one of ``roles`` (403 for the others)."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(home_url(current_user.role))
+        return render_template("login.html", next=_safe_next(request.args.get("next")))
+    email = request.form.get("email", "")
+    db = get_session()
+    user = accounts.authenticate(db, email, request.form.get("password", ""))
+    if user is None:
+        audit.record(db, "login_failed", actor=email.strip().lower()[:254],
+                     ip=request.remote_addr)
+        db.commit()
+        flash(_("The e-mail or password is wrong."), "error")
+        return render_template("login.html", email=email,
+                               next=_safe_next(request.form.get("next"))), 401
+    session.clear()  # a new session: nothing from before the login survives
+    login_user(LoginUser(user))
+    audit.record(db, "login", user, ip=request.remote_addr)
+    db.commit()
+    return redirect(_safe_next(request.form.get("next")) or home_url(user.role))
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    db = get_session()
+    user = db.scalar(select(User).where(User.id == current_user.user.id))
+    user.session_nonce = passwords.new_nonce()  # every copy of the old cookie stops working
+    audit.record(db, "logout", user, ip=request.remote_addr)
+    db.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,49 @@
+"""The home page, public pages, the language switch and /healthz."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from smultron.db import database_ok, get_session
+from smultron.i18n import LANGUAGES
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/home")
+@login_required
+def home():
+    return render_template("home.html")
+
+
+@bp.route("/about")
+def about():
+    return render_template("about.html")
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    if code in LANGUAGES:
+        session["lang"] = code
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.index")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        ok = database_ok(get_session())
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        return jsonify(status="error", database=str(exc.__class__.__name__)), 503
+    return jsonify(status="ok" if ok else "error", database="ok" if ok else "no postgis"), (
+        200 if ok else 503)

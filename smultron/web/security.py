@@ -1,0 +1,86 @@
+"""Security headers, CSRF for browser sessions, and the login rate limiter."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+QUERY_TOKEN_NAMES = ("token", "access_token", "api_key", "apikey", "password")
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    app.before_request(_refuse_query_tokens)
+    app.before_request(_csrf_unless_token_auth)
+    app.before_request(_new_csp_nonce)
+    app.after_request(_security_headers)
+
+
+def _refuse_query_tokens():
+    if any(name in request.args for name in QUERY_TOKEN_NAMES):
+        abort(400, "Credentials in the address are refused (they end up in logs). "
+                   "Send them in the Authorization header.")
+
+
+def _csrf_unless_token_auth():
+    """Browser sessions need the CSRF token; Bearer/Basic clients carry no cookie."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.headers.get("Authorization"):
+        return
+    csrf.protect()
+
+
+def _new_csp_nonce():
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def tile_origin(tile_url: str) -> str:
+    parts = urlsplit(tile_url or "")
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(tile_url: str, nonce: str) -> str:
+    tiles = tile_origin(tile_url)
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        f"style-src 'self' 'nonce-{nonce}'",
+        f"img-src 'self' data: blob: {tiles}".strip(),
+        "font-src 'self'",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def _security_headers(response):
+    from flask import current_app
+
+    nonce = g.get("csp_nonce", "")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        content_security_policy(current_app.config["TILE_URL"], nonce))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)"
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
