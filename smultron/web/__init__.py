@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale, lazy_gettext
@@ -48,6 +50,20 @@ def nav_items(app: Flask) -> list[NavItem]:
     return items
 
 
+@lru_cache(maxsize=1)
+def vendor_manifest() -> dict[str, str]:
+    """Front-end package -> its folder under static/vendor/ (written by make vendor)."""
+    from smultron import ROOT
+
+    return json.loads((ROOT / "static" / "vendor" / "manifest.json").read_text())
+
+
+def vendor_url(package: str, filename: str) -> str:
+    """The URL of a vendored file, e.g. vendor_url('leaflet', 'leaflet.js')."""
+    return url_for("static", filename=f"vendor/{vendor_manifest()[package]}/{filename}")
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals["vendor_url"] = vendor_url
     app.jinja_env.globals["nav_items"] = lambda: nav_items(app)
     app.jinja_env.globals["current_lang"] = lambda: str(get_locale() or "sv")

@@ -1,0 +1,202 @@
+"""Fixtures: a real PostGIS cluster for the whole run (the app's own embedded
+manager), a fresh database per test cloned from a migrated template, the app,
+its client, an ``auth`` helper, a small ``world`` of data, a live server and a
+guarded Playwright page for browser tests."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import sessionmaker
+from werkzeug.serving import make_server
+
+from smultron import create_app, migrate, reference
+from smultron.db import make_engine
+from smultron.embedded_pg import EmbeddedPostgres
+from tests import factories
+
+TEMPLATE_DB = "smultron_template"
+TILE_STUB = "https://tiles.test/{z}/{x}/{y}.png"
+_db_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """One throwaway PostGIS cluster for the run, under /tmp (short socket path)."""
+    base = Path(tempfile.mkdtemp(prefix="smt-"))
+    base.chmod(0o755)
+    pg = EmbeddedPostgres(base / "pg", fast=True)
+    try:
+        pg.ensure(TEMPLATE_DB)
+        engine = make_engine(pg.url(TEMPLATE_DB))
+        migrate.upgrade(engine)
+        with sessionmaker(engine)() as session:
+            reference.ensure_categories(session)
+            session.commit()
+        engine.dispose()
+        yield pg
+    finally:
+        pg.remove()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(cluster):
+    """A fresh, migrated database for one test (about 0.1 s to clone)."""
+    name = f"test_{next(_db_numbers)}"
+    cluster.create_database(name, template=TEMPLATE_DB)
+    yield cluster.url(name)
+    cluster.drop_database(name)
+
+
+def app_config(database_url: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-not-for-production",
+        "TILE_URL": TILE_STUB,
+        "RATELIMIT_ENABLED": False,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(app_config(database_url))
+    yield app
+    app.extensions["smultron.engine"].dispose()
+
+
+class HttpsClient(FlaskClient):
+    """The session cookie is Secure: it is only sent back over https. Like a browser,
+    it sends a same-origin Referer (Flask-WTF checks it on https)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_REFERER"] = "https://localhost/"
+
+    def open(self, *args, **kwargs):
+        if not (args and not isinstance(args[0], str)):
+            kwargs.setdefault("base_url", "https://localhost")
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = HttpsClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """A Session on the test's database, for arranging and checking data."""
+    session = app.extensions["smultron.db"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def world(db):
+    """Two preschools (A with staff_a, B with staff_b), an open campaign, one user per role."""
+    return factories.World.build(db)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = factories.PASSWORD):
+        page = self._client.get("/login")
+        token = factories.csrf_from(page.get_data(as_text=True))
+        return self._client.post("/login", data={"email": email, "password": password,
+                                                 "csrf_token": token})
+
+    def csrf_token(self) -> str:
+        return factories.csrf_from(self._client.get("/home").get_data(as_text=True))
+
+    def logout(self):
+        return self._client.post("/logout", data={"csrf_token": self.csrf_token()})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# -- browser tests ---------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {
+        "executable_path": shutil.which("chromium") or "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"],
+    }
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on 127.0.0.1 in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def guarded_page(page):
+    """A page that blocks and records every request not to 127.0.0.1 (tiles are stubbed)
+    and records console errors; the test fails if either list is not empty."""
+    blocked, errors = [], []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            request_route.continue_()
+        elif url.startswith("https://tiles.test/"):
+            request_route.fulfill(status=200, content_type="image/png", body=factories.PNG_1PX)
+        else:
+            blocked.append(url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.blocked_requests, page.console_errors = blocked, errors
+    yield page
+    assert blocked == [], f"requests outside 127.0.0.1: {blocked}"
+    assert errors == [], f"console errors: {errors}"
+
+
+def run_axe(page) -> list[dict]:
+    """axe-core's violations on the current page (WCAG 2.1 A and AA rules)."""
+    origin = "/".join(page.url.split("/")[:3])
+    page.add_script_tag(url=f"{origin}/static/vendor/{factories.vendor_folder('axe-core')}"
+                            "/axe.min.js")
+    return page.evaluate(
+        "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations"
+        ".map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target)}))")
+
+
+def browser_login(page, base_url: str, email: str, password: str = factories.PASSWORD):
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
