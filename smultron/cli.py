@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from smultron import ROOT, accounts, audit
 from smultron import config as settings

@@ -12,6 +12,7 @@ import glob
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import time
@@ -46,6 +47,12 @@ def _find_bindir() -> Path:
     )
 
 
+def _check_identifier(*names: str | None) -> None:
+    for name in names:
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name):
+            raise EmbeddedPostgresError(f"'{name}' is not a plain database name")
+
+
 def _postgis_available(bindir: Path) -> bool:
     sharedir = subprocess.run(
         [str(bindir / "pg_config"), "--sharedir"], capture_output=True, text=True, check=False
@@ -68,7 +75,7 @@ class EmbeddedPostgres:
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres and not self._reachable_by_postgres(self.base_dir.parent):
             # /root is 0700: keep the cluster where the postgres user can reach it.
-            digest = hashlib.sha1(str(self.base_dir).encode()).hexdigest()[:12]
+            digest = hashlib.sha256(str(self.base_dir).encode()).hexdigest()[:12]
             self.base_dir = Path("/var/lib/smultron") / digest
 
     # -- paths and URLs ---------------------------------------------------
@@ -139,7 +146,8 @@ class EmbeddedPostgres:
 
     def create_database(self, dbname: str, template: str | None = None) -> None:
         """Create ``dbname`` (with PostGIS) unless it exists."""
-        exists = self.psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'")
+        _check_identifier(dbname, template)
+        exists = self.psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'")  # noqa: S608
         if exists.strip() != "1":
             clause = f' TEMPLATE "{template}"' if template else ""
             self.psql("postgres", f'CREATE DATABASE "{dbname}"{clause}')
@@ -147,6 +155,7 @@ class EmbeddedPostgres:
             self.psql(dbname, "CREATE EXTENSION IF NOT EXISTS postgis")
 
     def drop_database(self, dbname: str) -> None:
+        _check_identifier(dbname)
         self.psql("postgres", f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
     def psql(self, dbname: str, sql: str) -> str:

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "smt_"
+TOKEN_PREFIX = "smt_"  # noqa: S105 - a prefix, not a secret
 
 
 def hash_password(password: str) -> str:

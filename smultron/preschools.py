@@ -45,9 +45,9 @@ def import_file(session: Session, path: Path | io.BytesIO, filename: str,
     """Import preschools; raises AppError listing every bad row (row number and reason)."""
     municipality = _municipality(session, municipality_code)
     rows = read_rows(path, filename)
-    problems = [f"row {row.number}: {p}" for row in rows for p in _row_problems(row)]
     if not rows:
-        problems.append("the file has no rows")
+        raise AppError(f"Nothing was imported: {filename} has no rows", status=422)
+    problems = [f"row {row.number}: {p}" for row in rows for p in _row_problems(row)]
     if problems:
         raise AppError(f"Nothing was imported: {len(problems)} problem(s) in {filename}",
                        status=422, detail=problems)

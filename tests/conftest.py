@@ -12,11 +12,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import make_server
 
-from smultron import create_app, migrate, reference
+from smultron import create_app, migrate, passwords, reference
 from smultron.db import make_engine
 from smultron.embedded_pg import EmbeddedPostgres
 from tests import factories
@@ -24,6 +25,15 @@ from tests import factories
 TEMPLATE_DB = "smultron_template"
 TILE_STUB = "https://tiles.test/{z}/{x}/{y}.png"
 _db_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 with minimal cost: the same code path, a fraction of the time per user."""
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    yield
+    passwords._hasher = original
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,149 @@
+"""Login security: CSRF, cookie flags, session rotation, rate limit, tokens, audit."""
+
+import base64
+
+import pytest
+from sqlalchemy import select
+
+from smultron import accounts, create_app
+from smultron.config import ConfigError
+from smultron.models import AuditEvent, User
+from tests import factories
+from tests.conftest import HttpsClient, app_config
+
+
+def _session_cookie(client):
+    cookie = client.get_cookie("smultron_session")
+    return cookie.value if cookie else None
+
+
+def test_session_cookie_is_secure_httponly_samesite(client, auth, world):
+    response = auth.login(world.email("staff_a"))
+    header = next(h for h in response.headers.getlist("Set-Cookie")
+                  if h.startswith("smultron_session="))
+    assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
+
+
+def test_login_without_csrf_token_is_refused(client, world):
+    response = client.post("/login", data={"email": world.email("staff_a"),
+                                           "password": factories.PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/home").status_code == 302
+
+
+def test_login_starts_a_new_session(client, auth, world):
+    client.get("/login")
+    before = _session_cookie(client)
+    auth.login(world.email("staff_a"))
+    after = _session_cookie(client)
+    assert before and after and before != after
+
+
+def test_logout_invalidates_every_copy_of_the_session_cookie(app, client, auth, world):
+    auth.login(world.email("staff_a"))
+    stolen = _session_cookie(client)
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("smultron_session", stolen, domain="localhost")
+    assert thief.get("/home", base_url="https://localhost").status_code == 302
+
+
+def test_wrong_password_is_audited_and_refused(client, auth, world, db):
+    response = auth.login(world.email("staff_a"), "not the password")
+    assert response.status_code == 401
+    actions = db.scalars(select(AuditEvent.action)).all()
+    assert actions == ["login_failed"]
+    auth.login(world.email("staff_a"))
+    assert db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all() == [
+        "login_failed", "login"]
+
+
+def test_deactivated_user_cannot_log_in(client, auth, world, db):
+    user = db.get(User, world.users["staff_a"].id)
+    user.active = False
+    db.commit()
+    assert auth.login(world.email("staff_a")).status_code == 401
+
+
+def test_next_parameter_cannot_redirect_elsewhere(client, auth, world):
+    client.get("/login")
+    response = client.post("/login", data={
+        "email": world.email("staff_a"), "password": factories.PASSWORD,
+        "csrf_token": factories.csrf_from(client.get("/login").get_data(as_text=True)),
+        "next": "//evil.example/"})
+    assert response.headers["Location"].startswith("/")
+    assert "evil" not in response.headers["Location"]
+
+
+def test_login_is_rate_limited(database_url, world):
+    app = create_app(app_config(database_url, RATELIMIT_ENABLED=True,
+                                LOGIN_RATE_LIMIT="3 per minute"))
+    app.test_client_class = HttpsClient
+    client = app.test_client()
+    token = factories.csrf_from(client.get("/login").get_data(as_text=True))
+    statuses = [client.post("/login", data={"email": "nobody@example.org", "password": "x",
+                                            "csrf_token": token}).status_code
+                for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    app.extensions["smultron.engine"].dispose()
+
+
+@pytest.fixture
+def planner_token(db, world):
+    token = accounts.create_token(db, db.get(User, world.users["planner"].id), "QGIS")
+    db.commit()
+    return token
+
+
+def test_bearer_token_authenticates_without_csrf(app, planner_token):
+    client = app.test_client()
+    response = client.get("/home", headers={"Authorization": f"Bearer {planner_token}"})
+    assert response.status_code == 200
+
+
+def test_basic_auth_takes_email_and_token(app, world, planner_token):
+    client = app.test_client()
+    good = base64.b64encode(f"{world.email('planner')}:{planner_token}".encode()).decode()
+    wrong = base64.b64encode(f"{world.email('admin')}:{planner_token}".encode()).decode()
+    assert client.get("/home", headers={"Authorization": f"Basic {good}"}).status_code == 200
+    assert client.get("/home", headers={"Authorization": f"Basic {wrong}"}).status_code == 302
+
+
+def test_tokens_are_stored_hashed_and_can_be_revoked(app, db, planner_token):
+    from smultron.models import ApiToken
+
+    row = db.scalar(select(ApiToken))
+    assert planner_token not in (row.token_hash, row.prefix) and len(row.token_hash) == 64
+    row.revoked_at = row.created_at
+    db.commit()
+    response = app.test_client().get(
+        "/api/v1/anything", headers={"Authorization": f"Bearer {planner_token}"})
+    assert response.status_code in (401, 404)
+    assert app.test_client().get(
+        "/home", headers={"Authorization": f"Bearer {planner_token}"}).status_code == 302
+
+
+def test_credentials_in_the_query_string_are_refused(client, planner_token):
+    response = client.get(f"/home?token={planner_token}")
+    assert response.status_code == 400
+
+
+def test_production_without_secret_names_the_variable(monkeypatch):
+    monkeypatch.setenv("SMULTRON_ENV", "production")
+    monkeypatch.delenv("SMULTRON_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SMULTRON_SECRET_KEY"):
+        create_app()
+
+
+ANONYMOUS = {"/login": 200, "/about": 200, "/healthz": 200, "/home": 302, "/": 302}
+
+
+@pytest.mark.parametrize("path,status", sorted(ANONYMOUS.items()))
+def test_anonymous_visitors_see_only_public_pages(client, path, status):
+    assert client.get(path).status_code == status
+
+
+@pytest.mark.parametrize("role", ["staff_a", "planner", "official", "admin"])
+def test_every_role_reaches_home(client, auth, world, role):
+    auth.login(world.email(role))
+    assert client.get("/home").status_code == 200

@@ -1,0 +1,87 @@
+"""The smultron command against the test database (DATABASE_URL)."""
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from smultron import cli
+from smultron.models import ApiToken, Place, Preschool, User
+
+
+@pytest.fixture
+def smultron(database_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setattr(cli, "INSTANCE", tmp_path)
+    runner = CliRunner()
+
+    def run(*args, stdin=None):
+        return runner.invoke(cli.main, list(args), input=stdin, catch_exceptions=False)
+
+    return run
+
+
+def test_user_create_reads_the_password_from_stdin_and_can_log_in(
+        smultron, db, world, client, auth):
+    result = smultron("user", "create", "x@example.org", "--role", "staff",
+                      "--preschool", "Förskolan A", stdin="a long password\n")
+    assert result.exit_code == 0, result.output
+    user = db.scalar(select(User).where(User.email == "x@example.org"))
+    assert [p.name for p in user.preschools] == ["Förskolan A"]
+    assert auth.login("x@example.org", "a long password").status_code == 302
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--role", "staff"), "at least one preschool"),
+    (("--role", "staff", "--preschool", "Finns Inte"), "no preschool called"),
+])
+def test_user_create_explains_what_is_wrong(smultron, world, args, message):
+    result = smultron("user", "create", "y@example.org", *args, stdin="a long password\n")
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_a_short_password_is_refused(smultron, world):
+    result = smultron("user", "create", "z@example.org", "--role", "planner", stdin="short\n")
+    assert result.exit_code == 1 and "too short" in result.output
+
+
+def test_token_create_prints_a_token_that_works(smultron, app, db, world):
+    result = smultron("token", "create", world.email("planner"))
+    token = result.output.strip()
+    assert result.exit_code == 0 and token.startswith("smt_")
+    assert db.scalar(select(func.count(ApiToken.id))) == 1
+    response = app.test_client().get("/home", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_demo_is_idempotent(smultron, db, tmp_path):
+    first = smultron("demo")
+    assert first.exit_code == 0, first.output
+    counts = (db.scalar(select(func.count(Preschool.id))),
+              db.scalar(select(func.count(Place.id))))
+    assert counts[0] == 8 and 250 <= counts[1] <= 350
+    assert "staff@example.org" in (tmp_path / "demo-accounts.txt").read_text()
+    assert smultron("demo").exit_code == 0
+    assert (db.scalar(select(func.count(Preschool.id))),
+            db.scalar(select(func.count(Place.id)))) == counts
+    assert "no demo data" in smultron("demo", "--if-empty").output
+
+
+def test_demo_staff_account_logs_in(smultron, tmp_path, client, auth):
+    smultron("demo")
+    password = (tmp_path / "demo-accounts.txt").read_text().split("password: ")[1].strip()
+    assert auth.login("staff@example.org", password).status_code == 302
+
+
+def test_preschools_import_reports_bad_rows(smultron, db, world, tmp_path):
+    path = tmp_path / "schools.csv"
+    path.write_text("name,lon,lat\nFörskolan C,20.2,67.8\nFörskolan D,abc,67.8\n")
+    result = smultron("preschools", "import", str(path))
+    assert result.exit_code == 1
+    assert "row 3: no point location" in result.output
+    assert db.scalar(select(func.count(Preschool.id))) == 2  # only the world's two
+
+
+def test_db_upgrade_is_repeatable(smultron):
+    assert smultron("db", "upgrade").exit_code == 0
+    assert "up to date" in smultron("db", "upgrade").output
