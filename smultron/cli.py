@@ -196,7 +196,9 @@ def preschools_import(ctx: Context, path: Path, municipality: str | None):
 
 
 # Modules that bring their own commands: each has ``register(main, pass_context)``.
-FEATURE_COMMANDS: tuple[str, ...] = ()
+FEATURE_COMMANDS: tuple[str, ...] = (
+    "smultron.backup",
+)
 
 
 def _register_feature_commands() -> None:
