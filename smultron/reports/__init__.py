@@ -1,0 +1,180 @@
+"""Reports for officials: aggregates in PostGIS, the anonymity rule, a cache, a
+folium map and a PDF. No Flask in here: the web layer passes a Session, plain
+values and a translation function.
+
+    report = build_report(session, filters, k=5, cache=ReportCache())
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smultron.models import Campaign, Municipality, PlanArea, Preschool
+from smultron.reports import aggregate
+from smultron.reports.anonymity import publish
+from smultron.reports.cache import ReportCache
+from smultron.reports.filters import ReportFilters
+
+__all__ = ["ReportCache", "ReportFilters", "build_report"]
+HOT_QUANTILE = 0.75
+MAX_CLUSTERS = 10
+COMPASS = ("E", "NE", "N", "NW", "W", "SW", "S", "SE")
+
+
+def build_report(session: Session, filters: ReportFilters, k: int,
+                 cache: ReportCache | None = None) -> dict:
+    """The published report for ``filters`` (from the cache when the data has not changed)."""
+    cache = cache if cache is not None else ReportCache(1)
+    version = aggregate.data_version(session, filters.municipality_id)
+    key = ("report", filters.key(), k, version)
+    return cache.get_or_compute(key, lambda: _compute(session, filters, k, cache, version))
+
+
+def _compute(session: Session, filters: ReportFilters, k: int, cache: ReportCache,
+             version: str) -> dict:
+    report = publish(aggregate.collect(session, filters), k)
+    _attach_geometry(session, report)
+    report["clusters"] = _clusters(session, report, k)
+    report["about"] = _about(session, filters, version)
+    report["filters"] = filters.query_args()
+    if filters.compare_campaign_id:
+        other = build_report(session, filters.for_campaigns((filters.compare_campaign_id,)), k,
+                             cache)
+        report["change"] = change(report, other)
+    else:
+        report["change"] = None
+    return report
+
+
+def _attach_geometry(session: Session, report: dict) -> None:
+    layers = report["layers"]
+    hex_keys = [(c["i"], c["j"]) for name in ("favourite", "scary")
+                for c in layers[name]["cells"]]
+    heat_keys = [(c["i"], c["j"]) for c in layers["heat"]["cells"]]
+    geo = aggregate.geometry(session, report["cell"], report["heat_cell"], hex_keys, heat_keys)
+    for name in ("favourite", "scary"):
+        cells = layers[name]["cells"]
+        for cell in cells:
+            shape = geo["hex"][(cell["i"], cell["j"])]
+            cell["id"] = f"{cell['i']}:{cell['j']}"
+            cell["geojson"], cell["lon"], cell["lat"] = shape["geojson"], shape["lon"], shape["lat"]
+            cell["x"], cell["y"] = aggregate.hex_centre(report["cell"], cell["i"], cell["j"])
+        _label_near(cells, report["preschools"])
+    for cell in layers["heat"]["cells"]:
+        cell["lat"], cell["lon"] = geo["heat"][(cell["i"], cell["j"])]
+
+
+def _label_near(items: list[dict], preschools: list[dict]) -> None:
+    """Tell where each item is in words: the nearest preschool, its distance and direction."""
+    if not items or not preschools:
+        for item in items:
+            item["near"] = None
+        return
+    px = np.array([p["x"] for p in preschools])
+    py = np.array([p["y"] for p in preschools])
+    xs = np.array([i["x"] for i in items])[:, None]
+    ys = np.array([i["y"] for i in items])[:, None]
+    dist = np.hypot(xs - px, ys - py)
+    nearest = dist.argmin(axis=1)
+    for n, item in enumerate(items):
+        school = preschools[int(nearest[n])]
+        dx, dy = item["x"] - school["x"], item["y"] - school["y"]
+        metres = float(dist[n, nearest[n]])
+        sector = int(((np.degrees(np.arctan2(dy, dx)) + 360 + 22.5) % 360) // 45)
+        item["near"] = {"preschool": school["name"], "metres": int(round(metres, -1)),
+                        "direction": COMPASS[sector] if metres >= 50 else None}
+
+
+def _clusters(session: Session, report: dict, k: int) -> list[dict]:
+    """The most-loved areas: touching hexagons that each hold many children's choices
+    (at least k and at least the upper quartile of the shown cells), grouped with
+    ST_ClusterDBSCAN, largest first. Built from published cells only."""
+    cells = report["layers"]["favourite"]["cells"]
+    if not cells:
+        return []
+    bar = max(k, float(np.quantile([c["children"] for c in cells], HOT_QUANTILE)))
+    hot = [c for c in cells if c["children"] >= bar]
+    groups = aggregate.cluster_cells(session, report["cell"], [(c["x"], c["y"]) for c in hot])
+    clusters = []
+    for members in groups:
+        chosen = [hot[m] for m in members]
+        weight = sum(c["children"] for c in chosen)
+        clusters.append({
+            "cells": [c["id"] for c in chosen],
+            "places": sum(c["places"] for c in chosen),
+            "children": weight,
+            "area_km2": round(len(chosen) * 2.598076 * report["cell"] ** 2 / 1e6, 3),
+            "x": sum(c["x"] * c["children"] for c in chosen) / weight,
+            "y": sum(c["y"] * c["children"] for c in chosen) / weight,
+            "lat": sum(c["lat"] * c["children"] for c in chosen) / weight,
+            "lon": sum(c["lon"] * c["children"] for c in chosen) / weight,
+        })
+    clusters.sort(key=lambda c: (-c["children"], c["cells"][0]))
+    clusters = clusters[:MAX_CLUSTERS]
+    for rank, cluster in enumerate(clusters, start=1):
+        cluster["rank"] = rank
+    _label_near(clusters, report["preschools"])
+    return clusters
+
+
+def _about(session: Session, filters: ReportFilters, version: str) -> dict:
+    campaigns = session.scalars(select(Campaign).where(Campaign.id.in_(filters.campaign_ids))
+                                .order_by(Campaign.starts_on, Campaign.name)).all()
+    municipality = session.get(Municipality, filters.municipality_id)
+    scope_name = None
+    if filters.scope == "preschool":
+        scope_name = session.get(Preschool, filters.preschool_id).name
+    elif filters.scope == "plan_area":
+        scope_name = session.get(PlanArea, filters.plan_area_id).name
+    compare = session.get(Campaign, filters.compare_campaign_id) if (
+        filters.compare_campaign_id) else None
+    return {
+        "municipality": municipality.name,
+        "campaigns": [{"id": c.id, "name": c.name} for c in campaigns],
+        "compare": {"id": compare.id, "name": compare.name} if compare else None,
+        "scope": filters.scope,
+        "scope_name": scope_name,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data_version": version,
+    }
+
+
+def _pair(mine: dict | None, theirs: dict | None) -> dict:
+    shown = bool(mine and theirs and not mine["withheld"] and not theirs["withheld"])
+    return {"now": None if not mine or mine["withheld"] else mine["children"],
+            "before": None if not theirs or theirs["withheld"] else theirs["children"],
+            "difference": mine["children"] - theirs["children"] if shown else None}
+
+
+def change(report: dict, other: dict) -> dict:
+    """Change between two published reports (each side already anonymised): totals
+    and children's choices per category of favourite places."""
+    def by_key(rows):
+        return {r["key"]: r for r in rows}
+
+    now, before = report["totals"], other["totals"]
+    totals = {}
+    for field in ("places", "children"):
+        both = now[field] is not None and before[field] is not None
+        totals[field] = {"now": now[field], "before": before[field],
+                         "difference": now[field] - before[field] if both else None}
+    sessions_now = sum(p["sessions"] for p in report["participation"])
+    sessions_before = sum(p["sessions"] for p in other["participation"])
+    totals["sessions"] = {"now": sessions_now, "before": sessions_before,
+                          "difference": sessions_now - sessions_before}
+    mine = by_key(report["tables"]["category_favourite"])
+    theirs = by_key(other["tables"]["category_favourite"])
+    categories = [{"key": key, **_pair(mine.get(key), theirs.get(key))}
+                  for key in sorted(set(mine) | set(theirs))]
+    zero = {"withheld": False, "children": 0}
+    for row in categories:  # a category missing on one side had no choices there
+        if row["key"] not in mine:
+            row.update(_pair(zero, theirs[row["key"]]))
+        if row["key"] not in theirs:
+            row.update(_pair(mine[row["key"]], zero))
+    categories.sort(key=lambda r: -(r["now"] or 0))
+    return {"totals": totals, "categories": categories}

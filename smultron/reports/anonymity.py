@@ -1,0 +1,136 @@
+"""The anonymity rule, in one place: ``publish`` is the only way from raw groups
+(aggregate.RawReport) to a report, and the cache only ever holds its output.
+
+Rule (k = ANONYMITY_THRESHOLD, default 5):
+1. Primary: a cell, point, row or figure that rests on fewer than k children
+   (``children_min``, see aggregate) is withheld.
+2. Map layers: withheld cells are left out and counted (how many), never located.
+3. Tables whose rows add up to a published total: when the withheld rows of a table
+   do not together rest on k children (the largest of them is below k), the next
+   smallest shown row is withheld too, so that "total minus the shown rows" cannot
+   reveal a small number.
+4. Participation rests on the children present in sessions, with the same rules.
+Raw points, session ids and comments never leave aggregate.py.
+"""
+
+from __future__ import annotations
+
+from smultron.reports.aggregate import DIMENSIONS, RawReport
+
+# GROUPING() bit of each dimension (feeling is the highest bit).
+_BITS = {name: 1 << (len(DIMENSIONS) - 1 - n) for n, name in enumerate(DIMENSIONS)}
+ALL_BITS = (1 << len(DIMENSIONS)) - 1
+TABLES = {  # name: (dimensions grouped by, feeling it is limited to)
+    "feeling": (("feeling",), None),
+    "category_favourite": (("feeling", "category"), "favourite"),
+    "category_scary": (("feeling", "category"), "scary"),
+    "season": (("season",), None),
+    "age_group": (("age_group",), None),
+    "distance_favourite": (("feeling", "band"), "favourite"),
+    "distance_scary": (("feeling", "band"), "scary"),
+    "preschool": (("preschool",), None),
+}
+TABLE_KEY = {"feeling": "feeling", "category_favourite": "category",
+             "category_scary": "category", "season": "season", "age_group": "age_group",
+             "distance_favourite": "band", "distance_scary": "band", "preschool": "preschool"}
+
+
+def rests_on_enough(group: dict, k: int, measure: str = "children_min") -> bool:
+    return group[measure] >= k
+
+
+def suppress_group(rows: list[dict], k: int, measure: str = "children_min") -> set[int]:
+    """Indexes of the rows to withhold (primary and complementary suppression)."""
+    hidden = {n for n, row in enumerate(rows) if 0 < row[measure] < k}
+    while hidden and max(rows[n][measure] for n in hidden) < k:
+        shown = [n for n, row in enumerate(rows) if n not in hidden and row[measure] > 0]
+        if not shown:
+            break
+        hidden.add(min(shown, key=lambda n: (rows[n][measure], n)))
+    return hidden
+
+
+def _group_mask(dims: tuple[str, ...]) -> int:
+    return ALL_BITS & ~sum(_BITS[d] for d in dims)
+
+
+def _publish_table(raw: RawReport, name: str, k: int) -> list[dict]:
+    dims, feeling = TABLES[name]
+    mask = _group_mask(dims)
+    rows = [r for r in raw.dims if r["g"] == mask and (feeling is None or r["feeling"] == feeling)]
+    rows.sort(key=lambda r: (-r["children"], str(r[TABLE_KEY[name]])))
+    hidden = suppress_group(rows, k)
+    return [_row(r[TABLE_KEY[name]], r, n in hidden) for n, r in enumerate(rows)]
+
+
+def _row(key, raw_row: dict, hidden: bool) -> dict:
+    if hidden:
+        return {"key": key, "withheld": True, "places": None, "children": None}
+    return {"key": key, "withheld": False, "places": raw_row["places"],
+            "children": raw_row["children"]}
+
+
+def _publish_cells(cells: list[dict], k: int) -> tuple[list[dict], int]:
+    shown = [{"i": c["i"], "j": c["j"], "places": c["places"], "children": c["children"]}
+             for c in cells if rests_on_enough(c, k)]
+    shown.sort(key=lambda c: (-c["children"], c["i"], c["j"]))
+    return shown, len(cells) - len(shown)
+
+
+def _publish_participation(rows: list[dict], k: int) -> list[dict]:
+    hidden = suppress_group(rows, k, measure="children")
+    published = []
+    for n, row in enumerate(rows):
+        item = {"preschool": row["preschool"], "name": row["name"], "enrolled": row["enrolled"],
+                "sessions": row["sessions"], "withheld": n in hidden}
+        item["children"] = None if n in hidden else row["children"]
+        published.append(item)
+    return published
+
+
+def _publish_plans(plans: list[dict], k: int) -> list[dict]:
+    published = []
+    for plan in plans:
+        item = {"id": plan["id"], "name": plan["name"], "geojson": plan["geojson"],
+                "geojson_3006": plan["geojson_3006"]}
+        for feeling in ("favourite", "scary"):
+            hit = next((h for h in plan["hits"] if h["feeling"] == feeling), None)
+            if hit is None:
+                item[feeling] = {"withheld": False, "places": 0, "children": 0}
+            else:
+                item[feeling] = _row(feeling, hit, not rests_on_enough(hit, k))
+                item[feeling].pop("key")
+        published.append(item)
+    return published
+
+
+def publish(raw: RawReport, k: int) -> dict:
+    """The report as anyone may see it: every figure rests on at least k children."""
+    favourite = [c for c in raw.hex if c["feeling"] == "favourite"]
+    scary = [c for c in raw.hex if c["feeling"] == "scary"]
+    hex_cells, hex_withheld = _publish_cells(favourite, k)
+    scary_cells, scary_withheld = _publish_cells(scary, k)
+    heat_cells, heat_withheld = _publish_cells(raw.heat, k)
+    total_ok = rests_on_enough(raw.total, k)
+    return {
+        "k": k,
+        "cell": raw.cell,
+        "heat_cell": raw.heat_cell,
+        "too_few": not total_ok and raw.total["places"] > 0,
+        "totals": {
+            "places": raw.total["places"] if total_ok else None,
+            "children": raw.total["children"] if total_ok else None,
+            "withheld": not total_ok and raw.total["places"] > 0,
+        },
+        "layers": {
+            "favourite": {"cells": hex_cells, "withheld": hex_withheld},
+            "scary": {"cells": scary_cells, "withheld": scary_withheld},
+            "heat": {"cells": heat_cells, "withheld": heat_withheld},
+        },
+        "tables": {name: _publish_table(raw, name, k) for name in TABLES},
+        "participation": _publish_participation(raw.participation, k),
+        "plans": _publish_plans(raw.plans, k),
+        "preschools": raw.preschools,
+        "scope_outline": raw.scope_outline,
+        "categories": raw.categories,
+    }

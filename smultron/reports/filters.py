@@ -1,0 +1,201 @@
+"""What a report is about: campaigns, a scope and a grid size, checked against the database.
+
+``ReportFilters.parse`` takes plain values (a dict of lists, like a query string)
+and a Session, and refuses anything a person could get wrong with a message they
+can act on. ``scope_sql`` gives the WHERE fragment every aggregation shares.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smultron.errors import AppError, NotFound
+from smultron.models import Campaign, PlanArea, Preschool
+
+SCOPES = ("municipality", "preschool", "plan_area", "area")
+CELL_SIZES = (100, 250, 500, 1000)  # hexagon edge in metres (EPSG:3006)
+DEFAULT_CELL = {"preschool": 100}
+DEFAULT_CELL_OTHER = 250
+MAX_AREA_VERTICES = 500
+MAX_CAMPAIGNS = 10
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    municipality_id: int
+    campaign_ids: tuple[int, ...]
+    scope: str = "municipality"
+    preschool_id: int | None = None
+    plan_area_id: int | None = None
+    area: str | None = None  # a GeoJSON Polygon (EPSG:4326), normalised
+    cell: int = DEFAULT_CELL_OTHER
+    compare_campaign_id: int | None = None
+
+    def key(self) -> tuple:
+        """A hashable, canonical key (for the cache)."""
+        return (self.municipality_id, self.campaign_ids, self.scope, self.preschool_id,
+                self.plan_area_id, self.area, self.cell, self.compare_campaign_id)
+
+    def for_campaigns(self, campaign_ids: tuple[int, ...]) -> ReportFilters:
+        """The same scope over other campaigns (the comparison side)."""
+        return ReportFilters(self.municipality_id, campaign_ids, self.scope, self.preschool_id,
+                             self.plan_area_id, self.area, self.cell, None)
+
+    def query_args(self) -> dict[str, list[str]]:
+        """The filters as query-string values (for links to the PDF and the data)."""
+        args = {"campaign": [str(c) for c in self.campaign_ids], "scope": [self.scope],
+                "cell": [str(self.cell)]}
+        if self.preschool_id:
+            args["preschool"] = [str(self.preschool_id)]
+        if self.plan_area_id:
+            args["plan_area"] = [str(self.plan_area_id)]
+        if self.area:
+            args["area"] = [self.area]
+        if self.compare_campaign_id:
+            args["compare"] = [str(self.compare_campaign_id)]
+        return args
+
+    @classmethod
+    def parse(cls, session: Session, args: dict[str, list[str]]) -> ReportFilters:
+        campaigns = _campaigns(session, args.get("campaign", []))
+        municipality_id = campaigns[0].municipality_id
+        scope = _one(args, "scope") or "municipality"
+        if scope not in SCOPES:
+            raise AppError(f"Unknown scope '{scope}': choose one of {', '.join(SCOPES)}")
+        preschool_id = plan_area_id = area = None
+        if scope == "preschool":
+            preschool_id = _preschool(session, _one(args, "preschool"), municipality_id)
+        elif scope == "plan_area":
+            plan_area_id = _plan_area(session, _one(args, "plan_area"), municipality_id)
+        elif scope == "area":
+            area = normalise_area(_one(args, "area"))
+        compare = _compare(session, _one(args, "compare"), campaigns)
+        return cls(municipality_id, tuple(sorted(c.id for c in campaigns)), scope,
+                   preschool_id, plan_area_id, area, _cell(_one(args, "cell"), scope), compare)
+
+
+def _one(args: dict[str, list[str]], name: str) -> str | None:
+    values = [v for v in args.get(name, []) if v not in ("", None)]
+    return values[0] if values else None
+
+
+def _int(value: str | None, what: str) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise AppError(f"Choose a {what}") from None
+
+
+def _campaigns(session: Session, raw: list[str]) -> list[Campaign]:
+    ids = sorted({_int(v, "campaign") for v in raw if v != ""})
+    if not ids:
+        raise AppError("Choose at least one campaign")
+    if len(ids) > MAX_CAMPAIGNS:
+        raise AppError(f"Choose at most {MAX_CAMPAIGNS} campaigns")
+    rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids))).all()
+    if len(rows) != len(ids):
+        raise NotFound("One of the chosen campaigns does not exist")
+    if len({c.municipality_id for c in rows}) > 1:
+        raise AppError("The chosen campaigns belong to different municipalities: "
+                       "choose campaigns of one municipality")
+    return list(rows)
+
+
+def _compare(session: Session, raw: str | None, campaigns: list[Campaign]) -> int | None:
+    if raw is None:
+        return None
+    other = session.get(Campaign, _int(raw, "campaign to compare with"))
+    if other is None:
+        raise NotFound("The campaign to compare with does not exist")
+    if other.municipality_id != campaigns[0].municipality_id:
+        raise AppError("Compare with a campaign of the same municipality")
+    if other.id in {c.id for c in campaigns}:
+        raise AppError("Compare with a campaign that is not already in the report")
+    return other.id
+
+
+def _preschool(session: Session, raw: str | None, municipality_id: int) -> int:
+    row = session.get(Preschool, _int(raw, "preschool"))
+    if row is None or row.municipality_id != municipality_id:
+        raise NotFound("There is no such preschool in this campaign's municipality")
+    return row.id
+
+
+def _plan_area(session: Session, raw: str | None, municipality_id: int) -> int:
+    row = session.get(PlanArea, _int(raw, "plan area"))
+    if row is None or row.municipality_id != municipality_id:
+        raise NotFound("There is no such plan area in this campaign's municipality")
+    return row.id
+
+
+def _cell(raw: str | None, scope: str) -> int:
+    if raw is None:
+        return DEFAULT_CELL.get(scope, DEFAULT_CELL_OTHER)
+    value = _int(raw, "hexagon size")
+    if value not in CELL_SIZES:
+        raise AppError(f"The hexagon size must be one of {', '.join(map(str, CELL_SIZES))} m")
+    return value
+
+
+def normalise_area(raw: str | None) -> str:
+    """A drawn district: a GeoJSON Polygon (or a Feature holding one) in longitude/latitude."""
+    if not raw:
+        raise AppError("Draw a district on the map, or paste its GeoJSON polygon")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise AppError("The district is not valid GeoJSON") from None
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        features = data.get("features") or []
+        data = features[0] if len(features) == 1 else None
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = data.get("geometry")
+    if not isinstance(data, dict) or data.get("type") != "Polygon":
+        raise AppError("The district must be one polygon")
+    try:
+        polygon = shape(data)
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise AppError("The district polygon could not be read") from None
+    if len(polygon.exterior.coords) > MAX_AREA_VERTICES:
+        raise AppError(f"The district has too many corners (at most {MAX_AREA_VERTICES})")
+    if not polygon.is_valid or polygon.is_empty:
+        raise AppError("The district polygon is not valid", detail=explain_validity(polygon))
+    minx, miny, maxx, maxy = polygon.bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise AppError("The district must be in longitude/latitude (EPSG:4326)")
+    coords = [[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]
+    return json.dumps({"type": "Polygon", "coordinates": [coords]}, separators=(",", ":"))
+
+
+def scope_sql(filters: ReportFilters, place: str = "p") -> tuple[str, dict]:
+    """The WHERE fragment choosing the places of the report (alias ``place``)."""
+    params = {"muni": filters.municipality_id, "campaigns": list(filters.campaign_ids)}
+    where = [f"{place}.deleted_at IS NULL", f"{place}.municipality_id = :muni",
+             f"{place}.campaign_id = ANY(:campaigns)"]
+    if filters.scope == "preschool":
+        where.append(f"{place}.preschool_id = :preschool")
+        params["preschool"] = filters.preschool_id
+    elif filters.scope in ("plan_area", "area"):
+        # the alias is a fixed identifier from this module, never user input
+        where.append(f"ST_Intersects({place}.geom, (SELECT geom FROM scope_area))")  # noqa: S608
+    return " AND ".join(where), params
+
+
+def scope_area_sql(filters: ReportFilters) -> tuple[str, dict]:
+    """A CTE ``scope_area(geom)`` holding the district (EPSG:4326), or an empty one."""
+    if filters.scope == "plan_area":
+        return "SELECT geom FROM plan_area WHERE id = :plan_area", {
+            "plan_area": filters.plan_area_id}
+    if filters.scope == "area":
+        return "SELECT ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326) AS geom", {
+            "area": filters.area}
+    if filters.scope == "preschool":
+        return "SELECT neighbourhood AS geom FROM preschool WHERE id = :preschool", {
+            "preschool": filters.preschool_id}
+    return "SELECT NULL::geometry AS geom", {}
