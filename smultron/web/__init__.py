@@ -15,6 +15,7 @@ from flask_login import current_user
 BLUEPRINT_MODULES = (
     "smultron.web.auth",
     "smultron.web.pages",
+    "smultron.web.api",
 )
 
 # The main menu: (endpoint, label, roles that see it). Items whose endpoint

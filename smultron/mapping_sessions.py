@@ -1,0 +1,251 @@
+"""Mapping sessions: a group of children with their staff, one date, one campaign.
+
+Start one (for a preschool the viewer may see), finish it, and summarise it (how many
+children took part, their places by category and feeling) — counted in SQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from smultron import audit
+from smultron.access import Viewer
+from smultron.errors import Conflict, Forbidden, NotFound
+from smultron.messages import M
+from smultron.models import (
+    AGE_GROUPS,
+    Campaign,
+    Category,
+    Department,
+    MappingSession,
+    Place,
+    Preschool,
+    User,
+    campaign_preschool,
+)
+from smultron.places import ValidationError
+
+MAX_CHILDREN = 60
+
+
+@dataclass(frozen=True)
+class SessionForm:
+    """What the "start mapping" form sends, still as text."""
+
+    preschool_id: int
+    department_id: str | None
+    held_on: str | None
+    children_present: str | None
+    age_group: str | None
+    consent: bool
+    campaign_id: str | None
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    code: str
+    label_sv: str
+    label_en: str
+    colour: str
+    places: int
+    favourite: int
+    scary: int
+    children: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    session: MappingSession
+    places: int
+    areas: int
+    routes: int
+    by_category: list[CategoryCount]
+
+
+def preschools_for(db: Session, viewer: Viewer) -> list[Preschool]:
+    """The (not archived) preschools the viewer works with, with their departments."""
+    query = (select(Preschool).options(selectinload(Preschool.departments))
+             .where(viewer.preschool_filter(Preschool.id), Preschool.archived_at.is_(None))
+             .order_by(Preschool.name))
+    return list(db.scalars(query))
+
+
+def preschool_for(db: Session, viewer: Viewer, preschool_id: int) -> Preschool:
+    viewer.check_preschool(preschool_id)
+    found = db.get(Preschool, preschool_id)
+    if found is None or found.archived_at is not None:
+        raise NotFound(M("There is no such preschool."))
+    return found
+
+
+def open_campaigns(db: Session, preschool: Preschool) -> list[Campaign]:
+    """Open campaigns of the preschool's municipality that it takes part in (a campaign
+    with no preschools listed is for all of them)."""
+    listed = exists().where(campaign_preschool.c.campaign_id == Campaign.id)
+    mine = exists().where(campaign_preschool.c.campaign_id == Campaign.id,
+                          campaign_preschool.c.preschool_id == preschool.id)
+    query = (select(Campaign).where(Campaign.municipality_id == preschool.municipality_id,
+                                    Campaign.status == "open", or_(~listed, mine))
+             .order_by(Campaign.starts_on.desc(), Campaign.name))
+    return list(db.scalars(query))
+
+
+def _whole(value: str | None, errors: dict) -> int | None:
+    try:
+        number = int((value or "").strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_CHILDREN:
+        errors["children_present"] = M("How many children take part: a number from 1 to "
+                                       "%(n)d.", n=MAX_CHILDREN)
+        return None
+    return number
+
+
+def _date(value: str | None, today: date, errors: dict) -> date | None:
+    try:
+        parsed = date.fromisoformat((value or "").strip())
+    except ValueError:
+        errors["held_on"] = M("Give the date as YYYY-MM-DD.")
+        return None
+    if parsed > today + timedelta(days=1):
+        errors["held_on"] = M("The date cannot be in the future.")
+        return None
+    return parsed
+
+
+def _department(preschool: Preschool, value: str | None, errors: dict) -> int | None:
+    if not value:
+        if preschool.departments:
+            errors["department_id"] = M("Choose the department.")
+        return None
+    ids = {d.id for d in preschool.departments}
+    if not value.isdigit() or int(value) not in ids:
+        errors["department_id"] = M("Choose one of the preschool's departments.")
+        return None
+    return int(value)
+
+
+def _campaign(db: Session, preschool: Preschool, value: str | None, errors: dict):
+    campaigns = {str(c.id): c for c in open_campaigns(db, preschool)}
+    if not campaigns:
+        errors["campaign_id"] = M("There is no open mapping campaign for this preschool. Ask "
+                                  "the administrator to open one.")
+        return None
+    if value not in campaigns:
+        errors["campaign_id"] = M("Choose one of the open campaigns.")
+        return None
+    return campaigns[value]
+
+
+def start(db: Session, viewer: Viewer, user: User, form: SessionForm,
+          today: date | None = None) -> MappingSession:
+    """A new session, or ValidationError with a message per field (nothing saved)."""
+    if viewer.role != "staff":
+        raise Forbidden(M("Mapping sessions are started by the preschool's staff."))
+    preschool = preschool_for(db, viewer, form.preschool_id)
+    errors: dict = {}
+    department_id = _department(preschool, form.department_id, errors)
+    held_on = _date(form.held_on, today or date.today(), errors)
+    children = _whole(form.children_present, errors)
+    if form.age_group not in AGE_GROUPS:
+        errors["age_group"] = M("Choose the children's age group.")
+    if not form.consent:
+        errors["consent"] = M("Confirm that the guardians have given their consent. Without "
+                              "it, mapping cannot start.")
+    campaign = _campaign(db, preschool, form.campaign_id, errors)
+    if errors:
+        raise ValidationError(errors)
+    row = MappingSession(
+        id=uuid.uuid4(), municipality_id=preschool.municipality_id, campaign_id=campaign.id,
+        preschool_id=preschool.id, department_id=department_id, held_on=held_on,
+        children_present=children, age_group=form.age_group, consent_confirmed=True,
+        user_id=user.id)
+    db.add(row)
+    db.flush()
+    audit.record(db, "session_started", user, target=f"session:{row.id}",
+                 detail={"preschool": preschool.id, "children": children})
+    db.commit()
+    return row
+
+
+def get(db: Session, viewer: Viewer, session_id) -> MappingSession:
+    """A session of a preschool the viewer may see (404 otherwise)."""
+    try:
+        parsed = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(str(session_id))
+    except ValueError:
+        parsed = None
+    found = None
+    if parsed is not None:
+        found = db.scalar(select(MappingSession).where(
+            MappingSession.id == parsed, viewer.preschool_filter(MappingSession.preschool_id)))
+    if found is None:
+        raise NotFound(M("There is no such mapping session."))
+    return found
+
+
+def recent(db: Session, viewer: Viewer, preschool_id: int, limit: int = 5):
+    """The preschool's latest unfinished sessions of open campaigns (to continue one)."""
+    query = (select(MappingSession).join(Campaign)
+             .where(MappingSession.preschool_id == preschool_id,
+                    viewer.preschool_filter(MappingSession.preschool_id),
+                    MappingSession.finished_at.is_(None), Campaign.status == "open")
+             .order_by(MappingSession.created_at.desc()).limit(limit))
+    return list(db.scalars(query))
+
+
+def finish(db: Session, viewer: Viewer, user: User, session_id) -> MappingSession:
+    if viewer.role != "staff":
+        raise Forbidden(M("Mapping sessions are finished by the preschool's staff."))
+    row = get(db, viewer, session_id)
+    if row.finished_at is None:
+        row.finished_at = datetime.now().astimezone()
+        audit.record(db, "session_finished", user, target=f"session:{row.id}")
+        db.commit()
+    return row
+
+
+def reopen(db: Session, viewer: Viewer, user: User, session_id) -> MappingSession:
+    """Undo "finish" (the teacher pressed it too early), while the campaign is open."""
+    row = get(db, viewer, session_id)
+    if viewer.role != "staff":
+        raise Forbidden(M("Mapping sessions are finished by the preschool's staff."))
+    if row.campaign.status != "open":
+        raise Conflict(M("The campaign %(name)s is closed.", name=row.campaign.name))
+    if row.finished_at is not None:
+        row.finished_at = None
+        audit.record(db, "session_reopened", user, target=f"session:{row.id}")
+        db.commit()
+    return row
+
+
+def summary(db: Session, viewer: Viewer, session_id) -> Summary:
+    row = get(db, viewer, session_id)
+    live = (Place.session_id == row.id) & Place.deleted_at.is_(None)
+    kind = func.ST_GeometryType(Place.geom)
+    totals = db.execute(select(
+        func.count().filter(kind == "ST_Point"),
+        func.count().filter(kind == "ST_Polygon"),
+        func.count().filter(kind == "ST_LineString"),
+    ).where(live)).one()
+    counts = db.execute(
+        select(Category.code, Category.label_sv, Category.label_en, Category.colour,
+               func.count(Place.id), func.count(Place.id).filter(Place.feeling == "favourite"),
+               func.count(Place.id).filter(Place.feeling == "scary"),
+               func.coalesce(func.sum(Place.children_count), 0))
+        .join(Place, (Place.category_id == Category.id) & live)
+        .group_by(Category.id).order_by(func.count(Place.id).desc(), Category.sort_order)
+    ).all()
+    return Summary(row, totals[0], totals[1], totals[2],
+                   [CategoryCount(*values) for values in counts])
+
+
+def department_name(db: Session, department_id: int | None) -> str | None:
+    if department_id is None:
+        return None
+    return db.scalar(select(Department.name).where(Department.id == department_id))

@@ -1,0 +1,36 @@
+"""Translatable messages from domain code (which has no Flask).
+
+A ``Message`` is the English text (a plain ``str`` wherever it goes) that also keeps its
+message id and parameters, so the HTTP layer can translate it with Flask-Babel.
+"""
+
+from __future__ import annotations
+
+
+class Message(str):
+    """English text; ``msgid`` (with %(name)s placeholders) and ``params`` for gettext."""
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, params: dict | None = None):
+        params = params or {}
+        self = super().__new__(cls, msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+
+def M(msgid: str, **params) -> Message:  # noqa: N802 - reads like _() at call sites
+    return Message(msgid, params)
+
+
+def translate(value, gettext):
+    """``value`` with every Message in it (also inside dicts and lists) translated."""
+    if isinstance(value, Message):
+        return gettext(value.msgid, **value.params) if value.params else gettext(value.msgid)
+    if isinstance(value, dict):
+        return {key: translate(item, gettext) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [translate(item, gettext) for item in value]
+    return value

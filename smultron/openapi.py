@@ -1,0 +1,265 @@
+"""The OpenAPI 3 document of the JSON API (/api/v1/openapi.json).
+
+Written by hand, next to the code it describes; tests check that every /api/v1 route
+is in it and that real responses match its schemas.
+"""
+
+from __future__ import annotations
+
+from smultron.models import AGE_GROUPS, COMMENT_STATES, FEELINGS, SEASONS
+from smultron.places import MAX_COMMENT, MAX_LIMIT, MAX_VERTICES
+
+POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"},
+            "description": "longitude, latitude (EPSG:4326), optional altitude (ignored)"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, media: str = "application/json") -> dict:
+    return {"content": {media: {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, **_json(_ref("Error"))}
+
+
+def _geometry_schemas() -> dict:
+    return {
+        "Point": {"type": "object", "required": ["type", "coordinates"], "properties": {
+            "type": {"type": "string", "enum": ["Point"]}, "coordinates": POSITION}},
+        "LineString": {"type": "object", "required": ["type", "coordinates"], "properties": {
+            "type": {"type": "string", "enum": ["LineString"]},
+            "coordinates": {"type": "array", "minItems": 2, "maxItems": MAX_VERTICES,
+                            "items": POSITION}}},
+        "Polygon": {"type": "object", "required": ["type", "coordinates"], "properties": {
+            "type": {"type": "string", "enum": ["Polygon"]},
+            "coordinates": {"type": "array", "minItems": 1, "items": {
+                "type": "array", "minItems": 4, "items": POSITION}}}},
+        "Geometry": {"oneOf": [_ref("Point"), _ref("LineString"), _ref("Polygon")],
+                     "description": "Inside the municipality's extent; areas must be valid "
+                                    "(no self-intersection)."},
+    }
+
+
+def _place_schemas() -> dict:
+    editable = {
+        "category": {"type": "string", "description": "a category code (GET /categories)"},
+        "feeling": {"type": "string", "enum": list(FEELINGS), "default": "favourite"},
+        "children_count": {"type": "integer", "minimum": 1,
+                           "description": "at most the session's children_present"},
+        "season": {"type": "string", "enum": list(SEASONS), "default": "all_year"},
+        "age_group": {"type": "string", "enum": list(AGE_GROUPS),
+                      "description": "defaults to the session's age group"},
+        "comment": {"type": ["string", "null"], "maxLength": MAX_COMMENT,
+                    "description": "what the children said; no personal identity numbers"},
+    }
+    stored = {
+        **editable,
+        "session": {"type": "string", "format": "uuid"},
+        "preschool": {"type": "integer"}, "campaign": {"type": "integer"},
+        "comment_state": {"type": "string", "enum": list(COMMENT_STATES)},
+        "version": {"type": "integer", "minimum": 1},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "deleted_at": {"type": ["string", "null"], "format": "date-time"},
+    }
+    return {
+        "NewPlace": {"type": "object", "required": ["type", "id", "geometry", "properties"],
+                     "properties": {
+                         "type": {"type": "string", "enum": ["Feature"]},
+                         "id": {"type": "string", "format": "uuid",
+                                "description": "made by the client; a retry reuses it"},
+                         "geometry": _ref("Geometry"),
+                         "properties": {"type": "object",
+                                        "required": ["session", "category", "children_count"],
+                                        "properties": {**editable, "session": stored["session"]}},
+                     }},
+        "PlacePatch": {"type": "object", "properties": {
+            "geometry": _ref("Geometry"),
+            "properties": {"type": "object", "properties": {
+                **editable, "version": {"type": "integer", "description":
+                                        "the version changed (when If-Match is not sent)"}}}}},
+        "Place": {"type": "object", "required": ["type", "id", "geometry", "properties"],
+                  "properties": {
+                      "type": {"type": "string", "enum": ["Feature"]},
+                      "id": {"type": "string", "format": "uuid"},
+                      "geometry": _ref("Geometry"),
+                      "properties": {"type": "object", "properties": stored,
+                                     "required": list(stored)}}},
+        "PlaceCollection": {"type": "object",
+                            "required": ["type", "features", "numberReturned", "links"],
+                            "properties": {
+                                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                                "features": {"type": "array", "items": _ref("Place")},
+                                "numberReturned": {"type": "integer", "minimum": 0},
+                                "next": {"type": ["string", "null"], "format": "uri"},
+                                "links": {"type": "array", "items": _ref("Link")}}},
+    }
+
+
+def _other_schemas() -> dict:
+    return {
+        "Error": {"type": "object", "required": ["error", "detail"], "properties": {
+            "error": {"type": "string", "description": "a message a person can act on"},
+            "detail": {"description": "more detail; for invalid input {\"fields\": {name: "
+                                      "message}}"}}},
+        "Link": {"type": "object", "required": ["rel", "href"], "properties": {
+            "rel": {"type": "string"}, "type": {"type": "string"},
+            "href": {"type": "string", "format": "uri"}}},
+        "Category": {"type": "object", "required": ["code", "label_sv", "label_en", "colour",
+                                                    "pictogram"], "properties": {
+            "code": {"type": "string"}, "label_sv": {"type": "string"},
+            "label_en": {"type": "string"}, "colour": {"type": "string"},
+            "pictogram": {"type": "string", "description": "URL of an SVG"}}},
+        "SessionSummary": {"type": "object", "required": [
+            "id", "preschool", "campaign", "held_on", "children_present", "age_group",
+            "finished", "places", "areas", "routes", "by_category"], "properties": {
+            "id": {"type": "string", "format": "uuid"}, "preschool": {"type": "integer"},
+            "campaign": {"type": "integer"}, "department": {"type": ["integer", "null"]},
+            "held_on": {"type": "string", "format": "date"},
+            "children_present": {"type": "integer"},
+            "age_group": {"type": "string", "enum": list(AGE_GROUPS)},
+            "finished": {"type": "boolean"}, "places": {"type": "integer"},
+            "areas": {"type": "integer"}, "routes": {"type": "integer"},
+            "by_category": {"type": "array", "items": {"type": "object", "properties": {
+                "category": {"type": "string"}, "label": {"type": "string"},
+                "places": {"type": "integer"}, "favourite": {"type": "integer"},
+                "scary": {"type": "integer"}, "children": {"type": "integer"}}}}}},
+    }
+
+
+def _param(name: str, schema: dict, description: str, where: str = "query",
+           required: bool = False) -> dict:
+    return {"name": name, "in": where, "required": required, "schema": schema,
+            "description": description}
+
+
+PLACE_ID = _param("place_id", {"type": "string", "format": "uuid"}, "the place's UUID",
+                  "path", True)
+IF_MATCH = _param("If-Match", {"type": "string"}, "the ETag (version) you changed",
+                  "header")
+COMMON_ERRORS = {"401": _error("not logged in / no valid token"),
+                 "403": _error("your role may not do this (officials see no single places)")}
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "the place's version"}}
+
+
+def _place_response(description: str) -> dict:
+    return {"description": description, "headers": ETAG_HEADER,
+            **_json(_ref("Place"), "application/geo+json")}
+
+
+def _list_parameters() -> list[dict]:
+    return [
+        _param("bbox", {"type": "string"}, "minLon,minLat,maxLon,maxLat (EPSG:4326)"),
+        _param("campaign", {"type": "integer", "minimum": 0}, "campaign id"),
+        _param("preschool", {"type": "integer", "minimum": 0}, "preschool id"),
+        _param("session", {"type": "string", "format": "uuid"}, "mapping session id"),
+        _param("category", {"type": "string"}, "category code(s), comma-separated"),
+        _param("updated_since", {"type": "string", "format": "date-time"},
+               "only places changed after this moment (with time zone)"),
+        _param("include_deleted", {"type": "boolean"}, "also soft-deleted places"),
+        _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+               f"page size (default 500, at most {MAX_LIMIT})"),
+        _param("cursor", {"type": "string"}, "from the previous page's next link"),
+    ]
+
+
+def _paths() -> dict:
+    return {
+        "/places": {
+            "get": {"summary": "Places the caller may see, oldest change first",
+                    "operationId": "listPlaces", "parameters": _list_parameters(),
+                    "responses": {"200": {"description": "a page of places", "headers": {
+                        "Link": {"schema": {"type": "string"}, "description": "rel=next"}},
+                        **_json(_ref("PlaceCollection"), "application/geo+json")},
+                        "400": _error("a parameter is not valid"), **COMMON_ERRORS}},
+            "post": {"summary": "Save a new place under the client's UUID (idempotent)",
+                     "operationId": "createPlace",
+                     "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": _ref("NewPlace")},
+                         "application/geo+json": {"schema": _ref("NewPlace")}}},
+                     "responses": {
+                         "201": _place_response("created"),
+                         "200": _place_response("already saved with the same content"),
+                         "400": _error("not JSON"),
+                         "409": _error("the id was used for a different place"),
+                         "422": _error("invalid fields (detail.fields)"), **COMMON_ERRORS}},
+        },
+        "/places/{place_id}": {
+            "parameters": [PLACE_ID],
+            "get": {"summary": "One place", "operationId": "getPlace",
+                    "responses": {"200": _place_response("the place"),
+                                  "304": {"description": "not modified (If-None-Match)"},
+                                  "404": _error("no such place (or not yours)"),
+                                  **COMMON_ERRORS}},
+            "patch": {"summary": "Change a place (merge patch of geometry and properties)",
+                      "operationId": "patchPlace", "parameters": [IF_MATCH],
+                      "requestBody": {"required": True, "content": {
+                          "application/json": {"schema": _ref("PlacePatch")},
+                          "application/merge-patch+json": {"schema": _ref("PlacePatch")}}},
+                      "responses": {
+                          "200": _place_response("the changed place"),
+                          "400": _error("not JSON"),
+                          "404": _error("no such place (or not yours)"),
+                          "409": _error("stale version (sent in the body) or campaign closed"),
+                          "412": _error("stale version (If-Match)"),
+                          "422": _error("invalid fields (detail.fields)"),
+                          "428": _error("no version sent"), **COMMON_ERRORS}},
+            "delete": {"summary": "Delete a place (soft; a planner can restore it)",
+                       "operationId": "deletePlace", "parameters": [IF_MATCH],
+                       "responses": {"204": {"description": "deleted (also if it already was)"},
+                                     "404": _error("no such place (or not yours)"),
+                                     "412": _error("stale version (If-Match)"),
+                                     **COMMON_ERRORS}},
+        },
+        "/places/{place_id}/restore": {
+            "parameters": [PLACE_ID],
+            "post": {"summary": "Undo a delete (planners, admins)", "operationId": "restorePlace",
+                     "responses": {"200": _place_response("the restored place"),
+                                   "404": _error("no such place"), **COMMON_ERRORS}}},
+        "/sessions/{session_id}": {
+            "parameters": [_param("session_id", {"type": "string", "format": "uuid"},
+                                  "the mapping session's id", "path", True)],
+            "get": {"summary": "A mapping session and its summary",
+                    "operationId": "getSession",
+                    "responses": {"200": {"description": "the session",
+                                          **_json(_ref("SessionSummary"))},
+                                  "404": _error("no such session (or not yours)"),
+                                  **COMMON_ERRORS}}},
+        "/categories": {
+            "get": {"summary": "The place categories", "operationId": "listCategories",
+                    "responses": {"200": {"description": "categories", **_json(
+                        {"type": "array", "items": _ref("Category")})},
+                        "401": COMMON_ERRORS["401"]}}},
+        "/openapi.json": {
+            "get": {"summary": "This document", "operationId": "openapi", "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3.1",
+                                          **_json({"type": "object"})}}}},
+    }
+
+
+def document(server_url: str) -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Smultron API", "version": "1",
+                 "description": "Children's favourite places (GeoJSON, EPSG:4326). Staff see "
+                                "and change their own preschools' places; planners and admins "
+                                "see all; officials no single places. Errors are "
+                                "{\"error\", \"detail\"}."},
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}, {"basic": []}, {"cookie": []}],
+        "paths": _paths(),
+        "components": {
+            "schemas": {**_geometry_schemas(), **_place_schemas(), **_other_schemas()},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "an API token (smultron token create)"},
+                "basic": {"type": "http", "scheme": "basic",
+                          "description": "e-mail and an API token as the password"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "smultron_session",
+                           "description": "the browser session; writes need X-CSRFToken"},
+            },
+        },
+    }

@@ -1,0 +1,228 @@
+"""The JSON API under /api/v1: places (GeoJSON), sessions, categories, the OpenAPI
+document. Thin: parse the request, call smultron.places / mapping_sessions, answer JSON."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import get_locale, gettext
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from smultron import mapping_sessions, openapi, places
+from smultron.db import get_session
+from smultron.errors import AppError, error_response
+from smultron.messages import M, translate
+from smultron.models import Category
+from smultron.web.auth import current_viewer
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+GEOJSON = "application/geo+json"
+
+
+@bp.errorhandler(AppError)
+def _app_error(exc: AppError):
+    response, status = error_response(exc.status, translate(exc.message, gettext),
+                                      translate(exc.detail, gettext))
+    return response, status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):
+    """Without a login a write is 401 (log in or send a token), not a CSRF complaint."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return error_response(400, gettext("The form has expired or did not come from this site. "
+                                       "Reload the page and try again."), exc.description)
+
+
+def _json_body():
+    data = request.get_json(silent=True)
+    if data is None:
+        raise AppError(M("Send a JSON body (Content-Type: application/json or "
+                         "application/geo+json)."), 400)
+    return data
+
+
+def _geojson(body, status: int = 200, headers: dict | None = None):
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = GEOJSON
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _etag(feature: dict) -> str:
+    return f'"{feature["properties"]["version"]}"'
+
+
+def _feature_response(feature: dict, status: int = 200):
+    headers = {"ETag": _etag(feature),
+               "Location": url_for("api.place", place_id=feature["id"])}
+    return _geojson(feature, status, headers)
+
+
+def _bad(name: str, message):
+    raise AppError(M("The parameter '%(name)s' is not valid.", name=name), 400,
+                   detail={"fields": {name: message}})
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        _bad(name, M("A whole number is expected."))
+    return int(raw)
+
+
+def _bbox() -> tuple[float, float, float, float] | None:
+    raw = request.args.get("bbox")
+    if not raw:
+        return None
+    try:
+        parts = tuple(float(p) for p in raw.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+        _bad("bbox", M("Four numbers: min longitude, min latitude, max longitude, max "
+                       "latitude."))
+    west, south, east, north = parts
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        _bad("bbox", M("Four numbers: min longitude, min latitude, max longitude, max "
+                       "latitude."))
+    return parts
+
+
+def _since() -> datetime | None:
+    raw = request.args.get("updated_since")
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        _bad("updated_since", M("A date and time with its time zone, e.g. "
+                                "2026-10-01T08:00:00Z."))
+    return parsed
+
+
+def _session_arg() -> uuid.UUID | None:
+    raw = request.args.get("session")
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        _bad("session", M("A session id (UUID) is expected."))
+
+
+def _filters() -> places.PlaceFilter:
+    categories = tuple(c for c in request.args.get("category", "").split(",") if c)
+    return places.PlaceFilter(
+        bbox=_bbox(), campaign=_int_arg("campaign"), preschool=_int_arg("preschool"),
+        session=_session_arg(), categories=categories, updated_since=_since(),
+        include_deleted=request.args.get("include_deleted") in ("1", "true"))
+
+
+@bp.get("/places")
+@login_required
+def list_places():
+    limit = _int_arg("limit") or places.DEFAULT_LIMIT
+    if limit > places.MAX_LIMIT:
+        _bad("limit", M("At most %(n)d per page.", n=places.MAX_LIMIT))
+    features, following = places.list_places(
+        get_session(), current_viewer(), _filters(), limit, request.args.get("cursor"))
+    links = [{"rel": "self", "type": GEOJSON, "href": request.url}]
+    headers = {}
+    next_url = None
+    if following:
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        next_url = url_for("api.list_places", _external=True, **args, cursor=following)
+        links.append({"rel": "next", "type": GEOJSON, "href": next_url})
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    body = {"type": "FeatureCollection", "features": features,
+            "numberReturned": len(features), "next": next_url, "links": links}
+    return _geojson(body, headers=headers)
+
+
+@bp.post("/places")
+@login_required
+def create_place():
+    feature, created = places.create_place(get_session(), current_viewer(), current_user.user,
+                                           _json_body())
+    return _feature_response(feature, 201 if created else 200)
+
+
+@bp.get("/places/<place_id>")
+@login_required
+def place(place_id: str):
+    feature = places.get_place(get_session(), current_viewer(), place_id)
+    response = _feature_response(feature)
+    return response.make_conditional(request) if request.if_none_match else response
+
+
+@bp.patch("/places/<place_id>")
+@login_required
+def patch_place(place_id: str):
+    feature = places.patch_place(get_session(), current_viewer(), current_user.user, place_id,
+                                 _json_body(), request.headers.get("If-Match"))
+    return _feature_response(feature)
+
+
+@bp.delete("/places/<place_id>")
+@login_required
+def delete_place(place_id: str):
+    places.delete_place(get_session(), current_viewer(), current_user.user, place_id,
+                        request.headers.get("If-Match"))
+    return "", 204
+
+
+@bp.post("/places/<place_id>/restore")
+@login_required
+def restore_place(place_id: str):
+    feature = places.restore_place(get_session(), current_viewer(), current_user.user,
+                                   place_id)
+    return _feature_response(feature)
+
+
+@bp.get("/sessions/<session_id>")
+@login_required
+def session_summary(session_id: str):
+    viewer = current_viewer()
+    viewer.require_raw_places()
+    summary = mapping_sessions.summary(get_session(), viewer, session_id)
+    row = summary.session
+    english = str(get_locale() or "sv") == "en"
+    return jsonify({
+        "id": str(row.id), "preschool": row.preschool_id, "campaign": row.campaign_id,
+        "department": row.department_id, "held_on": row.held_on.isoformat(),
+        "children_present": row.children_present, "age_group": row.age_group,
+        "finished": row.finished_at is not None,
+        "places": summary.places, "areas": summary.areas, "routes": summary.routes,
+        "by_category": [{"category": c.code, "label": c.label_en if english else c.label_sv,
+                         "places": c.places, "favourite": c.favourite, "scary": c.scary,
+                         "children": c.children} for c in summary.by_category],
+    })
+
+
+@bp.get("/categories")
+@login_required
+def categories():
+    rows = get_session().scalars(select(Category).where(Category.hidden.is_(False))
+                                 .order_by(Category.sort_order))
+    return jsonify([{"code": c.code, "label_sv": c.label_sv, "label_en": c.label_en,
+                     "colour": c.colour,
+                     "pictogram": url_for("static", filename=f"img/pictograms/{c.pictogram}.svg")}
+                    for c in rows])
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(request.host_url.rstrip("/") + bp.url_prefix))

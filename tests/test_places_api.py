@@ -1,0 +1,358 @@
+"""/api/v1/places: idempotent create, versioned edits, soft delete, listing and access."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select, text
+
+from smultron.models import Campaign, Place
+from tests import place_data
+from tests.place_data import A_POINT, B_POINT, feature, square
+
+
+@pytest.fixture
+def setup(db):
+    return place_data.build(db)
+
+
+def post(client, setup, body, who="staff_a"):
+    return client.post("/api/v1/places", json=body, headers=setup.headers(who))
+
+
+def count(db, place_id) -> int:
+    db.rollback()
+    return db.scalar(select(func.count()).select_from(Place).where(Place.id == place_id))
+
+
+def test_create_returns_the_stored_feature_with_etag(client, setup, db):
+    body = feature(setup.session_a.id)
+    response = post(client, setup, body)
+    assert response.status_code == 201, response.json
+    assert response.mimetype == "application/geo+json"
+    assert response.headers["ETag"] == '"1"'
+    assert response.headers["Location"].endswith(f"/api/v1/places/{body['id']}")
+    stored = response.json
+    assert stored["id"] == body["id"]
+    assert stored["geometry"] == body["geometry"]
+    props = stored["properties"]
+    assert props["preschool"] == setup.world.school_a.id
+    assert props["comment_state"] == "pending"
+    assert props["age_group"] == "3-4"  # the session's
+    assert props["version"] == 1 and props["deleted_at"] is None
+    again = client.get(f"/api/v1/places/{body['id']}", headers=setup.headers("staff_a"))
+    assert again.status_code == 200 and again.json == stored
+
+
+def test_same_post_again_is_200_and_no_duplicate(client, setup, db):
+    body = feature(setup.session_a.id)
+    first = post(client, setup, body)
+    second = post(client, setup, body)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json == first.json
+    assert count(db, uuid.UUID(body["id"])) == 1
+
+
+def test_same_id_other_content_is_409(client, setup, db):
+    body = feature(setup.session_a.id)
+    assert post(client, setup, body).status_code == 201
+    body["properties"]["children_count"] = 4
+    response = post(client, setup, body)
+    assert response.status_code == 409
+    assert set(response.json) == {"error", "detail"}
+    assert count(db, uuid.UUID(body["id"])) == 1
+
+
+def test_ten_concurrent_identical_posts_make_one_row(app, setup, db):
+    body = feature(setup.session_a.id)
+    headers = setup.headers("staff_a")
+
+    def send(_):
+        with app.test_client() as own:
+            return own.post("/api/v1/places", json=body, headers=headers,
+                            base_url="https://localhost").status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = sorted(pool.map(send, range(10)))
+    assert statuses == [200] * 9 + [201]
+    assert count(db, uuid.UUID(body["id"])) == 1
+
+
+def test_a_post_reusing_another_preschools_id_is_a_conflict(client, setup, db):
+    body = feature(setup.session_a.id)
+    assert post(client, setup, body).status_code == 201
+    other = feature(setup.session_b.id, place_id=body["id"],
+                    geometry={"type": "Point", "coordinates": list(B_POINT)})
+    response = post(client, setup, other, who="staff_b")
+    assert response.status_code == 409
+    assert "Vi gungar" not in response.get_data(as_text=True)
+
+
+def test_every_geometry_type_round_trips(client, setup):
+    line = {"type": "LineString", "coordinates": [[20.2253, 67.8558], [20.2301, 67.8571],
+                                                  [20.2350, 67.8599]]}
+    for geometry in (line, square(20.2270, 67.8570)):
+        response = post(client, setup, feature(setup.session_a.id, geometry=geometry))
+        assert response.status_code == 201, response.json
+        assert response.json["geometry"] == geometry
+
+
+# -- versions -----------------------------------------------------------------------------
+
+def created(client, setup, **props):
+    response = post(client, setup, feature(setup.session_a.id, **props))
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_patch_with_if_match_changes_and_bumps_the_version(client, setup):
+    place = created(client, setup)
+    url = f"/api/v1/places/{place['id']}"
+    moved = {"type": "Point", "coordinates": [20.23, 67.86]}
+    response = client.patch(url, json={"properties": {"children_count": 5, "comment": None},
+                                       "geometry": moved},
+                            headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
+    assert response.status_code == 200, response.json
+    assert response.headers["ETag"] == '"2"'
+    props = response.json["properties"]
+    assert (props["children_count"], props["comment"], props["comment_state"]) == (5, None, "none")
+    assert props["category"] == "play"  # untouched
+    assert response.json["geometry"]["coordinates"] == [20.23, 67.86]
+
+
+def test_a_stale_if_match_is_412_and_changes_nothing(client, setup):
+    place = created(client, setup)
+    url = f"/api/v1/places/{place['id']}"
+    ok = client.patch(url, json={"properties": {"season": "winter"}},
+                      headers=setup.headers("staff_a", **{"If-Match": 'W/"1"'}))
+    assert ok.status_code == 200
+    stale = client.patch(url, json={"properties": {"season": "summer"}},
+                         headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
+    assert stale.status_code == 412
+    assert stale.json["detail"] == {"version": 2}
+    assert client.get(url, headers=setup.headers("staff_a")).json["properties"]["season"] == \
+        "winter"
+
+
+def test_a_stale_version_in_the_body_is_409(client, setup):
+    place = created(client, setup)
+    url = f"/api/v1/places/{place['id']}"
+    assert client.patch(url, json={"properties": {"season": "winter", "version": 1}},
+                        headers=setup.headers("staff_a")).status_code == 200
+    stale = client.patch(url, json={"properties": {"season": "summer", "version": 1}},
+                         headers=setup.headers("staff_a"))
+    assert stale.status_code == 409
+
+
+def test_a_patch_without_a_version_is_428(client, setup):
+    place = created(client, setup)
+    response = client.patch(f"/api/v1/places/{place['id']}",
+                            json={"properties": {"season": "winter"}},
+                            headers=setup.headers("staff_a"))
+    assert response.status_code == 428
+
+
+def test_an_invalid_patch_is_422_and_saves_nothing(client, setup):
+    place = created(client, setup)
+    url = f"/api/v1/places/{place['id']}"
+    response = client.patch(url, json={"properties": {"children_count": 0, "season": "spring"}},
+                            headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
+    assert response.status_code == 422
+    assert set(response.json["detail"]["fields"]) == {"children_count", "season"}
+    assert client.get(url, headers=setup.headers("staff_a")).json == place
+
+
+def test_delete_is_soft_and_a_planner_restores(client, setup, db):
+    place = created(client, setup)
+    url = f"/api/v1/places/{place['id']}"
+    assert client.delete(url, headers=setup.headers("staff_a")).status_code == 204
+    assert client.delete(url, headers=setup.headers("staff_a")).status_code == 204  # retried
+    assert client.get(url, headers=setup.headers("staff_a")).status_code == 404
+    listed = client.get("/api/v1/places", headers=setup.headers("staff_a")).json
+    assert listed["features"] == []
+    assert count(db, uuid.UUID(place["id"])) == 1  # still in the database
+    seen = client.get(url, headers=setup.headers("planner")).json
+    assert seen["properties"]["deleted_at"] is not None
+    assert client.post(url + "/restore", headers=setup.headers("staff_a")).status_code == 403
+    restored = client.post(url + "/restore", headers=setup.headers("planner"))
+    assert restored.status_code == 200 and restored.json["properties"]["deleted_at"] is None
+    assert client.get(url, headers=setup.headers("staff_a")).status_code == 200
+
+
+def test_delete_with_a_stale_if_match_is_412(client, setup):
+    place = created(client, setup)
+    url = f"/api/v1/places/{place['id']}"
+    client.patch(url, json={"properties": {"season": "winter"}},
+                 headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
+    assert client.delete(url, headers=setup.headers("staff_a", **{"If-Match": '"1"'})
+                         ).status_code == 412
+    assert client.delete(url, headers=setup.headers("staff_a", **{"If-Match": '"2"'})
+                         ).status_code == 204
+
+
+# -- access -------------------------------------------------------------------------------
+
+def test_staff_of_a_cannot_read_change_or_delete_a_place_of_b(client, setup):
+    response = post(client, setup, feature(setup.session_b.id, geometry={
+        "type": "Point", "coordinates": list(B_POINT)}), who="staff_b")
+    assert response.status_code == 201
+    url = f"/api/v1/places/{response.json['id']}"
+    headers = setup.headers("staff_a", **{"If-Match": '"1"'})
+    assert client.get(url, headers=headers).status_code == 404
+    assert client.patch(url, json={"properties": {"season": "winter"}},
+                        headers=headers).status_code == 404
+    assert client.delete(url, headers=headers).status_code == 404
+    assert client.get("/api/v1/places", headers=headers).json["features"] == []
+    assert client.get(url, headers=setup.headers("staff_b")).json["properties"]["version"] == 1
+
+
+def test_staff_cannot_post_into_another_preschools_session(client, setup):
+    response = post(client, setup, feature(setup.session_b.id), who="staff_a")
+    assert response.status_code == 422
+    assert "session" in response.json["detail"]["fields"]
+
+
+# (method, path template, body kind) x role -> expected status
+ROLE_TABLE = [
+    # role       list  get   post  patch delete restore
+    ("anonymous", 401, 401, 401, 401, 401, 401),
+    ("staff_a", 200, 200, 201, 200, 204, 403),
+    ("staff_b", 200, 404, 422, 404, 404, 403),
+    ("planner", 200, 200, 403, 403, 403, 200),
+    ("admin", 200, 200, 403, 403, 403, 200),
+    ("official", 403, 403, 403, 403, 403, 403),
+]
+
+
+@pytest.mark.parametrize("role,expected", [(row[0], list(row[1:])) for row in ROLE_TABLE],
+                         ids=[row[0] for row in ROLE_TABLE])
+def test_role_by_endpoint(client, setup, role, expected):
+    place = created(client, setup)
+    url = f"/api/v1/places/{place['id']}"
+    headers = {} if role == "anonymous" else setup.headers(role, **{"If-Match": '"1"'})
+    statuses = [
+        client.get("/api/v1/places", headers=headers).status_code,
+        client.get(url, headers=headers).status_code,
+        client.post("/api/v1/places", json=feature(setup.session_a.id),
+                    headers=headers).status_code,
+        client.patch(url, json={"properties": {"season": "winter"}},
+                     headers=headers).status_code,
+        client.delete(url, headers={k: v for k, v in headers.items() if k != "If-Match"}
+                      ).status_code,
+        client.post(url + "/restore", headers=headers).status_code,
+    ]
+    assert statuses == expected
+
+
+def test_errors_are_json_with_error_and_detail(client, setup):
+    response = client.post("/api/v1/places", data="{not json",
+                           headers=setup.headers("staff_a", **{"Content-Type": "application/json"}))
+    assert response.status_code == 400
+    assert set(response.json) == {"error", "detail"}
+    missing = client.get(f"/api/v1/places/{uuid.uuid4()}", headers=setup.headers("staff_a"))
+    assert missing.status_code == 404 and missing.json["error"]
+    assert client.get("/api/v1/places/not-a-uuid",
+                      headers=setup.headers("staff_a")).status_code == 404
+
+
+def test_messages_are_swedish_by_default_and_english_on_request(client, setup):
+    body = feature(setup.session_a.id, children_count=0)
+    swedish = post(client, setup, body).json
+    assert "barn" in swedish["detail"]["fields"]["children_count"]
+    english = client.post("/api/v1/places?lang=en", json=body, headers=setup.headers("staff_a"))
+    assert "children" in english.json["detail"]["fields"]["children_count"]
+
+
+def test_the_browser_session_needs_the_csrf_token(client, auth, setup):
+    auth.login(setup.world.email("staff_a"))
+    body = feature(setup.session_a.id)
+    refused = client.post("/api/v1/places", json=body)
+    assert refused.status_code == 400 and "error" in refused.json
+    accepted = client.post("/api/v1/places", json=body,
+                           headers={"X-CSRFToken": auth.csrf_token()})
+    assert accepted.status_code == 201
+
+
+# -- listing ------------------------------------------------------------------------------
+
+def make_places(client, setup, n):
+    ids = []
+    for i in range(n):
+        response = post(client, setup, feature(
+            setup.session_a.id, category="play" if i % 2 else "water",
+            geometry={"type": "Point", "coordinates": [20.2200 + i * 0.001, 67.8558]}))
+        assert response.status_code == 201
+        ids.append(response.json["id"])
+    return ids
+
+
+def test_paging_visits_every_place_once(client, setup):
+    ids = make_places(client, setup, 7)
+    seen, url, pages = [], "/api/v1/places?limit=3", 0
+    while url:
+        page = client.get(url, headers=setup.headers("staff_a"))
+        assert page.status_code == 200
+        seen += [f["id"] for f in page.json["features"]]
+        url = page.json["next"]
+        if url:
+            assert page.headers["Link"] == f'<{url}>; rel="next"'
+            url = url.replace("https://localhost", "")
+        pages += 1
+    assert sorted(seen) == sorted(ids) and pages == 3
+
+
+def test_filters(client, setup):
+    ids = make_places(client, setup, 6)
+    headers = setup.headers("planner")
+
+    def listed(query):
+        response = client.get(f"/api/v1/places?{query}", headers=headers)
+        assert response.status_code == 200, response.json
+        return {f["id"] for f in response.json["features"]}
+
+    assert listed("category=water") == set(ids[0::2])
+    assert listed("category=water,play") == set(ids)
+    assert listed("bbox=20.2195,67.85,20.2215,67.86") == set(ids[:2])
+    assert listed(f"session={setup.session_a.id}") == set(ids)
+    assert listed(f"session={setup.session_b.id}") == set()
+    assert listed(f"preschool={setup.world.school_b.id}") == set()
+    assert listed(f"campaign={setup.world.campaign.id}") == set(ids)
+    assert listed("updated_since=2999-01-01T00:00:00Z") == set()
+    assert listed("updated_since=2000-01-01T00:00:00%2B00:00") == set(ids)
+
+
+@pytest.mark.parametrize("query", [
+    "limit=1001", "limit=-1", "limit=x", "bbox=1,2,3", "bbox=10,10,5,5", "bbox=a,b,c,d",
+    "cursor=nonsense", "updated_since=yesterday", "updated_since=2026-01-01T00:00:00",
+    "session=nope", "preschool=abc",
+])
+def test_bad_list_parameters_are_400(client, setup, query):
+    response = client.get(f"/api/v1/places?{query}", headers=setup.headers("staff_a"))
+    assert response.status_code == 400, response.json
+    assert response.json["error"]
+
+
+def test_the_list_query_uses_the_indexes(client, setup, db):
+    """The bbox filter goes through the GiST index, the paging through (updated_at, id)."""
+    db.execute(text("SET enable_seqscan = off"))
+    plan = "\n".join(db.execute(text(
+        "EXPLAIN SELECT id FROM place WHERE geom && ST_MakeEnvelope(20,67,21,68,4326) "
+        "ORDER BY updated_at, id LIMIT 10")).scalars())
+    assert "ix_place_geom" in plan or "ix_place_updated" in plan
+    db.rollback()
+
+
+def test_a_closed_campaign_refuses_new_places(client, setup, db):
+    db.get(Campaign, setup.world.campaign.id).status = "closed"
+    db.commit()
+    response = post(client, setup, feature(setup.session_a.id))
+    assert response.status_code == 422
+    assert "session" in response.json["detail"]["fields"]
+
+
+def test_point_outside_the_neighbourhood_but_inside_the_municipality_is_fine(client, setup):
+    response = post(client, setup, feature(setup.session_a.id, geometry={
+        "type": "Point", "coordinates": list(A_POINT[:1]) + [67.95]}))
+    assert response.status_code == 201
