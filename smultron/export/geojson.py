@@ -1,0 +1,37 @@
+"""GeoJSON (RFC 7946: WGS 84 longitude/latitude) of the filtered places, streamed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from sqlalchemy.orm import Session
+
+from smultron.export.query import Scope, places_select
+from smultron.models import SRID
+
+BATCH = 2000
+PROPERTY_NAMES = ("category", "category_sv", "feeling", "children_count", "age_group",
+                  "season", "comment", "preschool", "department", "campaign", "created")
+
+
+def feature(row) -> str:
+    """One Feature as JSON text (the geometry is PostGIS's own GeoJSON)."""
+    properties = {name: getattr(row, name) for name in PROPERTY_NAMES}
+    properties["created"] = row.created.isoformat() if row.created else None
+    head = json.dumps({"type": "Feature", "id": row.place_id, "properties": properties},
+                      ensure_ascii=False)
+    return f'{head[:-1]}, "geometry": {row.geom}}}'
+
+
+def stream_geojson(session: Session, scope: Scope, counts: dict | None = None) -> Iterator[str]:
+    """The FeatureCollection in pieces; ``counts['places']`` is set once it is done."""
+    stmt = places_select(scope, None, SRID, geometry="geojson")
+    yield '{"type": "FeatureCollection", "features": ['
+    written = 0
+    for row in session.execute(stmt, execution_options={"yield_per": BATCH}):
+        yield ("," if written else "") + "\n" + feature(row)
+        written += 1
+    yield "\n]}\n"
+    if counts is not None:
+        counts["places"] = written
