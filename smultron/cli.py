@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,9 +92,17 @@ def serve(ctx: Context, host: str, port: int):
     demo_file = INSTANCE / "demo-accounts.txt"
     click.echo(f"\nSmultron serves http://{host}:{port}/  (Ctrl-C stops it)")
     if demo_file.exists():
-        click.echo("Demo accounts (password for all of them in the file):")
-        click.echo(demo_file.read_text())
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+        click.echo("Demo accounts:\n" + demo_file.read_text())
+    for signum in (signal.SIGINT, signal.SIGTERM):  # stop cleanly, the database too
+        signal.signal(signum, _exit_on_signal)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        click.echo("Stopping Smultron.")
+
+
+def _exit_on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
 
 
 @main.group()
