@@ -1,0 +1,137 @@
+"""Downloads for planners: /export/places.gpkg, .geojson and .csv.
+
+Access is checked on every request (browser session, Bearer, or Basic with the
+e-mail and an API token): an export URL carries only filters, never a
+credential, so a link passed on works only for someone who may export anyway.
+Every download is written to the audit log with its filters and row counts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from smultron import audit, plans
+from smultron.db import get_session
+from smultron.errors import AppError
+from smultron.export.csv import stream_csv
+from smultron.export.geojson import stream_geojson
+from smultron.export.gpkg import ExportOptions, write_scope
+from smultron.export.layers import DEFAULT_HEX_SIZE
+from smultron.export.query import Filters, parse_filters, parse_srid, places_select, resolve
+from smultron.models import SRID
+from smultron.web.auth import current_viewer, role_required
+
+bp = Blueprint("export", __name__, url_prefix="/export")
+CHUNK = 256 * 1024
+EXPORT_ROLES = ("planner", "admin")
+MIN_HEX, MAX_HEX = 50, 5000
+
+
+def request_filters() -> Filters:
+    return parse_filters(request.args.getlist, request.args.get)
+
+
+def _hex_size() -> int:
+    raw = request.args.get("hex", "")
+    if not raw:
+        return DEFAULT_HEX_SIZE
+    if not raw.isdigit() or not MIN_HEX <= int(raw) <= MAX_HEX:
+        raise AppError(f"'hex' must be a hexagon size in metres from {MIN_HEX} to {MAX_HEX}.")
+    return int(raw)
+
+
+def _filename(extension: str, srid: int | None = None) -> str:
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    crs = f"-epsg{srid}" if srid else ""
+    return f"smultron-places{crs}-{day}.{extension}"
+
+
+def _download_headers(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Vary"] = "Authorization, Cookie"
+    return response
+
+
+def _audit(what: str, filters: Filters, counts: dict, **extra) -> None:
+    session = get_session()
+    audit.record(session, "export", current_user.user, target=what,
+                 detail={"format": what.rsplit(".", 1)[-1], "filters": filters.as_dict(),
+                         "counts": counts, **extra},
+                 ip=request.remote_addr)
+    session.commit()
+
+
+def _stream_file(path: Path, folder: Path):
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@bp.get("/places.gpkg")
+@role_required(*EXPORT_ROLES)
+def gpkg():
+    filters = request_filters()
+    srid = parse_srid(request.args.get("crs"))
+    session = get_session()
+    viewer = current_viewer()
+    scope = resolve(session, viewer, filters)
+    options = ExportOptions(srid=srid, threshold=current_app.config["ANONYMITY_THRESHOLD"],
+                            hex_size=_hex_size(), source=f"Smultron, {request.host_url}")
+    plan = request.args.get("plan")
+    buffer_m = plans.parse_buffer(request.args.get("buffer"))
+    if plan:
+        options.plan_layer = plans.conflicts_layer(session, viewer, filters, plan, buffer_m,
+                                                   srid)
+    folder = Path(tempfile.mkdtemp(prefix="smultron-export-"))
+    try:
+        result = write_scope(session, current_app.extensions["smultron.engine"].url, scope,
+                             folder / "places.gpkg", options)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _audit("places.gpkg", filters, result.counts, crs=f"EPSG:{srid}",
+           **({"plan": plan, "buffer_m": buffer_m} if plan else {}))
+    response = Response(_stream_file(result.path, folder),
+                        mimetype="application/geopackage+sqlite3", direct_passthrough=True)
+    response.content_length = result.path.stat().st_size
+    return _download_headers(response, _filename("gpkg", srid))
+
+
+def _count(scope) -> int:
+    stmt = places_select(scope, None, SRID).order_by(None).subquery()
+    return get_session().scalar(select(func.count()).select_from(stmt))
+
+
+@bp.get("/places.geojson")
+@role_required(*EXPORT_ROLES)
+def geojson():
+    filters = request_filters()
+    scope = resolve(get_session(), current_viewer(), filters)
+    _audit("places.geojson", filters, {"places": _count(scope)}, crs="EPSG:4326")
+    body = stream_with_context(stream_geojson(get_session(), scope))
+    response = Response(body, mimetype="application/geo+json")
+    return _download_headers(response, _filename("geojson"))
+
+
+@bp.get("/places.csv")
+@role_required(*EXPORT_ROLES)
+def csv():
+    filters = request_filters()
+    srid = parse_srid(request.args.get("crs"))
+    scope = resolve(get_session(), current_viewer(), filters)
+    _audit("places.csv", filters, {"places": _count(scope)}, crs=f"EPSG:{srid}")
+    body = stream_with_context(stream_csv(get_session(), scope, srid))
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    return _download_headers(response, _filename("csv", srid))

@@ -1,0 +1,166 @@
+"""/export/places.{gpkg,geojson,csv}: who may download, how, and what is logged."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+
+import pyogrio
+import pytest
+from sqlalchemy import select
+
+from smultron import accounts
+from smultron.models import AuditEvent
+from tests import export_data
+
+
+@pytest.fixture
+def places(db, world):
+    return export_data.build(db, world)
+
+
+@pytest.fixture
+def token(db, world):
+    def make(who: str) -> str:
+        plain = accounts.create_token(db, world.users[who], "test")
+        db.commit()
+        return plain
+    return make
+
+
+def basic(email: str, secret: str) -> dict:
+    raw = base64.b64encode(f"{email}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def read_gpkg(response, tmp_path):
+    path = tmp_path / "download.gpkg"
+    path.write_bytes(response.get_data())
+    return path
+
+
+def test_planner_downloads_gpkg_with_session(client, auth, world, places, tmp_path, db):
+    auth.login(world.email("planner"))
+    response = client.get("/export/places.gpkg?campaign=Hösten 2026&crs=EPSG:3006")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/geopackage+sqlite3"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "private, no-store"
+    path = read_gpkg(response, tmp_path)
+    assert pyogrio.read_info(path, layer="places_points")["features"] == 6
+    assert export_data.validate_gpkg(path).returncode == 0
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
+    assert event.user_id == world.users["planner"].id
+    assert event.detail["filters"] == {"campaigns": ["Hösten 2026"]}
+    assert event.detail["counts"]["places_points"] == 6
+    assert event.detail["crs"] == "EPSG:3006"
+
+
+def test_basic_auth_with_api_token(client, world, places, token, tmp_path):
+    secret = token("planner")
+    response = client.get("/export/places.gpkg?crs=EPSG:3007",
+                          headers=basic(world.email("planner"), secret))
+    assert response.status_code == 200
+    path = read_gpkg(response, tmp_path)
+    assert pyogrio.read_info(path, layer="places_points")["crs"] == "EPSG:3007"
+    wrong_email = client.get("/export/places.gpkg", headers=basic("admin@example.org", secret))
+    assert wrong_email.status_code == 401
+
+
+def test_bearer_token_and_admin(client, world, places, token):
+    response = client.get("/export/places.geojson", headers=bearer(token("admin")))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("who", ["staff_a", "official"])
+@pytest.mark.parametrize("path", ["/export/places.gpkg", "/export/places.geojson",
+                                  "/export/places.csv"])
+def test_staff_and_officials_get_403(client, world, token, who, path):
+    response = client.get(path, headers=bearer(token(who)))
+    assert response.status_code == 403
+    assert response.get_json()["error"]
+
+
+def test_anonymous_gets_401_with_basic_challenge(client, world):
+    response = client.get("/export/places.gpkg")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+    assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize("name", ["token", "access_token", "api_key"])
+def test_tokens_in_the_query_string_are_refused(client, world, token, name, db):
+    secret = token("planner")
+    response = client.get(f"/export/places.gpkg?{name}={secret}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+    # refused even alongside valid credentials in the header: nothing was exported
+    response = client.get(f"/export/places.gpkg?{name}={secret}", headers=bearer(secret))
+    assert response.status_code == 400
+    assert db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all() == []
+
+
+def test_one_users_export_link_does_not_work_for_another(app, client, auth, world, places,
+                                                         token):
+    auth.login(world.email("planner"))
+    link = "/export/places.gpkg?campaign=Hösten 2026&crs=EPSG:3006"
+    assert client.get(link).status_code == 200
+    # The link carries only filters: no credential a second person could reuse.
+    assert "token" not in link and "@" not in link
+    stranger = app.test_client()
+    assert stranger.get(link, base_url="https://localhost").status_code == 401
+    assert stranger.get(link, headers=bearer(token("official"))).status_code == 403
+    assert stranger.get(link, headers=bearer(token("staff_b"))).status_code == 403
+    auth.logout()
+    assert client.get(link).status_code == 401
+
+
+def test_bad_crs_and_filters_are_400_with_a_message(client, world, token):
+    headers = bearer(token("planner"))
+    response = client.get("/export/places.gpkg?crs=EPSG:3857", headers=headers)
+    assert response.status_code == 400
+    assert "EPSG:3006" in response.get_json()["error"]
+    response = client.get("/export/places.csv?campaign=Nope", headers=headers)
+    assert response.status_code == 400 and "Nope" in response.get_json()["error"]
+    response = client.get("/export/places.geojson?from=yesterday", headers=headers)
+    assert response.status_code == 400 and "2026-09-01" in response.get_json()["error"]
+    response = client.get("/export/places.gpkg?feeling=angry", headers=headers)
+    assert response.status_code == 400 and "favourite" in response.get_json()["error"]
+
+
+def test_geojson_is_the_same_filtered_places(client, world, places, token, db):
+    response = client.get("/export/places.geojson?preschool=Förskolan A",
+                          headers=bearer(token("planner")))
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    data = json.loads(response.get_data(as_text=True))
+    assert data["type"] == "FeatureCollection"
+    assert len(data["features"]) == 6
+    by_id = {f["id"]: f for f in data["features"]}
+    kiruna = by_id[str(places.kiruna_point.id)]
+    assert kiruna["geometry"] == {"type": "Point", "coordinates": [20.2253, 67.8558]}
+    assert kiruna["properties"]["comment"] == "Vi gungar högt"
+    assert by_id[str(places.scary_point.id)]["properties"]["comment"] is None
+    assert {f["geometry"]["type"] for f in data["features"]} == {
+        "Point", "Polygon", "LineString"}
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
+    assert event.detail["counts"] == {"places": 6}
+
+
+def test_csv_has_wkt_and_lonlat(client, world, places, token):
+    response = client.get("/export/places.csv?crs=EPSG:3006&category=play",
+                          headers=bearer(token("planner")))
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == 2
+    kiruna = next(r for r in rows if r["place_id"] == str(places.kiruna_point.id))
+    assert (float(kiruna["lon"]), float(kiruna["lat"])) == (20.2253, 67.8558)
+    assert kiruna["wkt"].startswith("POINT(719583.1")
+    assert kiruna["children_count"] == "6" and kiruna["category_sv"] == "Lek"
