@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.auth",
     "smultron.web.pages",
     "smultron.web.api",
+    "smultron.web.tiles",
 )
 
 # The main menu: (endpoint, label, roles that see it). Items whose endpoint
