@@ -1,0 +1,158 @@
+"""Reports: choose campaigns and a scope, read the report (map, tables, figures),
+download it as PDF, or fetch its data as JSON. Officials, planners and admins see
+every scope; staff only their own preschool's. Nothing here returns a single place."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from smultron import audit
+from smultron.db import get_reports_session, get_session
+from smultron.errors import Forbidden, NotFound
+from smultron.models import Campaign, PlanArea, Preschool
+from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
+from smultron.reports.filters import CELL_SIZES
+from smultron.web import vendor_url
+from smultron.web.auth import current_viewer, role_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+READERS = ("official", "planner", "admin", "staff")
+
+
+def _cache() -> ReportCache:
+    cache = current_app.extensions.get("smultron.reports.cache")
+    if cache is None:
+        cache = current_app.extensions["smultron.reports.cache"] = ReportCache(
+            current_app.config.get("REPORTS_CACHE_ENTRIES", 64))
+    return cache
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "sv")
+
+
+def _threshold() -> int:
+    return int(current_app.config["ANONYMITY_THRESHOLD"])
+
+
+def _filters() -> ReportFilters:
+    """The request's filters, refused when the reader may not see that scope."""
+    filters = ReportFilters.parse(get_reports_session(), request.args.to_dict(flat=False))
+    municipality = current_user.user.municipality_id
+    if municipality is not None and municipality != filters.municipality_id:
+        raise NotFound("One of the chosen campaigns does not exist")
+    viewer = current_viewer()
+    if not viewer.sees_all_preschools:
+        if filters.scope != "preschool":
+            raise Forbidden(gettext("Your role sees the report of your own preschool only. "
+                                    "Choose your preschool."))
+        viewer.check_preschool(filters.preschool_id)
+    return filters
+
+
+def _report(filters: ReportFilters) -> dict:
+    return build_report(get_reports_session(), filters, _threshold(), _cache())
+
+
+def _choices() -> dict:
+    """What the form offers this reader."""
+    db = get_reports_session()
+    viewer = current_viewer()
+    municipality = current_user.user.municipality_id
+    campaigns = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.name)
+    preschools = select(Preschool).where(Preschool.archived_at.is_(None),
+                                         viewer.preschool_filter(Preschool.id)
+                                         ).order_by(Preschool.name)
+    plans = select(PlanArea).order_by(PlanArea.name)
+    if municipality is not None:
+        campaigns = campaigns.where(Campaign.municipality_id == municipality)
+        preschools = preschools.where(Preschool.municipality_id == municipality)
+        plans = plans.where(PlanArea.municipality_id == municipality)
+    return {"campaigns": db.scalars(campaigns).all(), "preschools": db.scalars(preschools).all(),
+            "plan_areas": db.scalars(plans).all() if viewer.sees_all_preschools else [],
+            "cell_sizes": CELL_SIZES, "staff_only": not viewer.sees_all_preschools}
+
+
+@bp.route("")
+@role_required(*READERS)
+def index():
+    return render_template("reports/index.html", **_choices(), args=request.args,
+                           tile_url=current_app.config["TILE_URL"],
+                           tile_attribution=current_app.config["TILE_ATTRIBUTION"])
+
+
+@bp.route("/view")
+@role_required(*READERS)
+def view():
+    filters = _filters()
+    report = _report(filters)
+    lang = _lang()
+    parts = _cache().get_or_compute(
+        ("map", filters.key(), report["about"]["data_version"], _threshold(), lang),
+        lambda: render.render_map(report, t=gettext, lang=lang,
+                                  tile_url=current_app.config["TILE_URL"],
+                                  tile_attribution=current_app.config["TILE_ATTRIBUTION"],
+                                  vendor=vendor_url))
+    return render_template("reports/report.html", report=report, parts=parts,
+                           L=labels.Labeller(report, gettext, lang), lang=lang,
+                           number=labels.number, percent=labels.percent,
+                           table_titles=labels.TABLE_TITLES, nonce=g.csp_nonce,
+                           links=_links(filters))
+
+
+@bp.route("/data")
+@role_required(*READERS)
+def data():
+    """The published report as JSON (aggregates only: cells, groups and figures)."""
+    response = jsonify(_report(_filters()))
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.route("/report.pdf")
+@role_required(*READERS)
+def pdf_download():
+    filters = _filters()
+    report = _report(filters)
+    lang = _lang()
+    body = _cache().get_or_compute(
+        ("pdf", filters.key(), report["about"]["data_version"], _threshold(), lang),
+        lambda: _pdf(report, lang))
+    db = get_session()
+    audit.record(db, "report_pdf", current_user.user, target=request.full_path,
+                 ip=request.remote_addr)
+    db.commit()
+    name = f"smultron-report-{report['about']['generated_at'][:10]}.pdf"
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store"})
+
+
+def _pdf(report: dict, lang: str) -> bytes:
+    labeller = labels.Labeller(report, gettext, lang)
+    html = render_template("reports/pdf.html", report=report, L=labeller, lang=lang,
+                           number=labels.number, percent=labels.percent,
+                           table_titles=labels.TABLE_TITLES,
+                           map_svg=pdf.svg_map(report, labeller))
+    return pdf.html_to_pdf(html, base_url=request.url_root)
+
+
+def _links(filters: ReportFilters) -> dict:
+    args = filters.query_args()
+    return {"pdf": url_for("reports.pdf_download", **args),
+            "data": url_for("reports.data", **args),
+            "change": url_for("reports.index", **args)}
