@@ -206,6 +206,8 @@ def preschools_import(ctx: Context, path: Path, municipality: str | None):
 
 # Modules that bring their own commands: each has ``register(main, pass_context)``.
 FEATURE_COMMANDS: tuple[str, ...] = (
+    "smultron.export.cli",
+    "smultron.admin.cli",
     "smultron.backup",
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from smultron.db import database_ok, get_session
@@ -26,7 +27,28 @@ def home():
 
 @bp.route("/about")
 def about():
-    return render_template("about.html")
+    return _public_page("about")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return _public_page("accessibility")
+
+
+@bp.route("/privacy")
+def privacy():
+    return _public_page("privacy")
+
+
+def _public_page(page: str):
+    """A public text page (editable under Administration -> Public pages)."""
+    from smultron.admin import sitepages
+
+    session, lang = get_session(), str(get_locale() or "sv")
+    return render_template("public_page.html", page=page, title=sitepages.PAGES[page],
+                           blocks=sitepages.render(session, page, lang),
+                           feedback=sitepages.feedback_address(session),
+                           retention=sitepages.placeholders(session, lang))
 
 
 @bp.route("/lang/<code>")

@@ -1,0 +1,67 @@
+"""Setting a password through a one-time link (invitation or reset), and the
+account page that tells you who you are and which preschools you work with."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from smultron import audit
+from smultron.admin import users
+from smultron.db import get_session
+from smultron.errors import AppError
+from smultron.web.admin import problems_of
+
+bp = Blueprint("account", __name__)
+
+
+@bp.after_request
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the link is a secret
+    return response
+
+
+def _gone():
+    return render_template("account/link_gone.html"), 410
+
+
+@bp.get("/set-password/<token>")
+def set_password(token: str):
+    link = users.find_link(get_session(), token)
+    if link is None:
+        return _gone()
+    user = get_session().get(users.User, link.user_id)
+    return render_template("account/set_password.html", user=user, link=link, problems=[])
+
+
+@bp.post("/set-password/<token>")
+def set_password_save(token: str):
+    db = get_session()
+    link = users.find_link(db, token)
+    if link is None:
+        return _gone()
+    try:
+        user = users.use_link(db, token, request.form.get("password", ""),
+                              request.form.get("password_repeat", ""))
+    except AppError as exc:
+        db.rollback()
+        if exc.status == 410:
+            return _gone()
+        link = users.find_link(db, token)
+        return render_template("account/set_password.html", link=link, problems=problems_of(exc),
+                               user=db.get(users.User, link.user_id)), exc.status
+    audit.record(db, "password_set", user, target=user.email, detail={"link": link.purpose},
+                 ip=request.remote_addr)
+    db.commit()
+    if current_user.is_authenticated:
+        logout_user()
+    flash(_("Your password is set. Log in with your e-mail and the new password."), "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.get("/account")
+@login_required
+def index():
+    return render_template("account/index.html", user=current_user.user)

@@ -1,0 +1,105 @@
+"""Administration in the browser (/admin, admins only): preschools, campaigns,
+users, categories, retention, the audit log and the public pages' texts.
+
+Every route is behind one guard (anonymous -> login, other roles -> 403), and
+every change writes one audit row in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request
+from flask_babel import gettext
+from flask_login import current_user
+
+from smultron import audit
+from smultron.admin.problems import Invalid, Problem
+from smultron.db import get_session
+from smultron.errors import AppError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.role != "admin":
+        abort(403)
+    return None
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_context_processor
+def _labels():
+    """Role and link names, and the local time zone, for admin and account templates."""
+    from zoneinfo import ZoneInfo
+
+    from smultron.passwords import MIN_PASSWORD_LENGTH
+
+    return {
+        "role_labels": {"staff": gettext("Preschool staff"), "planner": gettext("Planner"),
+                        "official": gettext("Official"), "admin": gettext("Administrator")},
+        "role_hints": {
+            "staff": gettext("maps places with the children at their preschools"),
+            "planner": gettext("sees every place, moderates comments, exports, connects QGIS"),
+            "official": gettext("reads aggregated reports only"),
+            "admin": gettext("everything under Administration")},
+        "link_labels": {"invite": gettext("invitation"), "reset": gettext("password reset")},
+        "admin_timezone": ZoneInfo("Europe/Stockholm"),
+        "min_password": MIN_PASSWORD_LENGTH,
+    }
+
+
+@bp.app_template_filter("local_time")
+def _local_time(value) -> str:
+    """A timestamp as Swedish local time, e.g. 2026-11-28 14:05."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M")
+
+
+def db():
+    return get_session()
+
+
+def me():
+    return current_user.user
+
+
+def log(action: str, target: str | None = None, detail: dict | None = None) -> None:
+    """One audit row for an admin change (committed with the change)."""
+    audit.record(db(), action, me(), target=target, detail=detail, ip=request.remote_addr)
+
+
+def translate(problem: Problem) -> str:
+    params = {key: gettext(value) if key == "label" else value
+              for key, value in problem.params.items()}
+    return gettext(problem.msgid, **params) if params else gettext(problem.msgid)
+
+
+def problems_of(exc: AppError) -> list[dict]:
+    """[{field, message}] for the form's error summary and its fields."""
+    if isinstance(exc, Invalid):
+        return [{"field": p.field, "message": translate(p)} for p in exc.problems]
+    lines = [{"field": None, "message": gettext(exc.message)}]
+    if isinstance(exc.detail, list):
+        lines += [{"field": None, "message": str(line)} for line in exc.detail]
+    return lines
+
+
+def message_of(exc: AppError) -> str:
+    return "; ".join(item["message"] for item in problems_of(exc))
+
+
+from smultron.web.admin import (  # noqa: E402,F401 - the routes attach themselves to bp
+    campaigns,
+    categories,
+    preschools,
+    system,
+    users,
+)
