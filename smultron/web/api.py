@@ -12,6 +12,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from werkzeug.urls import iri_to_uri
 
 from smultron import mapping_sessions, openapi, places
 from smultron.db import get_session
@@ -139,7 +140,7 @@ def list_places():
         _bad("limit", M("At most %(n)d per page.", n=places.MAX_LIMIT))
     features, following = places.list_places(
         get_session(), current_viewer(), _filters(), limit, request.args.get("cursor"))
-    links = [{"rel": "self", "type": GEOJSON, "href": request.url}]
+    links = [{"rel": "self", "type": GEOJSON, "href": iri_to_uri(request.url)}]
     headers = {}
     next_url = None
     if following:
