@@ -1,0 +1,278 @@
+"""Faults and scale-out: PostgreSQL restarted under load, two app instances sharing one
+database and Redis, and schemathesis fuzzing the JSON API against its own OpenAPI.
+
+The PostgreSQL cluster is the suite's shared one: every test that stops it starts it
+again in a ``finally`` before anything else runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from smultron import ROOT
+from smultron.embedded_pg import wait_until_ready
+from tests import factories, place_data
+
+REDIS_URL = os.environ.get("SMULTRON_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 3xx is the answer, as a browser's first response
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def http(method: str, url: str, body=None, headers=None, timeout: float = 10.0):
+    """(status, headers, parsed JSON or text) without raising on 3xx/4xx/5xx."""
+    assert url.startswith("http://127.0.0.1:")
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    request = urllib.request.Request(url, data=data, method=method,  # noqa: S310
+                                     headers=headers or {})
+    if isinstance(body, dict):
+        request.add_header("Content-Type", "application/json")
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            status, head, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, head, raw = error.code, error.headers, error.read()
+    text = raw.decode(errors="replace")
+    is_json = "json" in (head.get("Content-Type") or "")
+    return status, head, json.loads(text) if is_json and text else text
+
+
+@pytest.fixture
+def setup(db):
+    return place_data.build(db)
+
+
+def _restore_cluster(cluster) -> None:
+    if not cluster.is_running():
+        cluster.start()
+    wait_until_ready(cluster)
+
+
+# -- PostgreSQL restarted during requests ------------------------------------------------
+
+def test_database_down_is_a_json_503_and_the_app_recovers(client, setup, cluster):
+    headers = setup.headers("planner")
+    assert client.get("/api/v1/places", headers=headers).status_code == 200
+    try:
+        cluster.stop()
+        response = client.get("/api/v1/places", headers=headers)
+        assert response.status_code == 503
+        assert response.is_json and response.get_json()["error"]
+        health = client.get("/healthz")
+        assert health.status_code == 503
+    finally:
+        _restore_cluster(cluster)
+    # Same app, same pool: the stale connections are noticed (pool_pre_ping).
+    for _ in range(5):
+        assert client.get("/api/v1/places", headers=headers).status_code == 200
+
+
+def test_restart_under_concurrent_requests_never_gives_a_500(live_server, setup, cluster):
+    url = f"{live_server}/api/v1/places?limit=20"
+    headers = setup.headers("planner")
+    statuses, bodies, stop = [], [], threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            status, _head, body = http("GET", url, headers=headers)
+            statuses.append(status)
+            if status != 200:
+                bodies.append(body)
+
+    workers = [threading.Thread(target=hammer) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        time.sleep(0.3)  # let requests flow before the fault
+        cluster.restart()
+        time.sleep(0.3)
+        cluster.stop()
+        time.sleep(0.3)
+    finally:
+        _restore_cluster(cluster)
+        time.sleep(0.3)
+        stop.set()
+        for worker in workers:
+            worker.join(15)
+    assert statuses and set(statuses) <= {200, 503}, sorted(set(statuses))
+    assert 503 in statuses, "the fault was never seen: the test did not test anything"
+    assert all(isinstance(b, dict) and b.get("error") for b in bodies), bodies[:3]
+    after = [http("GET", url, headers=headers)[0] for _ in range(10)]
+    assert after == [200] * 10
+
+
+# -- two app instances, one database, Redis for the rate limits ---------------------------
+
+def _redis_reachable(url: str) -> bool:
+    match = re.match(r"redis://([^:/]+):(\d+)", url)
+    try:
+        with socket.create_connection((match.group(1), int(match.group(2))), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+SERVE = """
+import os, sys
+from werkzeug.serving import run_simple
+from smultron import create_app
+app = create_app({"RATELIMIT_KEY_PREFIX": os.environ["TEST_RATELIMIT_PREFIX"],
+                  "TILE_URL": "https://tiles.test/{z}/{x}/{y}.png"})
+run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
+"""
+
+
+@pytest.fixture
+def two_instances(database_url, setup):
+    """Two app processes on two ports: one database, one Redis, one secret."""
+    if not _redis_reachable(REDIS_URL):
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (start redis-server, or set "
+                    "SMULTRON_TEST_REDIS_URL)")
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
+           "SMULTRON_ENV": "testing", "SMULTRON_SECRET_KEY": "shared-by-both-instances",
+           "SMULTRON_LOGIN_RATE_LIMIT": "4 per minute", "SMULTRON_INSECURE_COOKIES": "1",
+           "TEST_RATELIMIT_PREFIX": f"smultron-test-{uuid.uuid4().hex}"}
+    ports = [_free_port(), _free_port()]
+    procs = [subprocess.Popen([sys.executable, "-c", SERVE, str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for port in ports]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, proc in zip(urls, procs, strict=True):
+            _wait_for(url, proc)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(10)
+            proc.stderr.close()
+
+
+def _wait_for(url: str, proc) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the app did not start: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if http("GET", f"{url}/healthz", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within 30 s")
+
+
+class Browser:
+    """A cookie jar by hand (the cookie is Secure; these servers speak plain http)."""
+
+    def __init__(self):
+        self.cookie = ""
+
+    def call(self, method, url, body=None, headers=None):
+        headers = {**(headers or {}), **({"Cookie": self.cookie} if self.cookie else {})}
+        status, head, parsed = http(method, url, body, headers)
+        for value in head.get_all("Set-Cookie") or []:
+            if value.startswith("smultron_session="):
+                self.cookie = value.split(";", 1)[0]
+        return status, head, parsed
+
+    def login(self, base, email, password=factories.PASSWORD):
+        token = factories.csrf_from(self.call("GET", f"{base}/login")[2])
+        form = urllib.parse.urlencode({"email": email, "password": password,
+                                       "csrf_token": token}).encode()
+        return self.call("POST", f"{base}/login", form,
+                         {"Content-Type": "application/x-www-form-urlencoded",
+                          "Referer": f"{base}/login"})[0]
+
+
+def test_two_instances_share_sessions_and_serve_the_api_alternately(two_instances, setup):
+    a, b = two_instances
+    browser = Browser()
+    assert browser.login(a, setup.world.email("staff_a")) == 302  # logged in on A …
+    home = browser.call("GET", f"{b}/home")  # … and B knows the session
+    assert home[0] == 200
+    csrf = factories.csrf_from(home[2])
+    write = {"X-CSRFToken": csrf, "Referer": f"{b}/home"}
+    feature = place_data.feature(setup.session_a.id)
+    status, head, created = browser.call("POST", f"{b}/api/v1/places", feature, write)
+    assert status == 201, created
+    status, _head, again = browser.call("POST", f"{a}/api/v1/places", feature,
+                                        {**write, "Referer": f"{a}/home"})
+    assert status == 200 and again["id"] == created["id"]  # a retry on the other instance
+    place = f"/api/v1/places/{created['id']}"
+    patch = {"properties": {"children_count": 5, "version": created["properties"]["version"]}}
+    status, head, patched = browser.call("PATCH", f"{a}{place}", patch,
+                                         {**write, "Referer": f"{a}/home",
+                                          "If-Match": head["ETag"]})
+    assert status == 200, patched
+    status, _head, read = browser.call("GET", f"{b}{place}")
+    assert status == 200 and read["properties"]["children_count"] == 5
+    token = {"Authorization": f"Bearer {setup.tokens['planner']}"}
+    assert http("GET", f"{a}/api/v1/places", headers=token)[0] == 200
+    assert http("GET", f"{b}/api/v1/places", headers=token)[0] == 200
+
+
+def test_two_instances_share_the_login_rate_limit(two_instances, setup):
+    a, b = two_instances
+    statuses = [Browser().login(url, setup.world.email("planner"), "wrong password")
+                for url in (a, b, a, b)]
+    assert statuses == [401, 401, 401, 401]
+    # The fifth attempt within the minute is refused, whichever instance gets it.
+    assert Browser().login(a, setup.world.email("planner")) == 429
+    assert Browser().login(b, setup.world.email("planner")) == 429
+
+
+# -- schemathesis against /api/v1/openapi.json ------------------------------------------
+
+@pytest.fixture
+def api_schema(app, setup, db):
+    """The app's own OpenAPI document, loaded from the WSGI app with places to find."""
+    for index in range(3):
+        factories.place(db, setup.session_a, comment=f"Plats {index}")
+    db.commit()
+    app.config["FUZZ_HEADERS"] = setup.headers("staff_a")
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_the_api_keeps_its_own_schema(case):
+    headers = case.operation.schema.app.config["FUZZ_HEADERS"]
+    case.call_and_validate(headers=headers,
+                           checks=[not_a_server_error, response_schema_conformance])
