@@ -9,7 +9,8 @@ Rule (k = ANONYMITY_THRESHOLD, default 5):
    do not together rest on k children (the largest of them is below k), the next
    smallest shown row is withheld too, so that "total minus the shown rows" cannot
    reveal a small number.
-4. Participation rests on the children present in sessions, with the same rules.
+4. Participation rests on the children present in sessions (no total of it is
+   published, so rule 1 suffices there).
 Raw points, session ids and comments never leave aggregate.py.
 """
 
@@ -78,7 +79,8 @@ def _publish_cells(cells: list[dict], k: int) -> tuple[list[dict], int]:
 
 
 def _publish_participation(rows: list[dict], k: int) -> list[dict]:
-    hidden = suppress_group(rows, k, measure="children")
+    # No total of children in sessions is published, so the primary rule suffices.
+    hidden = {n for n, row in enumerate(rows) if 0 < row["children"] < k}
     published = []
     for n, row in enumerate(rows):
         item = {"preschool": row["preschool"], "name": row["name"], "enrolled": row["enrolled"],
