@@ -1,0 +1,239 @@
+"""OGC API - Features at /ogc: what QGIS's "OGC API - Features" connection reads.
+
+JSON (application/json, features as application/geo+json) by default, HTML for
+browsers (Accept: text/html or f=html). Planners and admins only; QGIS sends
+HTTP Basic (e-mail + API token), scripts Bearer, browsers their session.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, json, render_template, request, session, url_for
+
+from smultron.db import get_session
+from smultron.errors import AppError
+from smultron.ogc import features as ogc
+from smultron.web.auth import current_viewer, role_required
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+OGC_ROLES = ("planner", "admin")
+JSON, GEOJSON, HTML = "application/json", "application/geo+json", "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+REL = "http://www.opengis.net/def/rel/ogc/1.0/"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+]
+COMMON_PARAMS = {"f", "lang"}
+ITEMS_PARAMS = COMMON_PARAMS | {"limit", "bbox", "bbox-crs", "crs", "datetime", "after"}
+
+
+@bp.after_request
+def _no_cookie_for_token_clients(response):
+    """Basic/Bearer clients (QGIS) get no session cookie: HTML pages put a CSRF token in
+    the session, and a cookie without a login would make Flask-Login's strong session
+    protection refuse the client's next request."""
+    if request.headers.get("Authorization"):
+        session.clear()
+    return response
+
+
+def wants_html() -> bool:
+    chosen = request.args.get("f")
+    if chosen:
+        if chosen not in ("json", "html", "geojson"):
+            raise AppError("'f' must be json or html.")
+        return chosen == "html"
+    best = request.accept_mimetypes.best_match([JSON, GEOJSON, HTML], default=JSON)
+    return best == HTML and request.accept_mimetypes[HTML] > request.accept_mimetypes[JSON]
+
+
+def check_params(allowed: set[str]) -> None:
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise AppError(f"Unknown query parameter(s): {', '.join(unknown)}. "
+                       f"Allowed here: {', '.join(sorted(allowed))}.")
+
+
+def link(endpoint: str, rel: str, media: str, title: str, **values) -> dict:
+    return {"href": url_for(endpoint, _external=True, **values), "rel": rel, "type": media,
+            "title": title}
+
+
+def self_links(endpoint: str, media: str, **values) -> list[dict]:
+    html = wants_html()
+    return [link(endpoint, "self", HTML if html else media, "This document", **values,
+                 f="html" if html else "json"),
+            link(endpoint, "alternate", media if html else HTML,
+                 "This document as JSON" if html else "This document as HTML", **values,
+                 f="json" if html else "html")]
+
+
+def respond(data: dict, template: str, media: str = JSON, headers: dict | None = None):
+    if wants_html():
+        response = Response(render_template(template, data=data), mimetype=HTML)
+    else:
+        response = Response(json.dumps(data, ensure_ascii=False), mimetype=media)
+    response.headers["Vary"] = "Accept, Authorization, Cookie"
+    response.headers["Cache-Control"] = "private, no-store"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+@bp.get("")
+@bp.get("/")
+@role_required(*OGC_ROLES)
+def landing():
+    check_params(COMMON_PARAMS)
+    data = {
+        "title": "Smultron – barnens smultronställen",
+        "description": "Children's favourite places for planners (OGC API - Features).",
+        "links": self_links("ogc.landing", JSON) + [
+            link("ogc.api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+            link("ogc.conformance", "conformance", JSON, "Conformance classes"),
+            link("ogc.conformance", REL + "conformance", JSON, "Conformance classes"),
+            link("ogc.collections", "data", JSON, "The collections"),
+            link("ogc.collections", REL + "data", JSON, "The collections"),
+        ],
+    }
+    return respond(data, "ogc/landing.html")
+
+
+@bp.get("/conformance")
+@role_required(*OGC_ROLES)
+def conformance():
+    check_params(COMMON_PARAMS)
+    return respond({"conformsTo": CONFORMANCE,
+                    "links": self_links("ogc.conformance", JSON)}, "ogc/conformance.html")
+
+
+def collection_document(collection: ogc.Collection, extent: list[float]) -> dict:
+    cid = collection.id
+    return {
+        "id": cid, "title": collection.title, "description": collection.description,
+        "itemType": "feature",
+        "extent": {"spatial": {"bbox": [extent], "crs": ogc.CRS84},
+                   "temporal": {"interval": [[None, None]],
+                                "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}},
+        "crs": ogc.crs_list(), "storageCrs": ogc.STORAGE_CRS,
+        "links": [
+            link("ogc.collection", "self", JSON, collection.title, collection_id=cid),
+            link("ogc.collection", "alternate", HTML, collection.title, collection_id=cid,
+                 f="html"),
+            link("ogc.items", "items", GEOJSON, f"{collection.title} (GeoJSON)",
+                 collection_id=cid, f="json"),
+            link("ogc.items", "items", HTML, f"{collection.title} (HTML)", collection_id=cid,
+                 f="html"),
+            link("ogc.queryables", REL + "queryables", "application/schema+json",
+                 "Properties to filter on", collection_id=cid),
+        ],
+    }
+
+
+@bp.get("/collections")
+@role_required(*OGC_ROLES)
+def collections():
+    check_params(COMMON_PARAMS)
+    extent = ogc.spatial_extent(get_session())
+    data = {"collections": [collection_document(c, extent) for c in ogc.COLLECTIONS.values()],
+            "crs": ogc.crs_list(), "links": self_links("ogc.collections", JSON)}
+    return respond(data, "ogc/collections.html")
+
+
+@bp.get("/collections/<collection_id>")
+@role_required(*OGC_ROLES)
+def collection(collection_id: str):
+    check_params(COMMON_PARAMS)
+    found = ogc.get_collection(collection_id)
+    data = collection_document(found, ogc.spatial_extent(get_session()))
+    data["links"][:2] = self_links("ogc.collection", JSON, collection_id=collection_id)
+    return respond(data, "ogc/collection.html")
+
+
+@bp.get("/collections/<collection_id>/queryables")
+@role_required(*OGC_ROLES)
+def queryables(collection_id: str):
+    check_params(COMMON_PARAMS)
+    found = ogc.get_collection(collection_id)
+    data = {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": url_for("ogc.queryables", collection_id=collection_id, _external=True),
+        "type": "object", "title": found.title,
+        "properties": {name: {"type": "string", "title": name} for name in found.queryables},
+    }
+    response = respond(data, "ogc/collection.html")
+    response.mimetype = "application/schema+json"
+    return response
+
+
+def _item_query(found: ogc.Collection) -> ogc.ItemQuery:
+    check_params(ITEMS_PARAMS | set(found.queryables))
+    bbox_crs = ogc.parse_crs(request.args.get("bbox-crs"))
+    properties = tuple((name, request.args[name]) for name in found.queryables
+                       if request.args.get(name))
+    return ogc.ItemQuery(found, limit=ogc.parse_limit(request.args.get("limit")),
+                         after=request.args.get("after") or None,
+                         srid=ogc.parse_crs(request.args.get("crs")),
+                         bbox=ogc.parse_bbox(request.args.get("bbox"), bbox_crs),
+                         interval=ogc.parse_datetime(request.args.get("datetime")),
+                         properties=properties)
+
+
+def _page_links(found: ogc.Collection, page: ogc.Page) -> list[dict]:
+    args = {k: v for k, v in request.args.items() if k not in ("after", "f")}
+    links = self_links("ogc.items", GEOJSON, collection_id=found.id,
+                       **{**args, **({"after": request.args["after"]}
+                                     if request.args.get("after") else {})})
+    if page.next_after:
+        html = wants_html()
+        links.append(link("ogc.items", "next", HTML if html else GEOJSON, "Next page",
+                          collection_id=found.id, **args, after=page.next_after,
+                          f="html" if html else "json"))
+    links.append(link("ogc.collection", "collection", JSON, found.title,
+                      collection_id=found.id))
+    return links
+
+
+@bp.get("/collections/<collection_id>/items")
+@role_required(*OGC_ROLES)
+def items(collection_id: str):
+    found = ogc.get_collection(collection_id)
+    query = _item_query(found)
+    page = ogc.items(get_session(), current_viewer(), query)
+    data = {"type": "FeatureCollection", "features": page.features,
+            "numberReturned": len(page.features),
+            "timeStamp": datetime.now(UTC).replace(microsecond=0).isoformat()
+            .replace("+00:00", "Z"),
+            "links": _page_links(found, page)}
+    return respond(data, "ogc/items.html", GEOJSON,
+                   {"Content-Crs": f"<{ogc.crs_uri(query.srid)}>"})
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+@role_required(*OGC_ROLES)
+def item(collection_id: str, feature_id: str):
+    check_params(COMMON_PARAMS | {"crs"})
+    found = ogc.get_collection(collection_id)
+    srid = ogc.parse_crs(request.args.get("crs"))
+    feature = ogc.item(get_session(), current_viewer(), found, feature_id, srid)
+    feature["links"] = self_links("ogc.item", GEOJSON, collection_id=collection_id,
+                                  feature_id=feature_id) + [
+        link("ogc.collection", "collection", JSON, found.title, collection_id=collection_id)]
+    return respond(feature, "ogc/item.html", GEOJSON,
+                   {"Content-Crs": f"<{ogc.crs_uri(srid)}>"})
+
+
+@bp.get("/api")
+@role_required(*OGC_ROLES)
+def api():
+    """A small OpenAPI 3.0 description of this API (the landing page's service-desc)."""
+    from smultron.ogc.openapi import document
+
+    response = Response(json.dumps(document(url_for("ogc.landing", _external=True))),
+                        mimetype="application/vnd.oai.openapi+json")
+    response.headers["Content-Type"] = OPENAPI
+    return response
