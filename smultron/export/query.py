@@ -73,8 +73,8 @@ def parse_filters(get_list, get_one) -> Filters:
     """Filters from a request-like source: ``get_list(name)`` -> list, ``get_one(name)``."""
     values = {attr: tuple(v.strip() for v in get_list(name) if v and v.strip())
               for name, attr in QUERY_NAMES.items()}
-    _check_words(values["feelings"], FEELINGS, "feeling")
-    _check_words(values["seasons"], SEASONS, "season")
+    check_words(values["feelings"], FEELINGS, "feeling")
+    check_words(values["seasons"], SEASONS, "season")
     date_from = parse_date(get_one("from"), "from")
     date_to = parse_date(get_one("to"), "to")
     if date_from and date_to and date_to < date_from:
@@ -103,7 +103,7 @@ def parse_date(raw: str | None, name: str) -> date | None:
         raise AppError(f"'{name}' must be a date like 2026-09-01, not '{raw}'.") from None
 
 
-def _check_words(given: tuple[str, ...], allowed: tuple[str, ...], name: str) -> None:
+def check_words(given: tuple[str, ...], allowed: tuple[str, ...], name: str) -> None:
     wrong = [v for v in given if v not in allowed]
     if wrong:
         raise AppError(f"Unknown {name}: {', '.join(wrong)}. Use one of: {', '.join(allowed)}.")
