@@ -15,7 +15,14 @@ from flask_login import current_user
 BLUEPRINT_MODULES = (
     "smultron.web.auth",
     "smultron.web.pages",
+    "smultron.web.reports",
+    "smultron.web.export",
+    "smultron.web.ogc",
+    "smultron.web.admin",
+    "smultron.web.tokens",
+    "smultron.web.account",
     "smultron.web.api",
+    "smultron.web.map",
     "smultron.web.tiles",
 )
 
@@ -24,7 +31,7 @@ BLUEPRINT_MODULES = (
 NAV = (
     ("map.index", lazy_gettext("Map"), {"staff"}),
     ("planner.index", lazy_gettext("Planning"), {"planner", "admin"}),
-    ("reports.index", lazy_gettext("Reports"), {"official", "planner", "admin"}),
+    ("reports.index", lazy_gettext("Reports"), {"official", "planner", "admin", "staff"}),
     ("admin.index", lazy_gettext("Administration"), {"admin"}),
     ("tokens.index", lazy_gettext("API tokens"), {"planner", "admin"}),
 )

@@ -1,0 +1,80 @@
+"""The map's words: labels for the forms and every string the map's JavaScript shows
+(passed to it as JSON, translated here)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def age_group_labels() -> dict[str, str]:
+    return {"1-2": _("1–2 years"), "3-4": _("3–4 years"), "5-6": _("5–6 years"),
+            "mixed": _("Mixed ages")}
+
+
+def season_labels() -> dict[str, str]:
+    return {"summer": _("Summer"), "winter": _("Winter"), "all_year": _("All year")}
+
+
+def js_strings() -> dict[str, str]:
+    return {
+        "map_label": _("Map of the preschool's neighbourhood. Arrow keys move the map; "
+                       "Enter or the Place here button marks the place at the cross."),
+        "preschool": _("The preschool"),
+        "neighbourhood": _("Neighbourhood"),
+        "new_place": _("New place"),
+        "new_area": _("New area"),
+        "new_route": _("New route"),
+        "edit_place": _("Change the place"),
+        "outside": _("This is outside the preschool's neighbourhood. The children roam: "
+                     "save it anyway if this is where they mean."),
+        "save": _("Save"),
+        "save_anyway": _("Save anyway"),
+        "cancel": _("Cancel"),
+        "edit": _("Change"),
+        "move": _("Move"),
+        "delete": _("Delete"),
+        "confirm_delete": _("Delete this place? A planner can bring it back."),
+        "yes_delete": _("Yes, delete"),
+        "choose_category": _("Choose what kind of place it is."),
+        "children_range": _("From 1 to %(n)s children."),
+        "comment_too_long": _("At most %(n)s characters."),
+        "chars_left": _("%(n)s characters left"),
+        "favourite": _("Favourite place"),
+        "scary": _("Scary place"),
+        "children": _("children"),
+        "child": _("child"),
+        "all_saved": _("Everything is saved."),
+        "waiting_one": _("1 place is waiting to be sent."),
+        "waiting_many": _("%(n)s places are waiting to be sent."),
+        "offline": _("No network: places are kept on this device and sent later."),
+        "sending": _("Sending…"),
+        "saved_offline": _("Saved on this device."),
+        "saved": _("Saved."),
+        "deleted": _("Deleted."),
+        "moved": _("Moved."),
+        "failed": _("Not saved: %(reason)s"),
+        "conflict": _("Someone else changed this place meanwhile; their version is shown."),
+        "login_again": _("You have been logged out. Log in again (in a new tab) and the "
+                         "waiting places will be sent."),
+        "no_places": _("No places yet. Tap the map, or press Place here."),
+        "place_kind_point": _("Place"),
+        "place_kind_area": _("Area"),
+        "place_kind_route": _("Route"),
+        "earlier": _("Earlier place"),
+        "waiting": _("Waiting to be sent"),
+        "add_corner": _("Add a point at the cross"),
+        "finish_drawing": _("Finish drawing"),
+        "drawing_area": _("Drawing an area: tap the corners, then Finish drawing."),
+        "drawing_route": _("Drawing a route: tap along the way, then Finish drawing."),
+        "moving": _("Drag the place, or move the map so the cross is where it should be "
+                    "and press Move here."),
+        "move_here": _("Move here"),
+        "too_few_points": _("Add more points first."),
+        "places_count": _("%(n)s places"),
+        "finish_blocked": _("Some places are still waiting to be sent. Connect to the "
+                            "network first, then finish."),
+        "kind": _("Kind"),
+        "what_said": _("What the children said"),
+        "season": _("Season"),
+        "category": _("Category"),
+    }

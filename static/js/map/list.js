@@ -1,0 +1,62 @@
+// The list of the session's places: the same places as the map, as a table, with the
+// same actions. Built with textContent, so what the children said is always plain text.
+import { category, config, t } from './config.js';
+import { kindOf } from './geometry.js';
+
+const table = document.getElementById('places-table');
+const body = table.querySelector('tbody');
+const empty = document.getElementById('list-empty');
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function row(entry, actions) {
+  const p = entry.feature.properties;
+  const cat = category(p.category);
+  const tr = document.createElement('tr');
+  tr.dataset.placeId = entry.feature.id;
+  const head = document.createElement('th');
+  head.scope = 'row';
+  const swatch = document.createElement('span');
+  swatch.className = 'swatch';
+  const img = document.createElement('img');
+  Object.assign(img, { src: cat.pictogram, alt: '', width: 32, height: 32 });
+  const label = document.createElement('span');
+  label.textContent = cat.label;
+  swatch.append(img, label);
+  head.append(swatch);
+  tr.append(head,
+    cell(t(`place_kind_${kindOf(entry.feature.geometry)}`)),
+    cell(t(p.feeling)),
+    cell(String(p.children_count)),
+    cell(config.season_labels[p.season] || p.season),
+    cell(p.comment || '', 'said'));
+  const status = cell(entry.error || (entry.state === 'saved' ? t('saved') : t('waiting')));
+  status.className = entry.error ? 'status-failed' : (entry.state === 'saved' ? '' : 'status-waiting');
+  tr.append(status);
+  const actionsCell = document.createElement('td');
+  const box = document.createElement('div');
+  box.className = 'row-actions';
+  for (const [key, handler] of actions) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button';
+    button.textContent = t(key);
+    button.setAttribute('aria-label', `${t(key)}: ${cat.label}`);
+    button.addEventListener('click', () => handler(entry, button));
+    box.append(button);
+  }
+  actionsCell.append(box);
+  tr.append(actionsCell);
+  return tr;
+}
+
+export function renderList(entries, actions) {
+  body.replaceChildren(...entries.map((entry) => row(entry, actions)));
+  table.hidden = entries.length === 0;
+  empty.hidden = entries.length > 0;
+}

@@ -1,0 +1,336 @@
+// The mapping page: places from the server plus the outbox, shown on the map and in the
+// list; new places and changes go to the outbox first, then to the server.
+/* global L */
+import { category, config, newId, t } from './config.js';
+import { allInside, fromLayer, pointAt } from './geometry.js';
+import { renderList } from './list.js';
+import { clearDraft, layerOf, map, openPopup, render, setUpMap, showDraft } from './mapview.js';
+import { closePanel, initPanel, isOpen, openPanel } from './panel.js';
+import * as store from './store.js';
+import { Sync } from './sync.js';
+import { registerServiceWorker } from './offline.js';
+
+const server = new Map(); // id -> feature as the server last sent it
+let outbox = new Map(); // id -> op
+const statusLine = document.getElementById('sync-status');
+const syncButton = document.getElementById('sync-now');
+const notice = document.getElementById('notice');
+let stopReason = null;
+
+function say(text, isError = false) {
+  notice.textContent = text;
+  notice.classList.toggle('error', isError);
+  notice.hidden = !text;
+}
+
+// -- the places shown: the server's, overlaid with what waits in the outbox ------------
+
+function entries() {
+  const result = new Map();
+  for (const [id, feature] of server) {
+    if (!feature.properties.deleted_at) result.set(id, { feature, state: 'saved' });
+  }
+  for (const [id, op] of outbox) {
+    if (op.kind === 'delete') result.delete(id);
+    else if (op.feature.properties.preschool === config.preschool.id || op.feature.properties.session === config.session.id) {
+      result.set(id, { feature: op.feature, state: 'waiting', error: op.error });
+    }
+  }
+  const list = [...result.values()];
+  for (const entry of list) entry.mine = entry.feature.properties.session === config.session.id;
+  return list;
+}
+
+function showStatus() {
+  const waiting = outbox.size;
+  document.body.dataset.waiting = String(waiting);
+  statusLine.classList.toggle('waiting', waiting > 0);
+  let text = waiting === 0 ? t('all_saved') : (waiting === 1 ? t('waiting_one') : t('waiting_many', { n: waiting }));
+  if (waiting && stopReason === 'offline') text = `${text} ${t('offline')}`;
+  statusLine.textContent = text;
+  syncButton.hidden = waiting === 0;
+  if (stopReason === 'login') say(t('login_again'), true);
+}
+
+const actions = [['edit', editPlace], ['move', movePlace], ['delete', deletePlace]];
+
+async function refresh() {
+  outbox = new Map((await store.all()).map((op) => [op.id, op]));
+  const all = entries();
+  render(all, actions);
+  renderList(all.filter((entry) => entry.mine), actions);
+  showStatus();
+}
+
+// -- the outbox -------------------------------------------------------------------------
+
+async function queue(id, change) {
+  const previous = await store.get(id);
+  const op = change(previous);
+  op.id = id;
+  op.rev = (previous?.rev || 0) + 1;
+  op.queuedAt = previous?.queuedAt || Date.now();
+  delete op.error;
+  await store.put(op);
+  await refresh();
+  sync.flush();
+}
+
+function currentFeature(id) {
+  return outbox.get(id)?.feature || server.get(id);
+}
+
+async function saveNew(geometry, props) {
+  const feature = {
+    type: 'Feature',
+    id: newId(),
+    geometry,
+    properties: { ...props, session: config.session.id, preschool: config.preschool.id },
+  };
+  await queue(feature.id, () => ({ kind: 'create', feature }));
+  say(navigator.onLine ? t('saved') : t('saved_offline'));
+}
+
+async function saveChange(id, changes) {
+  const before = currentFeature(id);
+  const feature = { ...before, ...changes, properties: { ...before.properties, ...(changes.properties || {}) } };
+  await queue(id, (previous) => {
+    if (previous && previous.kind !== 'delete') return { ...previous, feature };
+    return { kind: 'update', base: server.get(id)?.properties.version, feature };
+  });
+}
+
+function isOutside(geometry) {
+  return !allInside(geometry, config.preschool.neighbourhood);
+}
+
+function startPlace(geometry) {
+  if (isOpen()) closePanel();
+  showDraft(geometry);
+  const kind = geometry.type === 'Point' ? 'new_place' : (geometry.type === 'Polygon' ? 'new_area' : 'new_route');
+  openPanel({
+    title: t(kind),
+    outside: isOutside(geometry),
+    onSave: async (props) => {
+      clearDraft();
+      await saveNew(geometry, props);
+      document.getElementById('place-here').focus();
+    },
+    onCancel: () => {
+      clearDraft();
+      document.getElementById('place-here').focus();
+    },
+  });
+}
+
+function editPlace(entry) {
+  map.closePopup();
+  const { feature } = entry;
+  openPanel({
+    title: t('edit_place'),
+    properties: feature.properties,
+    outside: false,
+    errors: entry.error ? { general: entry.error } : {},
+    onSave: (props) => saveChange(feature.id, { properties: props }),
+  });
+}
+
+async function deletePlace(entry, button) {
+  if (button.dataset.confirming !== 'yes') {
+    button.dataset.confirming = 'yes';
+    button.textContent = t('yes_delete');
+    button.setAttribute('aria-label', `${t('yes_delete')}: ${category(entry.feature.properties.category).label}`);
+    button.focus();
+    return;
+  }
+  map.closePopup();
+  const { id } = entry.feature;
+  await queue(id, (previous) => ({
+    kind: 'delete',
+    base: previous?.kind === 'create' ? null : (previous?.base ?? server.get(id)?.properties.version),
+    feature: null,
+  }));
+  say(t('deleted'));
+}
+
+// -- moving -----------------------------------------------------------------------------
+
+let moving = null;
+
+function movePlace(entry) {
+  map.closePopup();
+  const layer = layerOf(entry.feature.id);
+  if (!layer) return;
+  moving = { entry, layer };
+  if (layer.dragging) layer.dragging.enable();
+  else if (layer.pm) layer.pm.enable({ snappable: false, allowSelfIntersection: false });
+  document.getElementById('move-here').hidden = entry.feature.geometry.type !== 'Point';
+  if (entry.feature.geometry.type === 'Point') {
+    const [lon, lat] = entry.feature.geometry.coordinates;
+    map.panTo([lat, lon]);
+  }
+  showActions('move-actions');
+  say(t('moving'));
+}
+
+async function endMove(save) {
+  if (!moving) return;
+  const { entry, layer } = moving;
+  moving = null;
+  if (layer.dragging) layer.dragging.disable();
+  if (layer.pm) layer.pm.disable();
+  showActions('map-actions');
+  say('');
+  if (save) {
+    await saveChange(entry.feature.id, { geometry: fromLayer(layer) });
+    say(t('moved'));
+  } else {
+    await refresh();
+  }
+}
+
+// -- drawing areas and routes (leaflet-geoman; the buttons work from the keyboard) ------
+
+let drawing = null;
+
+function showActions(id) {
+  for (const name of ['map-actions', 'draw-actions', 'move-actions']) {
+    document.getElementById(name).hidden = name !== id;
+  }
+  const first = document.querySelector(`#${id} button:not([hidden])`);
+  if (first) first.focus();
+}
+
+function startDrawing(shape) {
+  if (isOpen()) closePanel();
+  drawing = shape;
+  map.pm.enableDraw(shape, {
+    snappable: false,
+    allowSelfIntersection: false,
+    finishOn: null,
+    templineStyle: { color: '#1a56c4', weight: 4 },
+    hintlineStyle: { color: '#1a56c4', dashArray: [5, 5] },
+  });
+  document.getElementById('draw-help').textContent = shape === 'Polygon' ? t('drawing_area') : t('drawing_route');
+  showActions('draw-actions');
+}
+
+function stopDrawing() {
+  drawing = null;
+  map.pm.disableDraw();
+  showActions('map-actions');
+}
+
+function finishDrawing() {
+  const handler = map.pm.Draw[drawing === 'Polygon' ? 'Polygon' : 'Line'];
+  const points = handler._layer ? handler._layer.getLatLngs().length : 0;
+  if (points < (drawing === 'Polygon' ? 3 : 2)) {
+    say(t('too_few_points'), true);
+    return;
+  }
+  handler._finishShape();
+}
+
+map.on('pm:create', ({ layer }) => {
+  const geometry = fromLayer(layer);
+  layer.remove();
+  drawing = null;
+  map.pm.disableDraw();
+  showActions('map-actions');
+  say('');
+  startPlace(geometry);
+});
+
+// -- wiring -----------------------------------------------------------------------------
+
+function placeHere() {
+  if (drawing) map.fire('click', { latlng: map.getCenter() });
+  else startPlace(pointAt(map.getCenter()));
+}
+
+function wire() {
+  map.on('click', (event) => {
+    if (drawing || moving || map.pm.globalDrawModeEnabled()) return;
+    startPlace(pointAt(event.latlng));
+  });
+  map.getContainer().addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && event.target === map.getContainer()) {
+      event.preventDefault();
+      placeHere();
+    }
+  });
+  document.getElementById('place-here').addEventListener('click', placeHere);
+  document.getElementById('draw-area').addEventListener('click', () => startDrawing('Polygon'));
+  document.getElementById('draw-route').addEventListener('click', () => startDrawing('Line'));
+  document.getElementById('add-corner').addEventListener('click', () => map.fire('click', { latlng: map.getCenter() }));
+  document.getElementById('finish-drawing').addEventListener('click', finishDrawing);
+  document.getElementById('cancel-drawing').addEventListener('click', stopDrawing);
+  document.getElementById('move-here').addEventListener('click', () => {
+    if (moving && moving.layer.setLatLng) moving.layer.setLatLng(map.getCenter());
+  });
+  document.getElementById('finish-move').addEventListener('click', () => endMove(true));
+  document.getElementById('cancel-move').addEventListener('click', () => endMove(false));
+  syncButton.addEventListener('click', () => sync.flush());
+  window.addEventListener('online', () => sync.flush());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') sync.flush();
+  });
+  setInterval(() => {
+    if (outbox.size) sync.flush();
+  }, 20000);
+  document.getElementById('finish-form').addEventListener('submit', async (event) => {
+    if (!outbox.size) return;
+    event.preventDefault();
+    await sync.flush();
+    if (outbox.size) say(t('finish_blocked'), true);
+    else event.target.submit();
+  });
+}
+
+const sync = new Sync({
+  onSaved: (feature) => server.set(feature.id, feature),
+  onGone: (id) => server.delete(id),
+  onConflict: async (id) => {
+    say(t('conflict'), true);
+    try {
+      const response = await fetch(`${config.api.places}/${id}`, { credentials: 'same-origin' });
+      if (response.ok) server.set(id, await response.json());
+      else server.delete(id);
+    } catch {
+      // offline: shown again after the next load
+    }
+  },
+  onChange: refresh,
+  onStop: (reason) => {
+    stopReason = reason;
+    showStatus();
+  },
+});
+
+async function loadPlaces() {
+  let url = `${config.api.places}?preschool=${config.preschool.id}&limit=1000`;
+  try {
+    while (url) {
+      const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/geo+json' } });
+      if (!response.ok) throw new Error(String(response.status));
+      const page = await response.json();
+      for (const feature of page.features) server.set(feature.id, feature);
+      url = page.next;
+    }
+  } catch {
+    stopReason = 'offline';
+  }
+}
+
+async function start() {
+  setUpMap();
+  initPanel();
+  wire();
+  await loadPlaces();
+  await refresh();
+  document.body.dataset.mapReady = 'yes';
+  registerServiceWorker();
+  sync.flush();
+}
+
+start();

@@ -1,0 +1,139 @@
+// The placement panel: big pictogram buttons (radio buttons, so one tap and arrow keys
+// both work), favourite or scary, a stepper for the children, season, what they said.
+import { config, t } from './config.js';
+
+const panel = document.getElementById('panel');
+const form = document.getElementById('place-form');
+const heading = document.getElementById('panel-heading');
+const count = document.getElementById('children-count');
+const comment = document.getElementById('comment');
+const commentCount = document.getElementById('comment-count');
+const outside = document.getElementById('outside-warning');
+const saveButton = document.getElementById('panel-save');
+const FIELDS = ['category', 'children_count', 'comment', 'geometry'];
+let current = null;
+
+function buildCategories() {
+  const box = document.getElementById('category-choices');
+  for (const item of config.categories) {
+    const label = document.createElement('label');
+    label.className = 'big-choice';
+    const input = document.createElement('input');
+    Object.assign(input, { type: 'radio', name: 'category', value: item.code });
+    const img = document.createElement('img');
+    Object.assign(img, { src: item.pictogram, alt: '', width: 40, height: 40 });
+    const text = document.createElement('span');
+    text.textContent = item.label;
+    label.append(input, img, text);
+    box.append(label);
+  }
+}
+
+function clamp(value) {
+  const number = Number.parseInt(value, 10);
+  if (Number.isNaN(number)) return 1;
+  return Math.min(Math.max(number, 1), config.session.children_present);
+}
+
+function showErrors(errors) {
+  for (const name of FIELDS) {
+    const element = document.getElementById(`${name}-error`);
+    if (!element) continue;
+    element.textContent = errors[name] || '';
+    element.hidden = !errors[name];
+  }
+  const general = document.getElementById('form-error');
+  general.textContent = errors.general || '';
+  general.hidden = !errors.general;
+}
+
+function updateCommentCount() {
+  commentCount.textContent = t('chars_left', { n: config.max_comment - comment.value.length });
+}
+
+function values() {
+  const data = new FormData(form);
+  return {
+    category: data.get('category'),
+    feeling: data.get('feeling') || 'favourite',
+    children_count: clamp(count.value),
+    season: data.get('season') || 'all_year',
+    comment: comment.value.trim() || null,
+  };
+}
+
+function validate(props) {
+  const errors = {};
+  if (!props.category) errors.category = t('choose_category');
+  const raw = Number.parseInt(count.value, 10);
+  if (!(raw >= 1 && raw <= config.session.children_present)) {
+    errors.children_count = t('children_range', { n: config.session.children_present });
+  }
+  if ((props.comment || '').length > config.max_comment) {
+    errors.comment = t('comment_too_long', { n: config.max_comment });
+  }
+  return errors;
+}
+
+function setChecked(name, value) {
+  for (const input of form.querySelectorAll(`input[name="${name}"]`)) input.checked = input.value === value;
+}
+
+// Opens the panel. ``options``: {title, properties, outside, error, onSave, onCancel}.
+export function openPanel(options) {
+  current = options;
+  const props = options.properties || {};
+  heading.textContent = options.title;
+  setChecked('category', props.category || '');
+  setChecked('feeling', props.feeling || 'favourite');
+  setChecked('season', props.season || 'all_year');
+  count.max = String(config.session.children_present);
+  count.value = String(props.children_count || 1);
+  comment.value = props.comment || '';
+  updateCommentCount();
+  outside.hidden = !options.outside;
+  saveButton.textContent = options.outside ? t('save_anyway') : t('save');
+  showErrors(options.errors || {});
+  panel.hidden = false;
+  heading.focus();
+}
+
+export function closePanel(cancelled = true) {
+  if (panel.hidden) return;
+  panel.hidden = true;
+  const done = current;
+  current = null;
+  if (cancelled && done && done.onCancel) done.onCancel();
+}
+
+export function isOpen() {
+  return !panel.hidden;
+}
+
+export function initPanel() {
+  buildCategories();
+  document.getElementById('children-minus').addEventListener('click', () => {
+    count.value = String(clamp(Number(count.value) - 1));
+  });
+  document.getElementById('children-plus').addEventListener('click', () => {
+    count.value = String(clamp(Number(count.value) + 1));
+  });
+  comment.addEventListener('input', updateCommentCount);
+  document.getElementById('panel-close').addEventListener('click', () => closePanel());
+  panel.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') closePanel();
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const props = values();
+    const errors = validate(props);
+    showErrors(errors);
+    if (Object.keys(errors).length) {
+      form.querySelector('.field-error:not([hidden])')?.scrollIntoView({ block: 'nearest' });
+      return;
+    }
+    const done = current;
+    closePanel(false);
+    await done.onSave(props);
+  });
+}

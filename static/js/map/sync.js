@@ -1,0 +1,144 @@
+// Sends the outbox to the server, oldest first. A network failure stops the round (and
+// everything stays queued); a retry of a create is harmless (same UUID, same content ->
+// the server answers 200 with the stored place), so nothing is ever saved twice.
+import { config, csrfToken, t } from './config.js';
+import * as store from './store.js';
+
+const JSON_TYPE = 'application/json';
+
+function send(op) {
+  const headers = { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, 'X-CSRFToken': csrfToken() };
+  const collection = config.api.places;
+  const options = { headers, credentials: 'same-origin' };
+  if (op.kind === 'create') {
+    return fetch(collection, { ...options, method: 'POST', body: JSON.stringify(op.feature) });
+  }
+  const url = `${collection}/${op.id}`;
+  if (op.base) headers['If-Match'] = `"${op.base}"`;
+  if (op.kind === 'update') {
+    const { category, feeling, season, comment } = op.feature.properties;
+    const body = {
+      geometry: op.feature.geometry,
+      properties: { category, feeling, children_count: op.feature.properties.children_count, season, comment },
+    };
+    return fetch(url, { ...options, method: 'PATCH', body: JSON.stringify(body) });
+  }
+  return fetch(url, { ...options, method: 'DELETE' });
+}
+
+// The CSRF token changes when the user logs in again (in another tab): fetch a fresh one.
+async function refreshToken() {
+  try {
+    const response = await fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store' });
+    if (!response.ok || response.redirected) return;
+    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const fresh = page.querySelector('meta[name="csrf-token"]');
+    if (fresh) document.querySelector('meta[name="csrf-token"]').content = fresh.content;
+  } catch {
+    // offline: the next round tries again
+  }
+}
+
+async function errorOf(response) {
+  try {
+    const body = await response.json();
+    const fields = body.detail && body.detail.fields ? Object.values(body.detail.fields) : [];
+    return [body.error, ...fields].filter(Boolean).join(' ');
+  } catch {
+    return `${response.status}`;
+  }
+}
+
+export class Sync {
+  constructor({ onSaved, onGone, onConflict, onChange, onStop }) {
+    Object.assign(this, { onSaved, onGone, onConflict, onChange, onStop });
+    this.running = null;
+    this.again = false;
+  }
+
+  flush() {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.round().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.flush();
+      }
+    });
+    return this.running;
+  }
+
+  async round() {
+    for (const op of await store.all()) {
+      if (op.error) continue; // a refused place waits for the user to fix it
+      let response;
+      try {
+        response = await send(op);
+        if (response.status === 400) {
+          await refreshToken();
+          response = await send(op);
+        }
+      } catch {
+        this.onStop('offline');
+        return;
+      }
+      const outcome = await this.settle(op, response);
+      await this.onChange();
+      if (outcome === 'stop') return;
+    }
+    this.onStop(null);
+  }
+
+  // After an answer: drop or mark the op. If the user changed the place while it was on
+  // its way, the newer op stays (as an edit of the version the server now has).
+  async settle(op, response) {
+    const { status } = response;
+    if (status === 401) {
+      this.onStop('login');
+      return 'stop';
+    }
+    if (status >= 500) {
+      this.onStop('server');
+      return 'stop';
+    }
+    if (response.ok) {
+      const saved = status === 204 ? null : await response.json();
+      await this.replace(op, saved);
+      if (saved) this.onSaved(saved); else this.onGone(op.id);
+      return 'next';
+    }
+    if (op.kind !== 'create' && status === 404) {
+      await this.replace(op, null);
+      this.onGone(op.id);
+      return 'next';
+    }
+    if (op.kind !== 'create' && (status === 412 || status === 409)) {
+      await this.replace(op, null);
+      this.onConflict(op.id);
+      return 'next';
+    }
+    const current = await store.get(op.id);
+    if (current && current.rev === op.rev) {
+      current.error = t('failed', { reason: await errorOf(response) });
+      await store.put(current);
+    }
+    return 'next';
+  }
+
+  async replace(op, saved) {
+    const current = await store.get(op.id);
+    if (!current) return;
+    if (current.rev === op.rev) {
+      await store.remove(op.id);
+      return;
+    }
+    if (saved) {
+      if (current.kind === 'create') current.kind = 'update';
+      current.base = saved.properties.version;
+      await store.put(current);
+    }
+  }
+}

@@ -1,0 +1,217 @@
+"""The staff journey in Debian's Chromium: start a session, mark places by touch, by
+keyboard and offline, see them in the list, finish with a summary."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from smultron.models import MappingSession, Place
+from tests import factories
+from tests.conftest import browser_login, run_axe
+
+pytestmark = pytest.mark.browser
+
+XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> & "hej"'
+
+
+@pytest.fixture
+def touch_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1024, "height": 768},
+            "has_touch": True, "is_mobile": False}
+
+
+def start_session(page, base: str, children: int = 5) -> str:
+    """From the login page to an open map; returns the session id."""
+    browser_login(page, base, "staff.a@example.org")
+    page.wait_for_url(re.compile(r"/map/preschools/\d+$"))
+    page.get_by_label("Blåbär").check()
+    page.fill("#children_present", str(children))
+    page.get_by_label("3–4 år").check()
+    page.get_by_label("Vårdnadshavarna", exact=False).check()
+    page.get_by_role("button", name="Börja kartlägga").click()
+    page.wait_for_url(re.compile(r"/map/sessions/[0-9a-f-]{36}$"))
+    page.wait_for_selector("body[data-map-ready=yes]")
+    return page.url.rsplit("/", 1)[1]
+
+
+def fill_panel(page, category: str = "Vatten", children: int = 2, comment: str | None = None):
+    page.wait_for_selector("#panel:not([hidden])")
+    page.locator("#category-choices label", has_text=category).click()
+    for _ in range(children - 1):
+        page.click("#children-plus")
+    if comment is not None:
+        page.fill("#comment", comment)
+    page.click("#panel-save")
+    page.wait_for_selector("#panel", state="hidden")
+
+
+def wait_all_saved(page, rows: int | None = None):
+    """Wait until the list shows ``rows`` places and nothing waits in the outbox."""
+    if rows is not None:
+        expect(page.locator("#places-table tbody tr")).to_have_count(rows)
+    page.wait_for_selector("body[data-waiting='0']")
+    expect(page.locator("#places-table tbody .status-waiting")).to_have_count(0)
+
+
+def places_of(db, session_id: str):
+    db.rollback()
+    return db.scalars(select(Place).where(Place.session_id == uuid.UUID(session_id))).all()
+
+
+def test_session_start_needs_consent_and_has_no_axe_violations(guarded_page, live_server,
+                                                                world):
+    page = guarded_page
+    browser_login(page, live_server, world.email("staff_a"))
+    page.wait_for_url(re.compile(r"/map/preschools/\d+$"))
+    assert run_axe(page) == []
+    page.fill("#children_present", "4")
+    page.get_by_role("button", name="Börja kartlägga").click()
+    expect(page.locator("#consent-error")).to_be_visible()
+    page.console_errors.clear()  # the 422 answer is logged by Chromium
+    assert run_axe(page) == []
+
+
+def test_touch_journey_place_list_and_summary(browser, live_server, world, db):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.route("https://tiles.test/**", lambda r: r.fulfill(
+        status=200, content_type="image/png", body=factories.PNG_1PX))
+    session_id = start_session(page, live_server, children=5)
+    box = page.locator("#map").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    fill_panel(page, "Vatten", children=3, comment=XSS)
+    wait_all_saved(page, 1)
+    rows = page.locator("#places-table tbody tr")
+    expect(rows).to_have_count(1)
+    said = rows.first.locator("td.said")
+    expect(said).to_have_text(XSS)
+    assert said.locator("img, script").count() == 0
+    # The popup shows the same comment as text.
+    page.locator(".leaflet-marker-icon.place-icon").first.tap()
+    popup = page.locator(".place-popup .said")
+    expect(popup).to_have_text(f"“{XSS}”")
+    assert popup.locator("img, script").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    [place] = places_of(db, session_id)
+    assert (place.children_count, place.comment) == (3, XSS)
+    assert run_axe(page) == []
+    page.get_by_role("button", name="Avsluta kartläggningen").click()
+    page.wait_for_url(re.compile(r"/summary$"))
+    expect(page.locator(".summary-table")).to_contain_text("Vatten")
+    assert errors == []
+    context.close()
+
+
+def test_keyboard_only_placement(guarded_page, live_server, world, db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    page.focus("#map")
+    for key in ("ArrowLeft", "ArrowLeft", "ArrowUp"):
+        page.keyboard.press(key)
+    page.keyboard.press("Tab")  # to the markers / controls; then back to the button
+    page.focus("#place-here")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#panel:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "panel-heading"
+    # Categories are radio buttons: Tab into the group, arrows choose.
+    page.keyboard.press("Tab")  # cancel button
+    page.keyboard.press("Tab")  # first category
+    page.keyboard.press("ArrowRight")  # the second: nature
+    page.keyboard.press("Tab")  # feeling
+    page.keyboard.press("ArrowRight")  # scary
+    page.focus("#children-plus")
+    page.keyboard.press("Enter")
+    page.focus("#comment")
+    page.keyboard.type("Mörkt under bron")
+    page.focus("#panel-save")
+    page.keyboard.press("Enter")
+    wait_all_saved(page, 1)
+    [place] = places_of(db, session_id)
+    assert (place.feeling, place.children_count, place.comment) == ("scary", 2,
+                                                                   "Mörkt under bron")
+    assert place.category.code == "nature"
+    assert run_axe(page) == []
+
+
+def test_offline_create_reload_online_syncs_exactly_once(guarded_page, live_server, world, db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    page.wait_for_selector("body[data-offline-ready=yes]")
+    page.context.set_offline(True)
+    page.click("#place-here")
+    fill_panel(page, "Djur", comment="Här bor en ekorre")
+    page.wait_for_selector("body[data-waiting='1']")
+    expect(page.locator("#sync-status")).to_contain_text("1 plats väntar")
+    page.reload()
+    page.wait_for_selector("body[data-map-ready=yes]")
+    page.wait_for_selector("body[data-waiting='1']")
+    expect(page.locator("#places-table tbody tr")).to_have_count(1)
+    assert places_of(db, session_id) == []
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_all_saved(page, 1)
+    page.reload()
+    page.wait_for_selector("body[data-map-ready=yes]")
+    wait_all_saved(page, 1)
+    places = places_of(db, session_id)
+    assert len(places) == 1 and places[0].comment == "Här bor en ekorre"
+    # Chromium logs the requests that failed while offline.
+    page.console_errors[:] = [e for e in page.console_errors
+                              if "ERR_INTERNET_DISCONNECTED" not in e and "ERR_FAILED" not in e]
+
+
+def test_edit_and_delete_from_the_list(guarded_page, live_server, world, db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    page.click("#place-here")
+    fill_panel(page, "Lek")
+    wait_all_saved(page, 1)
+    page.locator("#places-table tbody tr button", has_text="Ändra").click()
+    page.wait_for_selector("#panel:not([hidden])")
+    page.locator("#category-choices label", has_text="Klättra").click()
+    page.click("#panel-save")
+    expect(page.locator("#places-table tbody tr th")).to_have_text("Klättra")
+    wait_all_saved(page, 1)
+    [place] = places_of(db, session_id)
+    assert place.category.code == "climbing" and place.version == 2
+    delete = page.locator("#places-table tbody tr button", has_text="Ta bort")
+    delete.click()
+    page.locator("#places-table tbody tr button", has_text="Ja, ta bort").click()
+    expect(page.locator("#places-table tbody tr")).to_have_count(0)
+    page.wait_for_selector("body[data-waiting='0']")
+    [place] = places_of(db, session_id)
+    assert place.deleted_at is not None
+
+
+def test_draw_an_area_with_the_keyboard_buttons(guarded_page, live_server, world, db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    page.click("#draw-area")
+    for key in (None, "ArrowRight", "ArrowDown"):
+        if key:
+            page.focus("#map")
+            page.keyboard.press(key)
+            page.keyboard.press(key)
+        page.click("#add-corner")
+    page.click("#finish-drawing")
+    fill_panel(page, "Natur")
+    wait_all_saved(page, 1)
+    [place] = places_of(db, session_id)
+    db.rollback()
+    assert db.scalar(select(func.ST_GeometryType(Place.geom)).where(Place.id == place.id)) \
+        == "ST_Polygon"
+
+
+def test_session_row_is_stored(guarded_page, live_server, world, db):
+    session_id = start_session(guarded_page, live_server, children=7)
+    db.rollback()
+    row = db.get(MappingSession, uuid.UUID(session_id))
+    assert (row.children_present, row.age_group, row.preschool_id) == (
+        7, "3-4", world.school_a.id)
