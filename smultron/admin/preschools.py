@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from shapely.geometry import Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
@@ -244,8 +245,9 @@ def delete(session: Session, preschool: Preschool) -> None:
     if has_history(session, preschool):
         raise fail(N_("%(name)s has places or mapping sessions, so it cannot be deleted: "
                       "archive it instead"), status=409, name=preschool.name)
-    session.delete(preschool)
-    session.flush()
+    # The database cascades to departments and to campaign and user scoping.
+    session.execute(sql_delete(Preschool).where(Preschool.id == preschool.id))
+    session.expunge(preschool)
 
 
 def add_department(session: Session, preschool: Preschool, name: str) -> Department:
