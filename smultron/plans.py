@@ -8,9 +8,10 @@ EPSG:3006), summarised by preschool and category in SQL.
 
 from __future__ import annotations
 
-import io
 import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyogrio
 from shapely import make_valid
@@ -79,10 +80,15 @@ def read_plan_file(data: bytes, filename: str) -> BaseGeometry:
         raise AppError("Upload a GeoPackage (.gpkg) or GeoJSON (.geojson) file with polygons.")
     if not data:
         raise AppError("The file is empty.")
-    try:
-        frame = pyogrio.read_dataframe(io.BytesIO(data), max_features=MAX_FEATURES + 1)
-    except Exception as exc:  # noqa: BLE001 - GDAL's errors are many; all mean "unreadable"
-        raise AppError(f"The file could not be read as GeoPackage or GeoJSON: {exc}") from None
+    suffix = ".gpkg" if lower.endswith(".gpkg") else ".geojson"
+    with tempfile.TemporaryDirectory(prefix="smultron-plan-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            frame = pyogrio.read_dataframe(path, max_features=MAX_FEATURES + 1)
+        except Exception as exc:  # noqa: BLE001 - GDAL's errors are many: all "unreadable"
+            raise AppError(f"The file could not be read as GeoPackage or GeoJSON: {exc}"
+                           ) from None
     if len(frame) > MAX_FEATURES:
         raise AppError(f"The file has more than {MAX_FEATURES} features; send the plan area only.")
     if frame.crs is None:
