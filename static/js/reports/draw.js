@@ -20,6 +20,11 @@ if (element && field && window.L) {
   if (map.pm) {
     map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
       drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false, editMode: false, dragMode: false });
+    // geoman's buttons carry their name only as the parent's title: give the links a name
+    for (const link of element.querySelectorAll(".leaflet-buttons-control-button")) {
+      const title = link.closest("[title]")?.getAttribute("title");
+      if (title) link.setAttribute("aria-label", title);
+    }
     map.on("pm:create", (event) => {
       if (drawn) map.removeLayer(drawn);
       drawn = event.layer;

@@ -1,0 +1,44 @@
+"""The report in Debian's Chromium: no external request, no console error, the heatmap
+canvas painted, every layer switchable, and no axe-core violations."""
+
+import pytest
+
+from tests import report_data
+from tests.conftest import browser_login, run_axe
+
+pytestmark = pytest.mark.browser
+
+PAINTED = """() => {
+  const canvas = document.querySelector('canvas.leaflet-heatmap-layer');
+  if (!canvas || !canvas.width) return false;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let n = 3; n < pixels.length; n += 4) if (pixels[n] > 0) return true;
+  return false;
+}"""
+
+
+@pytest.fixture
+def known(db):
+    return report_data.build(db)
+
+
+def test_the_report_renders_offline_with_a_painted_heatmap(guarded_page, live_server, known):
+    page = guarded_page
+    browser_login(page, live_server, known.world.email("official"))
+    page.wait_for_url("**/reports")
+    page.click(".report-form button[type=submit]")  # the defaults: newest campaign, all
+    page.wait_for_selector(".leaflet-heatmap-layer")
+    page.wait_for_function(PAINTED)
+    hexagons = page.locator(".report-map path.leaflet-interactive")
+    assert hexagons.count() >= len(page.locator("#table-favourite tbody tr").all()) > 0
+    assert page.locator(".report-cluster").count() >= 1
+    assert page.locator(".leaflet-control-layers-overlays input").count() >= 5
+    assert run_axe(page) == []
+
+
+def test_the_report_form_has_no_accessibility_violations(guarded_page, live_server, known):
+    page = guarded_page
+    browser_login(page, live_server, known.world.email("planner"))
+    page.goto(f"{live_server}/reports")
+    page.wait_for_selector("#draw-map.leaflet-container")
+    assert run_axe(page) == []
