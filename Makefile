@@ -50,6 +50,7 @@ vendor: ## re-copy the pinned front-end packages (package.json) into static/vend
 	@scripts/vendor-assets.sh
 
 bench: system-test $(VENV)/.installed-test ## run every benchmark (bench/, minutes; see README)
+	@scripts/install-system-deps.sh bench
 	@for b in export report api map write; do $(PY) bench/$$b.py || exit 1; done
 
 clean: ## remove the venv and the embedded database (instance/)

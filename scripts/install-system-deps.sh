@@ -2,11 +2,12 @@
 # Installs what Smultron needs from the platform's package manager, only when missing.
 #   install-system-deps.sh server        PostgreSQL + PostGIS
 #   install-system-deps.sh server test   + Chromium and gdal-bin for the test suite
+#   install-system-deps.sh bench         + wrk, the load tool of bench/api.py (optional)
 set -euo pipefail
 
-need_server=0; need_test=0
+need_server=0; need_test=0; need_bench=0
 for arg in "$@"; do
-  case "$arg" in server) need_server=1 ;; test) need_test=1 ;; esac
+  case "$arg" in server) need_server=1 ;; test) need_test=1 ;; bench) need_bench=1 ;; esac
 done
 
 have_postgis() {
@@ -24,6 +25,7 @@ if [ "$(uname)" = "Darwin" ]; then
   [ $need_server = 1 ] && ! have_postgis && brew install postgresql@15 postgis
   [ $need_test = 1 ] && ! command -v ogrinfo >/dev/null && brew install gdal
   [ $need_test = 1 ] && [ ! -e "/Applications/Chromium.app" ] && brew install --cask chromium
+  [ $need_bench = 1 ] && ! command -v wrk >/dev/null && brew install wrk
   exit 0
 fi
 
@@ -41,6 +43,9 @@ fi
 if [ $need_test = 1 ]; then
   command -v chromium >/dev/null || pkgs+=(chromium)
   command -v ogrinfo >/dev/null || pkgs+=(gdal-bin)
+fi
+if [ $need_bench = 1 ]; then
+  command -v wrk >/dev/null || pkgs+=(wrk)
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 
