@@ -43,9 +43,12 @@ def _geometry_schemas() -> dict:
     }
 
 
-def _place_schemas() -> dict:
+def _place_schemas(categories: list[str]) -> dict:
+    category = {"type": "string", "description": "a category code (GET /categories)"}
+    if categories:
+        category["enum"] = categories
     editable = {
-        "category": {"type": "string", "description": "a category code (GET /categories)"},
+        "category": category,
         "feeling": {"type": "string", "enum": list(FEELINGS), "default": "favourite"},
         "children_count": {"type": "integer", "minimum": 1,
                            "description": "at most the session's children_present"},
@@ -240,7 +243,8 @@ def _paths() -> dict:
     }
 
 
-def document(server_url: str) -> dict:
+def document(server_url: str, categories: list[str] | None = None) -> dict:
+    """The document; ``categories`` (the known codes) become the category enum."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "Smultron API", "version": "1",
@@ -252,7 +256,8 @@ def document(server_url: str) -> dict:
         "security": [{"bearer": []}, {"basic": []}, {"cookie": []}],
         "paths": _paths(),
         "components": {
-            "schemas": {**_geometry_schemas(), **_place_schemas(), **_other_schemas()},
+            "schemas": {**_geometry_schemas(), **_place_schemas(categories or []),
+                        **_other_schemas()},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
                            "description": "an API token (smultron token create)"},

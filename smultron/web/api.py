@@ -135,9 +135,11 @@ def _filters() -> places.PlaceFilter:
 @bp.get("/places")
 @login_required
 def list_places():
-    limit = _int_arg("limit") or places.DEFAULT_LIMIT
-    if limit > places.MAX_LIMIT:
-        _bad("limit", M("At most %(n)d per page.", n=places.MAX_LIMIT))
+    limit = _int_arg("limit")
+    if limit is None:
+        limit = places.DEFAULT_LIMIT
+    if not 1 <= limit <= places.MAX_LIMIT:
+        _bad("limit", M("From 1 to %(n)d per page.", n=places.MAX_LIMIT))
     features, following = places.list_places(
         get_session(), current_viewer(), _filters(), limit, request.args.get("cursor"))
     links = [{"rel": "self", "type": GEOJSON, "href": iri_to_uri(request.url)}]
@@ -226,4 +228,6 @@ def categories():
 
 @bp.get("/openapi.json")
 def openapi_document():
-    return jsonify(openapi.document(request.host_url.rstrip("/") + bp.url_prefix))
+    codes = list(get_session().scalars(select(Category.code).where(Category.hidden.is_(False))
+                                       .order_by(Category.sort_order)))
+    return jsonify(openapi.document(request.host_url.rstrip("/") + bp.url_prefix, codes))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -14,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import get_locale, gettext
@@ -158,8 +158,8 @@ def summary(session_id: str):
 
 @bp.route("/sw.js")
 def service_worker():
-    response = send_from_directory(current_app.static_folder, "js/map/sw.js",
-                                   mimetype="text/javascript", max_age=0)
+    source = Path(current_app.static_folder, "js", "map", "sw.js").read_text(encoding="utf-8")
+    response = current_app.response_class(source, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response
