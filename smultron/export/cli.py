@@ -7,11 +7,9 @@ from pathlib import Path
 
 import click
 
-from smultron import audit
 from smultron.access import Viewer
-from smultron.export.gpkg import ExportOptions, export_geopackage
-from smultron.export.layers import DEFAULT_HEX_SIZE
-from smultron.export.query import filters_from_mapping, parse_srid
+
+DEFAULT_HEX_SIZE = 250  # as smultron.export.layers (not imported here: keeps `smultron` fast)
 
 # The CLI runs with the database owner's rights: it sees every preschool.
 CLI_VIEWER = Viewer(user_id=0, role="admin", preschool_ids=frozenset())
@@ -43,7 +41,9 @@ def register(main, pass_context) -> None:
     def export_command(ctx, out: Path, crs, campaigns, preschools, categories, feelings,
                        seasons, date_from, date_to, hex_size, layers, plan, buffer_m):
         """Write the filtered places into one styled GeoPackage (QGIS opens it styled)."""
-        from smultron import plans
+        from smultron import audit, plans
+        from smultron.export.gpkg import ExportOptions, export_geopackage
+        from smultron.export.query import filters_from_mapping, parse_srid
 
         filters = filters_from_mapping({
             "campaign": campaigns, "preschool": preschools, "category": categories,

@@ -38,7 +38,8 @@ PLACE_LAYERS = {
 
 
 def place_layers(scope: Scope, srid: int) -> list[Layer]:
-    return [Layer(name, gtype, places_select(scope, PLACE_KINDS[name], srid), title, text)
+    return [Layer(name, gtype, places_select(scope, PLACE_KINDS[name], srid, ordered=False),
+                  title, text)
             for name, (gtype, title, text) in PLACE_LAYERS.items()]
 
 

@@ -220,8 +220,10 @@ def places_from(stmt: Select) -> Select:
             .outerjoin(Department, Department.id == MappingSession.department_id))
 
 
-def places_select(scope: Scope, kind: str | None, srid: int, geometry: str = "wkb") -> Select:
-    """Filtered places of one geometry ``kind`` (a PLACE_KINDS value, None = all)."""
+def places_select(scope: Scope, kind: str | None, srid: int, geometry: str = "wkb",
+                  ordered: bool = True) -> Select:
+    """Filtered places of one geometry ``kind`` (a PLACE_KINDS value, None = all).
+    ``ordered=False`` skips the sort (a GeoPackage needs no order; 1M rows sort on disk)."""
     geom = geometry_in(Place.geom, srid)
     geom_out = {"wkb": func.ST_AsBinary(geom), "wkt": func.ST_AsText(geom),
                 "geojson": func.ST_AsGeoJSON(geom, 9)}[geometry]
@@ -229,7 +231,8 @@ def places_select(scope: Scope, kind: str | None, srid: int, geometry: str = "wk
     conditions = scope.place_conditions()
     if kind:
         conditions.append(func.ST_GeometryType(Place.geom) == kind)
-    return stmt.where(and_(*conditions)).order_by(Place.created_at, Place.id)
+    stmt = stmt.where(and_(*conditions))
+    return stmt.order_by(Place.created_at, Place.id) if ordered else stmt
 
 
 def to_sql(stmt) -> str:
