@@ -8,11 +8,11 @@ can act on. ``scope_sql`` gives the WHERE fragment every aggregation shares.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shapely.geometry import shape
 from shapely.validation import explain_validity
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from smultron.errors import AppError, NotFound
@@ -20,8 +20,11 @@ from smultron.models import Campaign, PlanArea, Preschool
 
 SCOPES = ("municipality", "preschool", "plan_area", "area")
 CELL_SIZES = (100, 250, 500, 1000)  # hexagon edge in metres (EPSG:3006)
-DEFAULT_CELL = {"preschool": 100}
 DEFAULT_CELL_OTHER = 250
+# Automatic hexagon size by how many preschools the area holds: fine for one preschool,
+# coarser for a whole city (the map stays readable and the page light).
+AUTO_CELL = ((1, 100), (40, 250), (200, 500))
+AUTO_CELL_LARGEST = 1000
 MAX_AREA_VERTICES = 500
 MAX_CAMPAIGNS = 10
 
@@ -48,7 +51,8 @@ class ReportFilters:
                              self.plan_area_id, self.area, self.cell, None)
 
     def query_args(self) -> dict[str, list[str]]:
-        """The filters as query-string values (for links to the PDF and the data)."""
+        """The filters as query-string values (for links to the PDF and the data); the
+        hexagon size is always explicit, so a link shows the same report."""
         args = {"campaign": [str(c) for c in self.campaign_ids], "scope": [self.scope],
                 "cell": [str(self.cell)]}
         if self.preschool_id:
@@ -76,8 +80,10 @@ class ReportFilters:
         elif scope == "area":
             area = normalise_area(_one(args, "area"))
         compare = _compare(session, _one(args, "compare"), campaigns)
-        return cls(municipality_id, tuple(sorted(c.id for c in campaigns)), scope,
-                   preschool_id, plan_area_id, area, _cell(_one(args, "cell"), scope), compare)
+        filters = cls(municipality_id, tuple(sorted(c.id for c in campaigns)), scope,
+                      preschool_id, plan_area_id, area, DEFAULT_CELL_OTHER, compare)
+        cell = _cell(_one(args, "cell")) or auto_cell(session, filters)
+        return replace(filters, cell=cell)
 
 
 def _one(args: dict[str, list[str]], name: str) -> str | None:
@@ -134,13 +140,27 @@ def _plan_area(session: Session, raw: str | None, municipality_id: int) -> int:
     return row.id
 
 
-def _cell(raw: str | None, scope: str) -> int:
+def _cell(raw: str | None) -> int | None:
     if raw is None:
-        return DEFAULT_CELL.get(scope, DEFAULT_CELL_OTHER)
+        return None
     value = _int(raw, "hexagon size")
     if value not in CELL_SIZES:
         raise AppError(f"The hexagon size must be one of {', '.join(map(str, CELL_SIZES))} m")
     return value
+
+
+def auto_cell(session: Session, filters: ReportFilters) -> int:
+    """The hexagon size for the number of preschools in the report's area."""
+    if filters.scope == "preschool":
+        return AUTO_CELL[0][1]
+    area_sql, params = scope_area_sql(filters)
+    condition = ("true" if filters.scope == "municipality"
+                 else "ST_Intersects(location, (SELECT geom FROM scope_area))")
+    count = session.execute(text(
+        f"WITH scope_area AS ({area_sql}) SELECT count(*) FROM preschool "  # noqa: S608
+        f"WHERE municipality_id = :muni AND archived_at IS NULL AND {condition}"),
+        {**params, "muni": filters.municipality_id}).scalar_one()
+    return next((cell for most, cell in AUTO_CELL if count <= most), AUTO_CELL_LARGEST)
 
 
 def normalise_area(raw: str | None) -> str:

@@ -7,7 +7,13 @@ import math
 from html import escape
 
 from smultron.reports.labels import Labeller, number
-from smultron.reports.render import PLAN_COLOUR, SCARY_COLOUR, class_breaks, colour_for
+from smultron.reports.render import (
+    MAP_HEXAGONS,
+    PLAN_COLOUR,
+    SCARY_COLOUR,
+    class_breaks,
+    colour_for,
+)
 
 WIDTH = 1000  # SVG user units across the map
 MARGIN = 0.06
@@ -42,7 +48,7 @@ class _Frame:
 def _extent(report: dict) -> tuple[list[float], list[float]]:
     xs, ys = [], []
     for layer in ("favourite", "scary"):
-        for cell in report["layers"][layer]["cells"]:
+        for cell in report["layers"][layer]["cells"][:MAP_HEXAGONS]:
             xs += [cell["x"] - report["cell"], cell["x"] + report["cell"]]
             ys += [cell["y"] - report["cell"], cell["y"] + report["cell"]]
     for school in report["preschools"]:
@@ -103,7 +109,7 @@ def svg_map(report: dict, labels: Labeller) -> str:
     if not xs:
         return ""
     frame = _Frame(xs, ys)
-    cells = report["layers"]["favourite"]["cells"]
+    cells = report["layers"]["favourite"]["cells"][:MAP_HEXAGONS]
     breaks = class_breaks([c["children"] for c in cells])
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {frame.height:.0f}" '
            f'role="img" aria-label="{escape(labels.t("Map of the report"))}" '
@@ -117,7 +123,7 @@ def svg_map(report: dict, labels: Labeller) -> str:
         out.append(f'<polygon points="{_hexagon(frame, cell["x"], cell["y"], report["cell"])}" '
                    f'fill="{colour_for(cell["children"], breaks)}" stroke="#7f0a1d" '
                    f'stroke-width="0.5"/>')
-    for cell in report["layers"]["scary"]["cells"]:
+    for cell in report["layers"]["scary"]["cells"][:MAP_HEXAGONS]:
         out.append(f'<polygon points="{_hexagon(frame, cell["x"], cell["y"], report["cell"])}" '
                    f'fill="{SCARY_COLOUR}" fill-opacity="0.25" stroke="{SCARY_COLOUR}" '
                    f'stroke-width="1.5" stroke-dasharray="4 3"/>')

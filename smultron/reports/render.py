@@ -17,6 +17,11 @@ CLASS_COLOURS = ("#fde0c5", "#facba6", "#f59e72", "#e5604d", "#b0283c")
 SCARY_COLOUR = "#5b2a86"
 PLAN_COLOUR = "#1a56c4"
 SWEDEN = [62.0, 16.0]
+# The page stays light whatever the data: the map draws at most this many hexagons and
+# heat squares (those with the most children's choices); the tables and the report data
+# hold them all.
+MAP_HEXAGONS = 1500
+MAP_HEAT_SQUARES = 4000
 
 
 @dataclass
@@ -26,6 +31,14 @@ class MapParts:
     html: str
     script: str
     legend: list[dict]
+    drawn: dict  # layer -> how many cells the map draws
+
+
+def drawn_counts(report: dict) -> dict:
+    layers = report["layers"]
+    return {"favourite": min(len(layers["favourite"]["cells"]), MAP_HEXAGONS),
+            "scary": min(len(layers["scary"]["cells"]), MAP_HEXAGONS),
+            "heat": min(len(layers["heat"]["cells"]), MAP_HEAT_SQUARES)}
 
 
 def class_breaks(values: list[int], classes: int = len(CLASS_COLOURS)) -> list[int]:
@@ -60,10 +73,11 @@ def render_map(report: dict, *, t: Translate, lang: str, tile_url: str | None,
                          max_zoom=19).add_to(fmap)
     _heat(report, t, vendor).add_to(fmap)
     breaks = class_breaks([c["children"] for c in report["layers"]["favourite"]["cells"]])
-    _hex_layer(report["layers"]["favourite"]["cells"], t("Hexagons: favourite places"),
+    _hex_layer(report["layers"]["favourite"]["cells"][:MAP_HEXAGONS],
+               t("Hexagons: favourite places"),
                labels, lambda c: {"fillColor": colour_for(c, breaks), "color": "#7f0a1d",
                                   "weight": 0.6, "fillOpacity": 0.7}).add_to(fmap)
-    _hex_layer(report["layers"]["scary"]["cells"], t("Scary places"), labels,
+    _hex_layer(report["layers"]["scary"]["cells"][:MAP_HEXAGONS], t("Scary places"), labels,
                lambda c: {"fillColor": SCARY_COLOUR, "color": SCARY_COLOUR, "weight": 2,
                           "fillOpacity": 0.25, "dashArray": "4 3"}, show=True).add_to(fmap)
     _plans(report, t).add_to(fmap)
@@ -81,7 +95,7 @@ def render_map(report: dict, *, t: Translate, lang: str, tile_url: str | None,
                              vendor("leaflet.heat", "leaflet-heat.js")],
                     stylesheets=[vendor("leaflet", "leaflet.css")],
                     html=root.html.render(), script=root.script.render(),
-                    legend=legend(breaks, t, lang, report["k"]))
+                    legend=legend(breaks, t, lang, report["k"]), drawn=drawn_counts(report))
 
 
 def legend(breaks: list[int], t: Translate, lang: str, k: int) -> list[dict]:
@@ -98,7 +112,7 @@ def legend(breaks: list[int], t: Translate, lang: str, k: int) -> list[dict]:
 
 
 def _heat(report: dict, t: Translate, vendor) -> HeatMap:
-    cells = report["layers"]["heat"]["cells"]
+    cells = report["layers"]["heat"]["cells"][:MAP_HEAT_SQUARES]
     top = max((c["children"] for c in cells), default=1)
     points = [[round(c["lat"], 5), round(c["lon"], 5), round(c["children"] / top, 3)]
               for c in cells]

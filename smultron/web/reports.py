@@ -4,12 +4,13 @@ every scope; staff only their own preschool's. Nothing here returns a single pla
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
     Response,
     current_app,
     g,
-    jsonify,
     render_template,
     request,
     url_for,
@@ -118,9 +119,13 @@ def view():
 @role_required(*READERS)
 def data():
     """The published report as JSON (aggregates only: cells, groups and figures)."""
-    response = jsonify(_report(_filters()))
-    response.headers["Cache-Control"] = "private, max-age=60"
-    return response
+    filters = _filters()
+    report = _report(filters)
+    body = _cache().get_or_compute(
+        ("json", filters.key(), report["about"]["data_version"], _threshold()),
+        lambda: json.dumps(report, ensure_ascii=False, separators=(",", ":")).encode())
+    return Response(body, mimetype="application/json",
+                    headers={"Cache-Control": "private, max-age=60"})
 
 
 @bp.route("/report.pdf")
