@@ -1,0 +1,157 @@
+"""The administration in Debian's Chromium, offline: an admin draws a preschool's
+neighbourhood, opens a campaign and invites a staff member, whose one-time link works
+once; the staff member then works with that preschool only. axe-core on every page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from smultron.geo import from_db
+from smultron.models import Campaign, Category, Preschool, User
+from tests.conftest import browser_login, run_axe
+
+pytestmark = pytest.mark.browser
+NEW_PASSWORD = "polstjärnan lyser klart"
+
+
+def draw_square(page, half: int = 90):
+    """Click the map's centre (the preschool), then draw a square around it with geoman."""
+    def centre():
+        page.locator("#preschool-map").scroll_into_view_if_needed()
+        box = page.locator("#preschool-map").bounding_box()
+        return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    page.mouse.click(*centre())
+    expect(page.locator("#field-lon")).not_to_have_value("")
+    page.click("#draw-neighbourhood")
+    cx, cy = centre()
+    corners = [(-half, -half), (half, -half), (half, half), (-half, half), (-half, -half)]
+    for dx, dy in corners:
+        page.mouse.click(cx + dx, cy + dy)
+    expect(page.locator("#field-neighbourhood")).not_to_have_value("")
+
+
+def test_admin_sets_up_a_preschool_campaign_and_staff_member(guarded_page, live_server, db,
+                                                            world):
+    page = guarded_page
+    browser_login(page, live_server, world.email("admin"))
+    page.wait_for_url(f"{live_server}/admin")
+
+    # A preschool, its neighbourhood drawn on the map.
+    page.goto(f"{live_server}/admin/preschools/new")
+    page.wait_for_selector("#preschool-map[data-ready=true]")
+    page.fill("#field-name", "Förskolan Polstjärnan")
+    page.fill("#field-enrolled_children", "25")
+    draw_square(page)
+    assert "4" in page.inner_text("#neighbourhood-status")
+    page.click("#preschool-form button[type=submit]")
+    page.wait_for_selector("text=Förskolan Polstjärnan lades till.")
+    assert run_axe(page) == []
+    db.expire_all()
+    school = db.scalar(select(Preschool).where(Preschool.name == "Förskolan Polstjärnan"))
+    outline = from_db(school.neighbourhood)
+    assert len(outline.exterior.coords) == 5  # the four corners drawn, closed
+    assert outline.contains(from_db(school.location))
+    assert outline.area * 1e4 > 0.05  # not a degenerate sliver
+
+    # A campaign with that preschool taking part.
+    page.goto(f"{live_server}/admin/campaigns/new")
+    page.fill("#field-name", "Vintern 2026")
+    page.fill("#field-starts_on", "2026-11-01")
+    page.check(f"#preschool-{school.id}")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector("text=Kampanjen Vintern 2026 är öppen.")
+    db.expire_all()
+    campaign = db.scalar(select(Campaign).where(Campaign.name == "Vintern 2026"))
+    assert campaign.status == "open" and [p.id for p in campaign.preschools] == [school.id]
+
+    # A staff member for it, invited with a one-time link.
+    page.goto(f"{live_server}/admin/users/new")
+    page.fill("#field-email", "polstjarnan@example.org")
+    page.check("#role-staff")
+    page.check(f"#preschool-{school.id}")
+    page.click("form.stack button[type=submit]")
+    link = page.input_value("#one-time-link")
+    assert run_axe(page) == []
+    page.click("text=Logga ut")
+    page.wait_for_url(re.compile(r".*/login"))
+
+    link = link.replace("https://", "http://")
+    page.goto(link)
+    page.fill("#field-password", NEW_PASSWORD)
+    page.fill("#field-password_repeat", NEW_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Ditt lösenord är sparat.")
+
+    # The link works once, then it has expired.
+    response = page.goto(link)
+    assert response.status == 410
+    assert page.is_visible("text=Länken fungerar inte längre")
+    page.console_errors.clear()  # Chromium logs the 410 response
+
+    # The staff member logs in and works with that preschool only.
+    browser_login(page, live_server, "polstjarnan@example.org", NEW_PASSWORD)
+    page.wait_for_url(re.compile(rf".*/map/preschools/{school.id}$"))
+    assert page.is_visible("text=Vintern 2026")
+    page.goto(f"{live_server}/account")
+    assert page.inner_text("#my-preschools").strip() == "Förskolan Polstjärnan"
+    other = page.goto(f"{live_server}/map/preschools/{world.school_a.id}")
+    assert other.status == 404
+    page.console_errors.clear()  # Chromium logs the 404 response
+    user = db.scalar(select(User).where(User.email == "polstjarnan@example.org"))
+    assert user.last_login_at is not None
+
+
+ADMIN_PAGES = [
+    "/admin", "/admin/preschools", "/admin/preschools?archived=1", "/admin/preschools/new",
+    "/admin/preschools/import", "/admin/campaigns", "/admin/campaigns/new", "/admin/users",
+    "/admin/users/new", "/admin/categories", "/admin/categories/new", "/admin/retention",
+    "/admin/audit", "/admin/pages", "/admin/pages/privacy/sv", "/account/tokens", "/account",
+]
+
+
+def test_axe_reports_no_violations_on_the_admin_pages(guarded_page, live_server, db, world):
+    page = guarded_page
+    browser_login(page, live_server, world.email("admin"))
+    page.wait_for_url(f"{live_server}/admin")
+    water = db.scalar(select(Category.id).where(Category.code == "water"))
+    pages = ADMIN_PAGES + [f"/admin/preschools/{world.school_a.id}",
+                           f"/admin/campaigns/{world.campaign.id}",
+                           f"/admin/users/{world.users['staff_a'].id}",
+                           f"/admin/categories/{water}"]
+    failures = {}
+    for path in pages:
+        page.goto(f"{live_server}{path}")
+        if page.locator("#preschool-map").count():
+            page.wait_for_selector("#preschool-map[data-ready=true]")
+        violations = run_axe(page)
+        if violations:
+            failures[path] = violations
+    assert failures == {}
+
+
+def test_axe_on_a_form_with_errors_and_in_english(guarded_page, live_server, world):
+    page = guarded_page
+    browser_login(page, live_server, world.email("admin"))
+    page.wait_for_url(f"{live_server}/admin")
+    page.goto(f"{live_server}/lang/en?next=/admin")
+    page.goto(f"{live_server}/admin/preschools/new")
+    page.wait_for_selector("#preschool-map[data-ready=true]")
+    page.fill("#field-lon", "500")
+    page.fill("#field-lat", "67.85")
+    page.evaluate("document.getElementById('field-name').removeAttribute('required')")
+    page.evaluate("document.getElementById('field-lon').removeAttribute('required')")
+    page.click("#preschool-form button[type=submit]")
+    page.wait_for_selector("#error-summary")
+    page.console_errors.clear()  # Chromium logs the 422 response
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.is_visible("text=The name is missing")
+    assert run_axe(page) == []
+
+
+@pytest.mark.parametrize("path", ["/about", "/accessibility", "/privacy"])
+def test_axe_on_the_public_pages(guarded_page, live_server, world, path):
+    guarded_page.goto(f"{live_server}{path}")
+    assert run_axe(guarded_page) == []
