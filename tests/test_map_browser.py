@@ -39,6 +39,17 @@ def start_session(page, base: str, children: int = 5) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
+def pan(page, key: str, times: int = 1):
+    """Arrow keys on the focused map, waiting for each move to end (Leaflet ignores keys
+    while the map is still moving)."""
+    page.focus("#map")
+    for _ in range(times):
+        before = page.get_attribute("body", "data-map-center")
+        page.keyboard.press(key)
+        page.wait_for_function(
+            "before => document.body.dataset.mapCenter !== before", arg=before)
+
+
 def fill_panel(page, category: str = "Vatten", children: int = 2, comment: str | None = None):
     page.wait_for_selector("#panel:not([hidden])")
     page.locator("#category-choices label", has_text=category).click()
@@ -112,10 +123,8 @@ def test_touch_journey_place_list_and_summary(browser, live_server, world, db):
 def test_keyboard_only_placement(guarded_page, live_server, world, db):
     page = guarded_page
     session_id = start_session(page, live_server)
-    page.focus("#map")
-    for key in ("ArrowLeft", "ArrowLeft", "ArrowUp"):
-        page.keyboard.press(key)
-    page.keyboard.press("Tab")  # to the markers / controls; then back to the button
+    pan(page, "ArrowLeft", 2)
+    pan(page, "ArrowUp")
     page.focus("#place-here")
     page.keyboard.press("Enter")
     page.wait_for_selector("#panel:not([hidden])")
@@ -196,9 +205,7 @@ def test_draw_an_area_with_the_keyboard_buttons(guarded_page, live_server, world
     page.click("#draw-area")
     for key in (None, "ArrowRight", "ArrowDown"):
         if key:
-            page.focus("#map")
-            page.keyboard.press(key)
-            page.keyboard.press(key)
+            pan(page, key, 2)
         page.click("#add-corner")
     page.click("#finish-drawing")
     fill_panel(page, "Natur")
@@ -215,3 +222,68 @@ def test_session_row_is_stored(guarded_page, live_server, world, db):
     row = db.get(MappingSession, uuid.UUID(session_id))
     assert (row.children_present, row.age_group, row.preschool_id) == (
         7, "3-4", world.school_a.id)
+
+
+def test_outside_the_neighbourhood_asks_first_and_move_with_the_keyboard(
+        guarded_page, live_server, world, db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    pan(page, "ArrowLeft", 12)  # about 2 km west: outside the 1 km neighbourhood
+    page.click("#place-here")
+    expect(page.locator("#outside-warning")).to_be_visible()
+    expect(page.locator("#panel-save")).to_have_text("Spara ändå")
+    fill_panel(page, "Snö och pulka")
+    wait_all_saved(page, 1)
+    [place] = places_of(db, session_id)
+    before = db.scalar(select(func.ST_X(Place.geom)).where(Place.id == place.id))
+    # Move it with the keyboard: Move, pan the map, Move here, Save.
+    page.locator("#places-table tbody tr button", has_text="Flytta").click()
+    expect(page.locator("#move-actions")).to_be_visible()
+    pan(page, "ArrowRight", 4)
+    page.click("#move-here")
+    page.click("#finish-move")
+    expect(page.locator("#move-actions")).to_be_hidden()
+    page.wait_for_selector("body[data-waiting='0']")
+    expect(page.locator("#places-table tbody .status-waiting")).to_have_count(0)
+    db.rollback()
+    after = db.scalar(select(func.ST_X(Place.geom)).where(Place.id == place.id))
+    assert after > before
+    assert db.get(Place, place.id).version == 2
+
+
+def test_earlier_places_of_the_preschool_are_shown_clustered(guarded_page, live_server, world,
+                                                             db):
+    earlier = factories.mapping_session(db, world.campaign, world.school_a, children=8)
+    lon, lat = 20.2253, 67.8558
+    for i in range(30):
+        factories.place(db, earlier, geometry=factories.Point(lon + (i % 6) * 2e-4,
+                                                              lat + (i // 6) * 2e-4))
+    other = factories.mapping_session(db, world.campaign, world.school_b)
+    factories.place(db, other, geometry=factories.Point(20.3010, 67.8470))
+    db.commit()
+    page = guarded_page
+    start_session(page, live_server)
+    clusters = page.locator(".cluster-icon")
+    expect(clusters.first).to_be_visible()
+    total = sum(int(text) for text in clusters.all_inner_texts())
+    singles = page.locator(".leaflet-marker-icon.place-icon").count()
+    assert total + singles == 30  # B's place is not there
+    expect(page.locator("#places-table tbody tr")).to_have_count(0)  # not this session's
+
+
+def test_the_map_in_english(guarded_page, live_server, world):
+    page = guarded_page
+    browser_login(page, live_server, world.email("staff_a"))
+    page.wait_for_url(re.compile(r"/map/preschools/\d+$"))
+    page.click("a[hreflang=en]")
+    expect(page.get_by_role("button", name="Start mapping")).to_be_visible()
+    page.get_by_label("Blåbär").check()
+    page.fill("#children_present", "3")
+    page.get_by_label("Mixed ages").check()
+    page.get_by_label("guardians", exact=False).check()
+    page.get_by_role("button", name="Start mapping").click()
+    page.wait_for_selector("body[data-map-ready=yes]")
+    expect(page.locator("#sync-status")).to_have_text("Everything is saved.")
+    page.click("#place-here")
+    expect(page.locator("#category-choices")).to_contain_text("Hiding place and hut")
+    expect(page.locator("#panel-heading")).to_have_text("New place")

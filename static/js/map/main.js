@@ -248,7 +248,13 @@ function placeHere() {
   else startPlace(pointAt(map.getCenter()));
 }
 
+function noteCenter() {
+  const { lat, lng } = map.getCenter();
+  document.body.dataset.mapCenter = `${lat.toFixed(6)},${lng.toFixed(6)}`;
+}
+
 function wire() {
+  map.on('moveend', noteCenter);
   map.on('click', (event) => {
     if (drawing || moving || map.pm.globalDrawModeEnabled()) return;
     startPlace(pointAt(event.latlng));
@@ -328,6 +334,7 @@ async function start() {
   wire();
   await loadPlaces();
   await refresh();
+  noteCenter();
   document.body.dataset.mapReady = 'yes';
   registerServiceWorker();
   sync.flush();
