@@ -292,3 +292,27 @@ def test_admin_pages_do_not_reveal_point_coordinates_of_other_tables(admin, worl
     page = admin.get(f"/admin/preschools/{world.school_a.id}").get_data(as_text=True)
     assert "20.225300" in page and "67.855800" in page
     assert Point(20.2253, 67.8558)
+
+
+def test_what_the_admin_closes_or_hides_the_places_api_refuses(admin, client, db, world):
+    from smultron import accounts
+    from tests.place_data import feature
+
+    session = factories.mapping_session(db, world.campaign, world.school_a,
+                                        user=world.users["staff_a"])
+    token = accounts.create_token(db, world.users["staff_a"], "tablet")
+    db.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    tablet = client.application.test_client()
+    assert tablet.post("/api/v1/places", json=feature(session.id),
+                       headers=headers).status_code == 201
+    snow = factories.category(db, "snow")
+    admin.post(f"/admin/categories/{snow.id}", {
+        "label_sv": snow.label_sv, "label_en": snow.label_en, "pictogram": snow.pictogram,
+        "colour": snow.colour, "sort_order": str(snow.sort_order), "hidden": "on"})
+    hidden = tablet.post("/api/v1/places", json=feature(session.id, category="snow"),
+                         headers=headers)
+    assert hidden.status_code == 422
+    assert admin.post(f"/admin/campaigns/{world.campaign.id}/close").status_code == 303
+    closed = tablet.post("/api/v1/places", json=feature(session.id), headers=headers)
+    assert closed.status_code in (409, 422)
