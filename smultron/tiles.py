@@ -4,13 +4,19 @@ A tile never carries unbounded rows. Below ``DETAIL_ZOOM`` places are clustered 
 grid of ``GRID`` x ``GRID`` cells per tile (layer ``clusters``: one point per cell with
 its place count, at the cells' mean position); from ``DETAIL_ZOOM`` on, each place is a
 feature (layer ``places``), unless the tile would hold more than ``MAX_DETAIL_FEATURES``,
-in which case it is clustered too. Access follows the Viewer: staff see their own
-preschools' places, planners and admins all, officials none (they read reports).
+in which case it is clustered too. Up to ``PRESCHOOL_ZOOM`` (a whole region or country
+in view) the clusters are built from per-preschool counts (each preschool's places at
+the preschool), which are computed once for all preschools and kept for a while
+(``preschool_counts``): a national overview costs no scan of millions of places.
+Access follows the Viewer: staff see their own preschools' places, planners and admins
+all, officials none (they read reports).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -24,6 +30,9 @@ DETAIL_ZOOM = 14
 GRID = 32  # cluster cells per tile side (a cell is 8 px on a 256 px tile)
 EXTENT = 4096  # MVT coordinate space per tile side
 MAX_DETAIL_FEATURES = 5_000
+PRESCHOOL_ZOOM = 9
+COUNTS_FRESH_SECONDS = 30  # counts are recomputed after a change once they are this old
+COUNTS_MAX_AGE_SECONDS = 300  # … and always after this long
 CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
 
@@ -111,11 +120,93 @@ SELECT ST_AsMVT(rows, 'clusters', {extent}, 'geom') FROM rows
 """
 
 
+_PRESCHOOL_SQL = """
+WITH {bounds},
+counts AS (
+  SELECT * FROM unnest(CAST(:ids AS int[]), CAST(:counts AS int[]), CAST(:children AS int[]),
+                       CAST(:scary AS int[])) AS c(preschool_id, count, children, scary)
+),
+pts AS (
+  SELECT ST_X(s.location) AS lon, ST_Y(s.location) AS lat, c.count, c.children, c.scary
+  FROM counts c JOIN preschool s ON s.id = c.preschool_id, bounds
+  WHERE s.location && bounds.env4326
+),
+cells AS (
+  SELECT floor((lon + 180) / 360 * :scale) AS cx,
+         floor((1 - ln(tan(radians(lat)) + 1 / cos(radians(lat))) / pi()) / 2 * :scale) AS cy,
+         sum(count) AS count, sum(children) AS children, sum(scary) AS scary,
+         sum(lon * count) / sum(count) AS lon, sum(lat * count) / sum(count) AS lat
+  FROM pts GROUP BY 1, 2
+),
+rows AS (
+  SELECT count::int AS count, children::int AS children, scary::int AS scary,
+         ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 3857),
+                      bounds.env, {extent}, 64, true) AS geom
+  FROM cells, bounds
+)
+SELECT ST_AsMVT(rows, 'clusters', {extent}, 'geom') FROM rows
+"""
+
+
+@dataclass(frozen=True)
+class _Counts:
+    at: float
+    version: object
+    rows: tuple  # (preschool_id, campaign_id, places, children, scary)
+
+
+_counts: dict[str, _Counts] = {}
+_counts_lock = threading.Lock()
+
+
+def preschool_counts(db: Session) -> tuple:
+    """(preschool, campaign, places, children, scary) for every preschool and campaign,
+    from one aggregate over all places, kept up to COUNTS_FRESH_SECONDS after a change
+    (the newest ``updated_at`` tells) and never longer than COUNTS_MAX_AGE_SECONDS."""
+    key = db.get_bind().url.render_as_string(hide_password=True)
+    version = db.execute(text("SELECT max(updated_at) FROM place")).scalar()
+    now = time.monotonic()
+    with _counts_lock:
+        cached = _counts.get(key)
+        if cached is not None and now - cached.at < COUNTS_MAX_AGE_SECONDS and (
+                cached.version == version or now - cached.at < COUNTS_FRESH_SECONDS):
+            return cached.rows
+        rows = tuple(db.execute(text(
+            """SELECT preschool_id, campaign_id, count(*), sum(children_count),
+                      count(*) FILTER (WHERE feeling = 'scary')
+               FROM place WHERE deleted_at IS NULL GROUP BY 1, 2""")).all())
+        _counts[key] = _Counts(now, version, rows)
+        return rows
+
+
+def _preschool_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -> bytes:
+    totals: dict[int, list[int]] = {}
+    for preschool, campaign, count, children, scary in preschool_counts(db):
+        if (not viewer.may_see_preschool(preschool)
+                or filters.campaign not in (None, campaign)
+                or filters.preschool not in (None, preschool)):
+            continue
+        total = totals.setdefault(preschool, [0, 0, 0])
+        total[0] += count
+        total[1] += children
+        total[2] += scary
+    if not totals:
+        return b""
+    ids = list(totals)
+    params = {"z": tile.z, "x": tile.x, "y": tile.y, "scale": float(2**tile.z * GRID),
+              "ids": ids, "counts": [totals[i][0] for i in ids],
+              "children": [totals[i][1] for i in ids], "scary": [totals[i][2] for i in ids]}
+    sql = _PRESCHOOL_SQL.format(bounds=_BOUNDS, extent=EXTENT)
+    return bytes(db.execute(text(sql), params).scalar() or b"")
+
+
 def render(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter = TileFilter()) -> bytes:
     """The tile's bytes (empty when no place the viewer may see lies in it)."""
     viewer.require_raw_places()
     if viewer.role == "staff" and not viewer.preschool_ids:
         return b""
+    if tile.z <= PRESCHOOL_ZOOM:
+        return _preschool_tile(db, viewer, tile, filters)
     where, params = _where(viewer, filters)
     params.update(z=tile.z, x=tile.x, y=tile.y)
     if tile.z >= DETAIL_ZOOM:

@@ -114,3 +114,84 @@ def test_deleted_places_and_empty_tiles(client, auth, world, marked, db):
 def test_tiles_outside_the_pyramid_are_404(client, auth, world, path):
     auth.login(world.email("planner"))
     assert client.get(path).status_code == 404
+
+
+# -- a minimal MVT reader, to check the numbers inside tiles ------------------------------
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return result, pos
+
+
+def _fields(data: bytes):
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            value, pos = data[pos:pos + length], pos + length
+        elif wire == 1:
+            value, pos = data[pos:pos + 8], pos + 8
+        else:
+            value, pos = data[pos:pos + 4], pos + 4
+        yield number, value
+
+
+def _value(data: bytes):
+    for number, value in _fields(data):
+        return value.decode() if number == 1 else value
+
+
+def read_tile(data: bytes) -> dict[str, list[dict]]:
+    """{layer name: [feature properties]}."""
+    layers = {}
+    for number, layer in _fields(data):
+        if number != 3:
+            continue
+        parts = list(_fields(layer))
+        keys = [v.decode() for n, v in parts if n == 3]
+        values = [_value(v) for n, v in parts if n == 4]
+        name = next(v.decode() for n, v in parts if n == 1)
+        features = []
+        for feature in (v for n, v in parts if n == 2):
+            tags = next((v for n, v in _fields(feature) if n == 2), b"")
+            ints, pos = [], 0
+            while pos < len(tags):
+                value, pos = _varint(tags, pos)
+                ints.append(value)
+            features.append({keys[k]: values[v] for k, v in zip(ints[::2], ints[1::2],
+                                                                 strict=True)})
+        layers[name] = features
+    return layers
+
+
+def test_low_zoom_counts_follow_access_and_new_places(client, auth, world, marked, db,
+                                                       monkeypatch):
+    auth.login(world.email("staff_a"))
+    clusters = read_tile(client.get(tile_url(5)).get_data())["clusters"]
+    assert sum(c["count"] for c in clusters) == 2  # A's two places, not B's
+    auth.logout()
+    auth.login(world.email("planner"))
+    assert sum(c["count"] for c in read_tile(client.get(tile_url(5)).get_data())["clusters"]) == 3
+    factories.place(db, factories.mapping_session(db, world.campaign, world.school_b))
+    db.commit()
+    monkeypatch.setattr(tiles, "COUNTS_FRESH_SECONDS", 0)
+    clusters = read_tile(client.get(tile_url(5)).get_data())["clusters"]
+    assert sum(c["count"] for c in clusters) == 4
+    assert sum(c["count"] for c in read_tile(client.get(tile_url(12)).get_data())["clusters"]) == 4
+
+
+def test_detail_features_carry_their_properties(client, auth, world, marked):
+    auth.login(world.email("planner"))
+    places = read_tile(client.get(tile_url(15)).get_data())["places"]
+    assert {p["id"] for p in places} == {marked["a"], marked["a2"], marked["b"]}
+    assert {p["category"] for p in places} == {"play"} and all(p["colour"] for p in places)
