@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.reports",
     "smultron.web.export",
     "smultron.web.ogc",
+    "smultron.web.planner",
     "smultron.web.admin",
     "smultron.web.tokens",
     "smultron.web.account",
