@@ -287,3 +287,52 @@ def test_the_map_in_english(guarded_page, live_server, world):
     page.click("#place-here")
     expect(page.locator("#category-choices")).to_contain_text("Hiding place and hut")
     expect(page.locator("#panel-heading")).to_have_text("New place")
+
+
+def test_a_lost_answer_is_retried_without_a_duplicate(guarded_page, live_server, world, db):
+    """The server stores the place but the answer never arrives: the retry gets 200 and
+    the place exists once."""
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    lost = []
+
+    def lose_first_answer(route):
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch().status)  # reaches the server...
+            route.abort()  # ...but the tablet never hears back
+        else:
+            route.fallback()
+
+    page.route("**/api/v1/places", lose_first_answer)
+    page.click("#place-here")
+    fill_panel(page, "Lek")
+    expect(page.locator("#sync-status")).to_contain_text("Inget nätverk")
+    expect(page.locator("#sync-now")).to_be_visible()
+    assert lost == [201] and len(places_of(db, session_id)) == 1
+    page.click("#sync-now")
+    wait_all_saved(page, 1)
+    assert len(places_of(db, session_id)) == 1
+    page.console_errors[:] = [e for e in page.console_errors if "ERR_FAILED" not in e]
+
+
+def test_a_closed_tab_loses_nothing(guarded_page, live_server, world, db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    page.wait_for_selector("body[data-offline-ready=yes]")
+    url = page.url
+    page.context.set_offline(True)
+    page.click("#place-here")
+    fill_panel(page, "Gömställe", comment="Kojan")
+    page.wait_for_selector("body[data-waiting='1']")
+    page.console_errors[:] = [e for e in page.console_errors if "ERR_" not in e]
+    context = page.context
+    page.close()
+    context.set_offline(False)
+    again = context.new_page()
+    again.route("https://tiles.test/**", lambda r: r.fulfill(
+        status=200, content_type="image/png", body=factories.PNG_1PX))
+    again.goto(url)
+    again.wait_for_selector("body[data-map-ready=yes]")
+    wait_all_saved(again, 1)
+    places = places_of(db, session_id)
+    assert [p.comment for p in places] == ["Kojan"]
