@@ -29,17 +29,32 @@ SMULTRON = Path(sys.executable).parent / "smultron"
 
 
 def timed(argv: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """Run ``argv``; wall seconds, peak RSS in MB (of that process alone), output."""
+    """Run ``argv``; wall seconds, its peak RSS in MB, its output. The peak is the
+    process's own VmHWM, read from /proc until it exits (a child's ru_maxrss on Linux
+    inherits the parent's high-water mark, which would report this script's memory)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    output = proc.stdout.read().decode(errors="replace")
-    proc.stdout.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        peak_kb = 0
+        while proc.poll() is None:
+            peak_kb = max(peak_kb, _hwm_kb(proc.pid))
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        log.seek(0)
+        output = log.read().decode(errors="replace")
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed ({proc.returncode}):\n{output}")
-    return seconds, usage.ru_maxrss / 1024, output
+    return seconds, peak_kb / 1024, output
+
+
+def _hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def run(rows: int, keep: bool) -> float:

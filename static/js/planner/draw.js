@@ -20,6 +20,11 @@ if (element && field && window.L) {
       drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false,
       editMode: false, dragMode: false, removalMode: false,
     });
+    // geoman's buttons carry their name only as the parent's title: give the links a name
+    for (const link of element.querySelectorAll(".leaflet-buttons-control-button")) {
+      const title = link.closest("[title]")?.getAttribute("title");
+      if (title) link.setAttribute("aria-label", title);
+    }
     map.on("pm:create", (event) => {
       if (drawn) map.removeLayer(drawn);
       drawn = event.layer;

@@ -9,7 +9,9 @@ if (element && window.L) {
   if (config.tileUrl) {
     L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   }
-  const planLayer = L.geoJSON(plan, { style: { color: "#b71c1c", weight: 2, fillOpacity: 0.08 } }).addTo(map);
+  const planLayer = L.geoJSON(plan, { style: { color: "#b71c1c", weight: 2, fillOpacity: 0.08 } });
+  map.fitBounds(planLayer.getBounds().pad(0.3));  // a view first: vectors need one
+  planLayer.addTo(map);
   for (const place of places) {
     const [lon, lat] = place.geometry.coordinates;
     const inside = place.relation === "inside";
@@ -18,6 +20,5 @@ if (element && window.L) {
       fillColor: place.colour, fillOpacity: inside ? 0.9 : 0.1,
     }).bindTooltip(place.label).addTo(map);
   }
-  map.fitBounds(planLayer.getBounds().pad(0.3));
   element.dataset.ready = "true";
 }
