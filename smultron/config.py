@@ -44,6 +44,13 @@ def from_environment(env: dict | None = None) -> dict:
         "ANONYMITY_THRESHOLD": _int(env, "SMULTRON_ANONYMITY_THRESHOLD", 5),
         "LOGIN_RATE_LIMIT": env.get("SMULTRON_LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_SECURE": env.get("SMULTRON_INSECURE_COOKIES", "") != "1",
+        # Optional: invitations and reset links can also be e-mailed (Administration).
+        "SMTP_HOST": env.get("SMULTRON_SMTP_HOST") or None,
+        "SMTP_PORT": _int(env, "SMULTRON_SMTP_PORT", 587),
+        "SMTP_USER": env.get("SMULTRON_SMTP_USER") or None,
+        "SMTP_PASSWORD": env.get("SMULTRON_SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": env.get("SMULTRON_SMTP_STARTTLS", "1") != "0",
+        "MAIL_FROM": env.get("SMULTRON_MAIL_FROM") or None,
     }
 
 

@@ -254,3 +254,7 @@ def test_javascript_links_are_not_rendered_as_links(admin, client, world):
 def test_an_unknown_page_is_not_found(admin):
     assert admin.get("/admin/pages/nothing/sv").status_code == 404
     assert admin.get("/admin/pages/about/de").status_code == 404
+
+
+def test_without_smtp_there_is_no_e_mail_choice(admin):
+    assert 'name="send_email"' not in admin.get("/admin/users/new").get_data(as_text=True)

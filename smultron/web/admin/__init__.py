@@ -12,6 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from smultron import audit
+from smultron.admin import mail
 from smultron.admin.problems import Invalid, Problem
 from smultron.db import get_session
 from smultron.errors import AppError
@@ -52,11 +53,12 @@ def _labels():
         "link_labels": {"invite": gettext("invitation"), "reset": gettext("password reset")},
         "admin_timezone": ZoneInfo("Europe/Stockholm"),
         "min_password": MIN_PASSWORD_LENGTH,
+        "can_email": mail.configured(current_app.config),
     }
 
 
 @bp.app_template_filter("local_time")
-def _local_time(value) -> str:
+def local_time(value) -> str:
     """A timestamp as Swedish local time, e.g. 2026-11-28 14:05."""
     from zoneinfo import ZoneInfo
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from smultron.admin import mail
 from smultron.admin import users as domain
 from smultron.errors import AppError
 from smultron.models import ROLES, Preschool, User
-from smultron.web.admin import bp, db, log, me, problems_of
+from smultron.web.admin import local_time, bp, db, log, me, problems_of
 
 
 @bp.get("/users")
@@ -35,12 +36,25 @@ def _show_link(user: User, purpose: str, status: int = 200, action: str = "link_
                detail: dict | None = None):
     """Issue a link and show it once; the audit row (one per change) names its expiry."""
     token, expires_at = domain.issue_link(db(), user, purpose)
-    log(action, user.email, {**(detail or {}), "link": purpose,
+    url = url_for("account.set_password", token=token, _external=True)
+    emailed, problems = _email(user, purpose, url, expires_at)
+    log(action, user.email, {**(detail or {}), "link": purpose, "emailed": emailed,
                              "link_expires_at": expires_at.isoformat()})
     db().commit()
-    url = url_for("account.set_password", token=token, _external=True)
     return render_template("admin/link.html", user=user, url=url, purpose=purpose,
-                           expires_at=expires_at), status
+                           expires_at=expires_at, emailed=emailed, problems=problems), status
+
+
+def _email(user: User, purpose: str, url: str, expires_at) -> tuple[bool, list]:
+    """E-mail the link when the admin asked for it and SMTP is configured."""
+    config = current_app.config
+    if request.form.get("send_email") != "on" or not mail.configured(config):
+        return False, []
+    try:
+        mail.send_link(config, user.email, purpose, url, local_time(expires_at))
+    except AppError as exc:
+        return False, problems_of(exc)
+    return True, []
 
 
 @bp.get("/users/new")
