@@ -88,7 +88,9 @@ def test_session_start_needs_consent_and_has_no_axe_violations(guarded_page, liv
 
 
 def test_touch_journey_place_list_and_summary(browser, live_server, world, db):
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True,
+                                  geolocation={"latitude": 67.8601, "longitude": 20.2301},
+                                  permissions=["geolocation"])
     page = context.new_page()
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -113,6 +115,8 @@ def test_touch_journey_place_list_and_summary(browser, live_server, world, db):
     [place] = places_of(db, session_id)
     assert (place.children_count, place.comment) == (3, XSS)
     assert run_axe(page) == []
+    page.get_by_role("button", name="Var är jag?").tap()
+    page.wait_for_function("() => document.body.dataset.mapCenter.startsWith('67.860')")
     page.get_by_role("button", name="Avsluta kartläggningen").click()
     page.wait_for_url(re.compile(r"/summary$"))
     expect(page.locator(".summary-table")).to_contain_text("Vatten")

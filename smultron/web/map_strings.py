@@ -32,6 +32,9 @@ def js_strings() -> dict[str, str]:
         "cancel": _("Cancel"),
         "edit": _("Change"),
         "move": _("Move"),
+        "show_on_map": _("Show on the map"),
+        "no_position": _("The tablet could not tell where it is. Allow location, or move the "
+                         "map by hand."),
         "delete": _("Delete"),
         "confirm_delete": _("Delete this place? A planner can bring it back."),
         "yes_delete": _("Yes, delete"),

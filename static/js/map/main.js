@@ -4,7 +4,9 @@
 import { category, config, newId, t } from './config.js';
 import { allInside, fromLayer, pointAt } from './geometry.js';
 import { renderList } from './list.js';
-import { clearDraft, layerOf, map, openPopup, render, setUpMap, showDraft } from './mapview.js';
+import {
+  clearDraft, keepDraftInView, layerOf, map, openPopup, render, setUpMap, showDraft,
+} from './mapview.js';
 import { closePanel, initPanel, isOpen, openPanel } from './panel.js';
 import * as store from './store.js';
 import { Sync } from './sync.js';
@@ -17,10 +19,15 @@ const syncButton = document.getElementById('sync-now');
 const notice = document.getElementById('notice');
 let stopReason = null;
 
+let noticeTimer = null;
+
+// A short message over the map; information goes away by itself, errors stay.
 function say(text, isError = false) {
   notice.textContent = text;
   notice.classList.toggle('error', isError);
   notice.hidden = !text;
+  clearTimeout(noticeTimer);
+  if (text && !isError) noticeTimer = setTimeout(() => { notice.hidden = true; }, 5000);
 }
 
 // -- the places shown: the server's, overlaid with what waits in the outbox ------------
@@ -53,12 +60,18 @@ function showStatus() {
 }
 
 const actions = [['edit', editPlace], ['move', movePlace], ['delete', deletePlace]];
+const listActions = [['show_on_map', showOnMap], ...actions];
+
+function showOnMap(entry) {
+  map.getContainer().scrollIntoView({ block: 'nearest' });
+  openPopup(entry.feature.id);
+}
 
 async function refresh() {
   outbox = new Map((await store.all()).map((op) => [op.id, op]));
   const all = entries();
   render(all, actions);
-  renderList(all.filter((entry) => entry.mine), actions);
+  renderList(all.filter((entry) => entry.mine), listActions);
   showStatus();
 }
 
@@ -121,6 +134,7 @@ function startPlace(geometry) {
       document.getElementById('place-here').focus();
     },
   });
+  requestAnimationFrame(keepDraftInView);
 }
 
 function editPlace(entry) {
@@ -255,6 +269,8 @@ function noteCenter() {
 
 function wire() {
   map.on('moveend', noteCenter);
+  // The panel beside the map makes it narrower: Leaflet must know its new size.
+  new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(map.getContainer());
   map.on('click', (event) => {
     if (drawing || moving || map.pm.globalDrawModeEnabled()) return;
     startPlace(pointAt(event.latlng));
@@ -276,6 +292,10 @@ function wire() {
   });
   document.getElementById('finish-move').addEventListener('click', () => endMove(true));
   document.getElementById('cancel-move').addEventListener('click', () => endMove(false));
+  document.getElementById('locate').addEventListener('click', () => {
+    map.locate({ setView: true, maxZoom: 17, timeout: 15000, enableHighAccuracy: true });
+  });
+  map.on('locationerror', () => say(t('no_position'), true));
   syncButton.addEventListener('click', () => sync.flush());
   window.addEventListener('online', () => sync.flush());
   document.addEventListener('visibilitychange', () => {

@@ -46,6 +46,7 @@ export function setUpMap() {
   map.fitBounds(area.getBounds(), { padding: [10, 10] });
   map.getContainer().setAttribute('aria-label', t('map_label'));
   map.getContainer().setAttribute('role', 'application');
+  map.pm.setLang(document.documentElement.lang === 'en' ? 'en' : 'sv');
   layers.earlier.addTo(map);
   layers.shapes.addTo(map);
   layers.session.addTo(map);
@@ -173,6 +174,13 @@ export function showDraft(geometry) {
     style: { color: '#1a56c4', weight: 4, dashArray: '4 4' },
     interactive: false,
   }).addTo(map);
+}
+
+// Keeps the place being made in view when the panel makes the map narrower.
+export function keepDraftInView() {
+  if (!draft) return;
+  map.invalidateSize({ pan: false });
+  map.panInside(draft.getBounds().getCenter(), { padding: [60, 60] });
 }
 
 export function clearDraft() {
