@@ -221,3 +221,31 @@ def render(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter = TileFi
 
 def etag(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+# -- what the overview map page needs ------------------------------------------------------
+
+def view_bounds(db: Session, viewer: Viewer) -> list[list[float]] | None:
+    """[[south, west], [north, east]] around the preschools the viewer sees."""
+    where = "TRUE" if viewer.sees_all_preschools else "id = ANY(:allowed)"
+    box = db.execute(text(
+        f"""SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+            FROM (SELECT ST_Extent(location) AS e FROM preschool WHERE {where}) s"""),  # noqa: S608
+        {"allowed": sorted(viewer.preschool_ids)}).one()
+    if box[0] is None:
+        return None
+    west, south, east, north = box
+    pad = 0.01
+    return [[south - pad, west - pad], [north + pad, east + pad]]
+
+
+def campaign_choices(db: Session, viewer: Viewer) -> list[tuple[int, str]]:
+    """(id, "Municipality: campaign") of the campaigns in the viewer's municipalities."""
+    where = "TRUE" if viewer.sees_all_preschools else (
+        "c.municipality_id IN (SELECT municipality_id FROM preschool WHERE id = ANY(:allowed))")
+    rows = db.execute(text(
+        f"""SELECT c.id, m.name || ': ' || c.name FROM campaign c
+            JOIN municipality m ON m.id = c.municipality_id WHERE {where}
+            ORDER BY m.name, c.starts_on DESC, c.name"""),  # noqa: S608
+        {"allowed": sorted(viewer.preschool_ids)}).all()
+    return [(row[0], row[1]) for row in rows]

@@ -1,4 +1,5 @@
-"""Vector tiles of places for the maps: GET /tiles/places/{z}/{x}/{y}.mvt.
+"""Vector tiles of places for the maps: GET /tiles/places/{z}/{x}/{y}.mvt, and the
+overview map that draws them (GET /tiles/map: every place at any scale).
 
 Query parameters: ``campaign`` and ``preschool`` (ids). The answer is private to the
 person asking (their access decides what is in it), cacheable for a minute, with an
@@ -7,12 +8,15 @@ ETag so a reloaded map gets 304s for tiles that did not change.
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, request
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from smultron import tiles
 from smultron.db import get_session
 from smultron.errors import AppError
+from smultron.models import Category
 from smultron.web.auth import current_viewer, role_required
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -40,3 +44,30 @@ def places(z: int, x: int, y: int):
     response.cache_control.max_age = CACHE_SECONDS
     response.vary.update(("Cookie", "Authorization"))
     return response.make_conditional(request)
+
+
+@bp.get("/map")
+@role_required("staff", "planner", "admin")
+def overview():
+    """Every place the viewer may see, on one map, at any number of places."""
+    db = get_session()
+    viewer = current_viewer()
+    campaign = _id_arg("campaign")
+    english = str(get_locale() or "sv") == "en"
+    categories = {c.code: (c.label_en if english else c.label_sv)
+                  for c in db.scalars(select(Category))}
+    config = {
+        "tilesUrl": url_for("tiles.places", z=0, x=0, y=0).rsplit("/0/0/0.mvt", 1)[0],
+        "params": {"campaign": campaign},
+        "bounds": tiles.view_bounds(db, viewer),
+        "tileUrl": current_app.config["TILE_URL"],
+        "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
+        "categories": categories,
+        "labels": {"places": _("{n} places"), "place": _("1 place"),
+                   "inView": _("About {n} places in view."), "zoom": _("Zoom in here"),
+                   "show": _("Show on the map"), "scary": _("scary"),
+                   "favourite": _("favourite"), "loading": _("Loading the places …"),
+                   "failed": _("Some of the map could not be loaded. Try again.")},
+    }
+    return render_template("tiles/map.html", config=config, campaign=campaign,
+                           campaigns=tiles.campaign_choices(db, viewer))

@@ -1,0 +1,76 @@
+// The overview map: every place the viewer may see, drawn from vector tiles, with a table
+// of the largest groups in view (keyboard users move the map from there too).
+// data-state on the map element: "loading" while tiles load, "idle" once all are drawn.
+import { placesLayer } from "./places-layer.js";
+
+const element = document.getElementById("places-map");
+const status = document.getElementById("overview-status");
+const rows = document.getElementById("overview-rows");
+const TABLE_ROWS = 10;
+
+function format(template, n) {
+  return template.replace("{n}", Number(n).toLocaleString(document.documentElement.lang || "sv"));
+}
+
+function describe(config, found) {
+  const p = found.properties;
+  if (found.layer === "clusters") return [format(config.labels.places, p.count), ""];
+  const category = config.categories[p.category] || p.category;
+  return ["1", `${category} (${p.feeling === "scary" ? config.labels.scary : config.labels.favourite})`];
+}
+
+function fillTable(map, layer, config) {
+  const found = layer.featuresIn(map.getBounds());
+  const total = found.reduce((sum, f) => sum + (f.layer === "clusters" ? f.properties.count : 1), 0);
+  status.textContent = format(config.labels.inView, total);
+  found.sort((a, b) => (b.properties.count || 1) - (a.properties.count || 1));
+  rows.replaceChildren(...found.slice(0, TABLE_ROWS).map((item) => {
+    const [count, what] = describe(config, item);
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = count;
+    const td = document.createElement("td");
+    td.textContent = what;
+    const action = document.createElement("td");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button small";
+    button.textContent = item.layer === "clusters" ? config.labels.zoom : config.labels.show;
+    button.addEventListener("click", () => {
+      map.setView(item.latlng, Math.min(map.getZoom() + (item.layer === "clusters" ? 3 : 0), 19));
+      element.focus();
+    });
+    action.append(button);
+    tr.append(th, td, action);
+    return tr;
+  }));
+}
+
+if (element && window.L) {
+  const config = JSON.parse(element.dataset.config);
+  const map = window.L.map(element, { keyboard: true, minZoom: 3 });
+  if (config.tileUrl) {
+    window.L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  }
+  const layer = placesLayer(window.L, { url: config.tilesUrl, params: config.params });
+  layer.on("loading", () => {
+    element.dataset.state = "loading";
+    status.textContent = config.labels.loading;
+  });
+  layer.on("load", () => {
+    element.dataset.state = "idle";
+    element.dataset.idleAt = String(performance.now());
+    fillTable(map, layer, config);
+  });
+  layer.on("tileerror", () => {
+    status.textContent = config.labels.failed;
+  });
+  layer.addTo(map);
+  if (config.bounds) map.fitBounds(config.bounds);
+  else map.setView([62.5, 16.5], 5);
+  map.on("moveend", () => {
+    if (element.dataset.state === "idle") fillTable(map, layer, config);
+  });
+  window.smultronOverview = { map, layer };
+}
