@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 
 from smultron.access import Viewer
 from smultron.export import styles
+from smultron.export.enrich import Lookups, named
 from smultron.export.layers import DEFAULT_HEX_SIZE, Layer, all_layers
+from smultron.export.prefetch import Prefetch
 from smultron.export.query import Filters, Scope, resolve, to_sql
 from smultron.models import Category
 
@@ -91,12 +93,14 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
     if options.layers is not None:
         layers = [layer for layer in layers if layer.name in options.layers]
     categories = category_styles(session)
+    lookups = Lookups.load(session) if any(layer.ids_for_names for layer in layers) else None
     exported_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     partial = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.partial.gpkg")
     try:
         with snapshot(libpq_uri(database_url)) as cur:
             for index, layer in enumerate(layers):
-                _write_layer(cur, partial, layer, options, scope, exported_at, first=index == 0)
+                _write_layer(cur, partial, layer, options, scope, exported_at, lookups,
+                             first=index == 0)
         _write_styles(partial, categories, [layer.name for layer in layers])
         _write_qgis_metadata(partial, layers, options, scope, exported_at)
         counts = feature_counts(partial)
@@ -119,8 +123,16 @@ def _description(layer: Layer, options: ExportOptions, scope: Scope, at: str) ->
 
 
 def _write_layer(cur, path: Path, layer: Layer, options: ExportOptions, scope: Scope,
-                 exported_at: str, first: bool) -> None:
+                 exported_at: str, lookups: Lookups | None, first: bool) -> None:
     reader = stream(cur, to_sql(layer.select))
+    if layer.ids_for_names:
+        reader = named(reader, lookups)
+    with Prefetch(reader) as prefetched:
+        _write_arrow(prefetched.reader(), path, layer, options, scope, exported_at, first)
+
+
+def _write_arrow(reader, path: Path, layer: Layer, options: ExportOptions, scope: Scope,
+                 exported_at: str, first: bool) -> None:
     dataset = {}
     if first:
         dataset = {"dataset_options": {"VERSION": "1.2"},

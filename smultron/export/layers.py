@@ -12,7 +12,8 @@ from sqlalchemy import Float, Integer, Numeric, Select, and_, case, cast, func, 
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
-from smultron.export.query import PLACE_KINDS, Scope, geometry_in, places_select
+from smultron.export.enrich import places_ids_select
+from smultron.export.query import PLACE_KINDS, Scope, geometry_in
 from smultron.models import METRIC_SRID, MappingSession, Place, Preschool
 
 DEFAULT_HEX_SIZE = 250  # metres, edge length = radius of the hexagon
@@ -25,6 +26,7 @@ class Layer:
     select: Select
     title: str
     description: str
+    ids_for_names: bool = False  # the SELECT has ids; enrich.named puts the names in
 
 
 PLACE_LAYERS = {
@@ -38,8 +40,9 @@ PLACE_LAYERS = {
 
 
 def place_layers(scope: Scope, srid: int) -> list[Layer]:
-    return [Layer(name, gtype, places_select(scope, PLACE_KINDS[name], srid, ordered=False),
-                  title, text)
+    """The place layers of a GeoPackage: the place table alone, names added in Arrow."""
+    return [Layer(name, gtype, places_ids_select(scope, PLACE_KINDS[name], srid), title, text,
+                  ids_for_names=True)
             for name, (gtype, title, text) in PLACE_LAYERS.items()]
 
 
