@@ -209,3 +209,31 @@ def test_libpq_uri_from_sqlalchemy_url():
         "postgresql://u:p%40ss@db.example.org:5433/smultron"
     assert libpq_uri("postgresql+psycopg://postgres@/smultron?host=/tmp/x&port=5432") == \
         "postgresql://postgres@/smultron?host=%2Ftmp%2Fx&port=5432"
+
+
+def test_cli_export(database_url, places, tmp_path, db):
+    from click.testing import CliRunner
+
+    from smultron.cli import main
+    from smultron.models import AuditEvent
+
+    path = tmp_path / "cli.gpkg"
+    runner = CliRunner()
+    env = {"DATABASE_URL": database_url}
+    done = runner.invoke(main, ["export", str(path), "--crs", "EPSG:3010",
+                                "--campaign", "Hösten 2026", "--feeling", "favourite"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "places_points" in done.output and "EPSG:3010" in done.output
+    assert pyogrio.read_info(path, layer="places_points")["features"] == 5
+    assert pyogrio.read_info(path, layer="places_points")["crs"] == "EPSG:3010"
+    event = db.query(AuditEvent).filter_by(action="export").one()
+    assert event.actor == "cli" and event.detail["filters"]["feelings"] == ["favourite"]
+    bad = runner.invoke(main, ["export", str(tmp_path / "x.gpkg"), "--crs", "EPSG:3857"],
+                        env=env)
+    assert bad.exit_code == 1 and "not offered" in bad.output
+    assert not (tmp_path / "x.gpkg").exists()
+    only = runner.invoke(main, ["export", str(tmp_path / "p.gpkg"), "--layer", "places_points"],
+                         env=env)
+    assert only.exit_code == 0
+    assert [n for n, _ in pyogrio.list_layers(tmp_path / "p.gpkg")] == [
+        "places_points", "layer_styles"]
