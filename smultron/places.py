@@ -547,8 +547,11 @@ def patch_place(db: Session, viewer: Viewer, user: User, place_id, patch,
     condition = [Place.id == row.id, Place.deleted_at.is_(None)]
     if expected is not None:
         condition.append(Place.version == expected)
+    columns = values.columns()
+    if values.comment == row.comment:
+        del columns["comment_state"]  # a moderated comment stays moderated
     statement = (update(Place).where(*condition)
-                 .values(version=Place.version + 1, updated_at=func.now(), **values.columns())
+                 .values(version=Place.version + 1, updated_at=func.now(), **columns)
                  .returning(Place.id))
     if _same(row, values) and (expected is None or expected == row.version):
         return feature(row)

@@ -356,3 +356,23 @@ def test_point_outside_the_neighbourhood_but_inside_the_municipality_is_fine(cli
     response = post(client, setup, feature(setup.session_a.id, geometry={
         "type": "Point", "coordinates": list(A_POINT[:1]) + [67.95]}))
     assert response.status_code == 201
+
+
+def test_moderation_survives_an_edit_that_keeps_the_comment(client, setup, db):
+    place = created(client, setup)
+    url = f"/api/v1/places/{place['id']}"
+    db.get(Place, uuid.UUID(place["id"])).comment_state = "approved"
+    db.commit()
+    moved = client.patch(url, json={"properties": {"season": "winter"}},
+                         headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
+    assert moved.json["properties"]["comment_state"] == "approved"
+    changed = client.patch(url, json={"properties": {"comment": "Nu säger de något annat"}},
+                           headers=setup.headers("staff_a", **{"If-Match": '"2"'}))
+    assert changed.json["properties"]["comment_state"] == "pending"
+
+
+def test_planners_see_comments_and_their_state(client, setup):
+    place = created(client, setup)
+    seen = client.get(f"/api/v1/places/{place['id']}", headers=setup.headers("planner")).json
+    assert (seen["properties"]["comment"], seen["properties"]["comment_state"]) == (
+        "Vi gungar högt!", "pending")
