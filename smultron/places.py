@@ -527,6 +527,14 @@ def _merged(row, patch: dict) -> dict:
     return merged
 
 
+def _open_session(db: Session, row) -> MappingSession:
+    """The place's session; places of a closed campaign are no longer changed."""
+    session = db.get(MappingSession, row.session_id)
+    if session.campaign.status != "open":
+        raise Conflict(M("The campaign %(name)s is closed.", name=session.campaign.name))
+    return session
+
+
 def patch_place(db: Session, viewer: Viewer, user: User, place_id, patch,
                 if_match: str | None = None) -> dict:
     """Change a place's geometry or properties if its version still is the expected one."""
@@ -539,9 +547,7 @@ def patch_place(db: Session, viewer: Viewer, user: User, place_id, patch,
     if expected is None and not from_header:
         raise PreconditionRequired(M("Send the version you changed (If-Match: the place's "
                                      "ETag) so that no one else's change is overwritten."))
-    session = db.get(MappingSession, row.session_id)
-    if session.campaign.status != "open":
-        raise Conflict(M("The campaign %(name)s is closed.", name=session.campaign.name))
+    session = _open_session(db, row)
     values = validate(db, viewer, _merged(row, patch), session=session, require_id=False,
                       check_open=False)
     condition = [Place.id == row.id, Place.deleted_at.is_(None)]
@@ -577,7 +583,8 @@ def delete_place(db: Session, viewer: Viewer, user: User, place_id,
     row = _row(db, viewer, place_id, deleted=True)
     if row.deleted_at is not None:
         return
-    expected, from_header = parse_version(if_match)
+    _open_session(db, row)
+    expected, _from_header = parse_version(if_match)
     condition = [Place.id == row.id, Place.deleted_at.is_(None)]
     if expected is not None:
         condition.append(Place.version == expected)

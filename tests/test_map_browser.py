@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from smultron.models import MappingSession, Place
+from smultron.models import Campaign, MappingSession, Place
 from tests import factories
 from tests.conftest import browser_login, run_axe
 
@@ -340,3 +340,26 @@ def test_a_closed_tab_loses_nothing(guarded_page, live_server, world, db):
     wait_all_saved(again, 1)
     places = places_of(db, session_id)
     assert [p.comment for p in places] == ["Kojan"]
+
+
+def test_a_refused_change_is_shown_and_can_be_thrown_away(guarded_page, live_server, world,
+                                                           db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    page.click("#place-here")
+    fill_panel(page, "Lek")
+    wait_all_saved(page, 1)
+    db.get(Campaign, world.campaign.id).status = "closed"  # closed by the admin meanwhile
+    db.commit()
+    page.locator("#places-table tbody tr button", has_text="Ändra").click()
+    page.locator("#category-choices label", has_text="Vatten").click()
+    page.click("#panel-save")
+    failed = page.locator("#places-table tbody .status-failed")
+    expect(failed).to_contain_text("Kampanjen Hösten 2026 är stängd")
+    expect(page.locator("body")).to_have_attribute("data-waiting", "1")
+    page.locator("#places-table tbody tr button", has_text="Släng ändringen").click()
+    wait_all_saved(page, 1)
+    expect(page.locator("#places-table tbody tr th")).to_have_text("Lek")
+    [place] = places_of(db, session_id)
+    assert place.category.code == "play"
+    page.console_errors.clear()  # Chromium logs the 409

@@ -95,7 +95,9 @@ def test_starting_a_session_opens_its_map(client, auth, setup, db):
     page = client.get(f"/map/sessions/{session_id}").get_data(as_text=True)
     config = json.loads(re.search(
         r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S).group(1))
-    assert config["session"] == {"id": session_id, "children_present": 6, "age_group": "5-6"}
+    assert config["session"] == {"id": session_id, "children_present": 6, "age_group": "5-6",
+                                 "campaign": setup.world.campaign.id}
+    assert config["open_campaigns"] == [setup.world.campaign.id]
     assert config["preschool"]["neighbourhood"]["type"] == "Polygon"
     assert len(config["categories"]) == 10
     assert config["tiles"]["url"].startswith("https://tiles.test/")

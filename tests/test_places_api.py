@@ -376,3 +376,15 @@ def test_planners_see_comments_and_their_state(client, setup):
     seen = client.get(f"/api/v1/places/{place['id']}", headers=setup.headers("planner")).json
     assert (seen["properties"]["comment"], seen["properties"]["comment_state"]) == (
         "Vi gungar högt!", "pending")
+
+
+def test_places_of_a_closed_campaign_are_not_changed(client, setup, db):
+    place = created(client, setup)
+    db.get(Campaign, setup.world.campaign.id).status = "closed"
+    db.commit()
+    url = f"/api/v1/places/{place['id']}"
+    headers = setup.headers("staff_a", **{"If-Match": '"1"'})
+    patched = client.patch(url, json={"properties": {"season": "winter"}}, headers=headers)
+    deleted = client.delete(url, headers=headers)
+    assert (patched.status_code, deleted.status_code) == (409, 409)
+    assert "stängd" in deleted.json["error"]

@@ -25,7 +25,7 @@ from smultron import mapping_sessions
 from smultron.db import get_session
 from smultron.errors import AppError, error_response
 from smultron.messages import translate
-from smultron.models import FEELINGS, SEASONS, Category, Preschool
+from smultron.models import FEELINGS, SEASONS, Campaign, Category, Preschool
 from smultron.places import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.map_strings import age_group_labels, js_strings, season_labels
@@ -104,7 +104,9 @@ def _map_config(row) -> dict:
     ).where(Preschool.id == preschool.id)).one()
     return {
         "session": {"id": str(row.id), "children_present": row.children_present,
-                    "age_group": row.age_group},
+                    "age_group": row.age_group, "campaign": row.campaign_id},
+        "open_campaigns": list(db.scalars(select(Campaign.id).where(
+            Campaign.municipality_id == preschool.municipality_id, Campaign.status == "open"))),
         "preschool": {"id": preschool.id, "name": preschool.name,
                       "location": json.loads(location),
                       "neighbourhood": json.loads(neighbourhood),

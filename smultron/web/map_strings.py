@@ -33,6 +33,7 @@ def js_strings() -> dict[str, str]:
         "edit": _("Change"),
         "move": _("Move"),
         "show_on_map": _("Show on the map"),
+        "discard": _("Throw away the change"),
         "no_position": _("The tablet could not tell where it is. Allow location, or move the "
                          "map by hand."),
         "delete": _("Delete"),

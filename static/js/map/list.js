@@ -41,7 +41,7 @@ function row(entry, actions) {
   const actionsCell = document.createElement('td');
   const box = document.createElement('div');
   box.className = 'row-actions';
-  for (const [key, handler] of actions) {
+  for (const [key, handler] of actions(entry)) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'button';

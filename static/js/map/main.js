@@ -59,8 +59,23 @@ function showStatus() {
   if (stopReason === 'login') say(t('login_again'), true);
 }
 
-const actions = [['edit', editPlace], ['move', movePlace], ['delete', deletePlace]];
-const listActions = [['show_on_map', showOnMap], ...actions];
+// What can be done with a place: places of closed campaigns are only looked at; a change
+// the server refused can be corrected or thrown away.
+function actions(entry) {
+  if (!config.open_campaigns.includes(entry.feature.properties.campaign)) return [];
+  const list = [['edit', editPlace], ['move', movePlace], ['delete', deletePlace]];
+  if (entry.error) list.push(['discard', discardChange]);
+  return list;
+}
+
+function listActions(entry) {
+  return [['show_on_map', showOnMap], ...actions(entry)];
+}
+
+async function discardChange(entry) {
+  await store.remove(entry.feature.id);
+  await refresh();
+}
 
 function showOnMap(entry) {
   map.getContainer().scrollIntoView({ block: 'nearest' });
@@ -98,7 +113,9 @@ async function saveNew(geometry, props) {
     type: 'Feature',
     id: newId(),
     geometry,
-    properties: { ...props, session: config.session.id, preschool: config.preschool.id },
+    properties: {
+      ...props, session: config.session.id, preschool: config.preschool.id, campaign: config.session.campaign,
+    },
   };
   await queue(feature.id, () => ({ kind: 'create', feature }));
   say(navigator.onLine ? t('saved') : t('saved_offline'));

@@ -82,7 +82,7 @@ function popupContent(entry, actions) {
   }
   const row = document.createElement('div');
   row.className = 'popup-actions';
-  for (const [key, handler] of actions) {
+  for (const [key, handler] of actions(entry)) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'button';

@@ -39,14 +39,9 @@ async function refreshToken() {
   }
 }
 
-async function errorOf(response) {
-  try {
-    const body = await response.json();
-    const fields = body.detail && body.detail.fields ? Object.values(body.detail.fields) : [];
-    return [body.error, ...fields].filter(Boolean).join(' ');
-  } catch {
-    return `${response.status}`;
-  }
+function reasonOf(body, status) {
+  const fields = body.detail && body.detail.fields ? Object.values(body.detail.fields) : [];
+  return [body.error, ...fields].filter(Boolean).join(' ') || String(status);
 }
 
 export class Sync {
@@ -115,14 +110,16 @@ export class Sync {
       this.onGone(op.id);
       return 'next';
     }
-    if (op.kind !== 'create' && (status === 412 || status === 409)) {
+    const body = await response.json().catch(() => ({}));
+    const stale = status === 412 || (status === 409 && body.detail && body.detail.version);
+    if (op.kind !== 'create' && stale) {
       await this.replace(op, null);
       this.onConflict(op.id);
       return 'next';
     }
     const current = await store.get(op.id);
     if (current && current.rev === op.rev) {
-      current.error = t('failed', { reason: await errorOf(response) });
+      current.error = t('failed', { reason: reasonOf(body, status) });
       await store.put(current);
     }
     return 'next';
