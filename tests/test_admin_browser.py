@@ -155,3 +155,37 @@ def test_axe_on_a_form_with_errors_and_in_english(guarded_page, live_server, wor
 def test_axe_on_the_public_pages(guarded_page, live_server, world, path):
     guarded_page.goto(f"{live_server}{path}")
     assert run_axe(guarded_page) == []
+
+
+def test_the_neighbourhood_can_be_shaped_with_the_keyboard(guarded_page, live_server, db,
+                                                           world):
+    page = guarded_page
+    browser_login(page, live_server, world.email("admin"))
+    page.wait_for_url(f"{live_server}/admin")
+    page.goto(f"{live_server}/admin/preschools/new")
+    page.wait_for_selector("#preschool-map[data-ready=true]")
+    page.fill("#field-name", "Tangentbordet")
+    page.fill("#field-lon", "20.25")
+    page.press("#field-lon", "Tab")
+    page.fill("#field-lat", "67.86")
+    page.press("#field-lat", "Tab")
+    page.fill("#field-radius", "500")
+    page.focus("#draw-neighbourhood")
+    page.keyboard.press("Enter")
+    expect(page.locator("#corner-rows tr")).to_have_count(4)
+    assert page.evaluate("document.activeElement.id") == "corner-1-lon"
+    page.fill("#corner-1-lon", "20.2350")
+    page.keyboard.press("Tab")
+    expect(page.locator("#field-neighbourhood")).to_have_value(re.compile(r"20\.235"))
+    page.click("#corner-4-remove")
+    expect(page.locator("#corner-rows tr")).to_have_count(3)
+    page.click("#corner-1-add")
+    expect(page.locator("#corner-rows tr")).to_have_count(4)
+    assert run_axe(page) == []
+    page.click("#preschool-form button[type=submit]")
+    page.wait_for_selector("text=Tangentbordet lades till.")
+    db.expire_all()
+    school = db.scalar(select(Preschool).where(Preschool.name == "Tangentbordet"))
+    outline = from_db(school.neighbourhood)
+    assert len(outline.exterior.coords) == 5
+    assert min(x for x, _y in outline.exterior.coords) == pytest.approx(20.235, abs=1e-6)

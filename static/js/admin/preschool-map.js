@@ -24,6 +24,16 @@ if (config.tileUrl) {
 }
 map.pm.setLang(config.lang === 'sv' ? 'sv' : 'en');
 
+// geoman's corner handles are for pointers only (the corner table is the keyboard way):
+// keep them out of the tab order and the accessibility tree.
+function quietHandles() {
+  for (const handle of element.querySelectorAll('.marker-icon:not([aria-hidden])')) {
+    handle.setAttribute('aria-hidden', 'true');
+    handle.setAttribute('tabindex', '-1');
+  }
+}
+new MutationObserver(quietHandles).observe(map.getPane('markerPane'), { childList: true });
+
 let marker = null;
 let outline = null;
 let circle = null;
@@ -67,6 +77,93 @@ function corners(layer) {
 function writeOutline() {
   outlineField.value = JSON.stringify(outline.toGeoJSON().geometry);
   say(`${strings.drawn} ${format(strings.corners, { count: corners(outline) })}`);
+  renderCorners();
+}
+
+// The corners as a table: the keyboard (and screen-reader) way to read and reshape it.
+const cornerBox = document.getElementById('corners');
+const cornerRows = document.getElementById('corner-rows');
+
+function setCorners(latlngs) {
+  outline.setLatLngs([latlngs]);
+  outline.pm.disable();
+  outline.pm.enable({ allowSelfIntersection: false });
+  writeOutline();
+}
+
+function cornerInput(value, label, id, onChange) {
+  const input = document.createElement('input');
+  Object.assign(input, { value: value.toFixed(6), id, inputMode: 'decimal', size: 11 });
+  input.setAttribute('aria-label', label);
+  input.addEventListener('change', () => {
+    const number = Number.parseFloat(input.value.replace(',', '.'));
+    if (Number.isFinite(number)) onChange(number);
+  });
+  return input;
+}
+
+function cornerButton(text, label, id, onClick) {
+  const button = document.createElement('button');
+  Object.assign(button, { type: 'button', className: 'button small', textContent: text, id });
+  button.setAttribute('aria-label', label);
+  button.addEventListener('click', onClick);
+  return button;
+}
+
+function cornerRow(latlngs, index) {
+  const n = index + 1;
+  const row = document.createElement('tr');
+  const head = document.createElement('th');
+  head.scope = 'row';
+  head.textContent = String(n);
+  const update = (key) => (number) => {
+    const next = latlngs.slice();
+    next[index] = key === 'lng' ? L.latLng(next[index].lat, number)
+      : L.latLng(number, next[index].lng);
+    setCorners(next);
+  };
+  const cells = [
+    cornerInput(latlngs[index].lng, format(strings.cornerLon, { n }), `corner-${n}-lon`,
+      update('lng')),
+    cornerInput(latlngs[index].lat, format(strings.cornerLat, { n }), `corner-${n}-lat`,
+      update('lat')),
+  ];
+  const after = latlngs[(index + 1) % latlngs.length];
+  const actions = document.createElement('td');
+  actions.append(cornerButton(strings.add, format(strings.addCorner, { n }), `corner-${n}-add`,
+    () => {
+      const middle = L.latLng((latlngs[index].lat + after.lat) / 2,
+        (latlngs[index].lng + after.lng) / 2);
+      setCorners([...latlngs.slice(0, index + 1), middle, ...latlngs.slice(index + 1)]);
+    }));
+  if (latlngs.length > 3) {
+    actions.append(' ', cornerButton(strings.remove, format(strings.removeCorner, { n }),
+      `corner-${n}-remove`, () => setCorners(latlngs.filter((_c, i) => i !== index))));
+  }
+  row.append(head, ...cells.map((input) => {
+    const cell = document.createElement('td');
+    cell.append(input);
+    return cell;
+  }), actions);
+  return row;
+}
+
+function renderCorners() {
+  const focused = document.activeElement && document.activeElement.id;
+  cornerRows.replaceChildren();
+  cornerBox.hidden = !outline;
+  if (!outline) return;
+  const latlngs = outline.getLatLngs()[0];
+  latlngs.forEach((_corner, index) => cornerRows.append(cornerRow(latlngs, index)));
+  const again = focused && document.getElementById(focused);
+  if (again && focused.startsWith('corner-')) again.focus();
+}
+
+function squareAround(point, metres) {
+  const dLat = metres / 111320;
+  const dLng = dLat / Math.cos((point.lat * Math.PI) / 180);
+  return L.polygon([[point.lat - dLat, point.lng - dLng], [point.lat - dLat, point.lng + dLng],
+    [point.lat + dLat, point.lng + dLng], [point.lat + dLat, point.lng - dLng]]);
 }
 
 function useOutline(layer) {
@@ -88,6 +185,7 @@ function showTypedOutline() {
     if (layer instanceof L.Polygon) {
       useOutline(layer);
       say(`${strings.drawn} ${format(strings.corners, { count: corners(layer) })}`);
+      renderCorners();
     }
   } catch {
     // The server explains what is wrong with the text when the form is saved.
@@ -96,6 +194,7 @@ function showTypedOutline() {
 
 function useCircle() {
   if (outline) { outline.remove(); outline = null; }
+  renderCorners();
   if (map.pm.globalDrawModeEnabled()) map.pm.disableDraw();
   outlineField.value = '';
   refreshCircle();
@@ -111,7 +210,16 @@ map.on('pm:create', (event) => {
 });
 
 drawButton.hidden = false;
-drawButton.addEventListener('click', () => {
+drawButton.addEventListener('click', (event) => {
+  const point = marker && marker.getLatLng();
+  if (event.detail === 0 && point) {
+    // From the keyboard: start from a square the corner table can reshape.
+    useOutline(squareAround(point, Number.parseInt(radius.value, 10) || config.defaultRadius));
+    writeOutline();
+    say(strings.square);
+    document.getElementById('corner-1-lon').focus();
+    return;
+  }
   map.pm.enableDraw('Polygon', { allowSelfIntersection: false, snappable: false,
     templineStyle: { color: '#b00d28' }, pathOptions: { color: '#b00d28' } });
   say(strings.drawing);
