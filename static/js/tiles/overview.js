@@ -67,7 +67,10 @@ if (element && window.L) {
     status.textContent = config.labels.failed;
   });
   layer.addTo(map);
-  if (config.bounds) map.fitBounds(config.bounds);
+  // A view in the address (#zoom/lat/lon) wins: links to a place, bookmarks, benchmarks.
+  const view = /^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/.exec(window.location.hash);
+  if (view) map.setView([Number(view[2]), Number(view[3])], Number(view[1]));
+  else if (config.bounds) map.fitBounds(config.bounds);
   else map.setView([62.5, 16.5], 5);
   map.on("moveend", () => {
     if (element.dataset.state === "idle") fillTable(map, layer, config);
