@@ -258,3 +258,28 @@ def test_an_unknown_page_is_not_found(admin):
 
 def test_without_smtp_there_is_no_e_mail_choice(admin):
     assert 'name="send_email"' not in admin.get("/admin/users/new").get_data(as_text=True)
+
+
+def test_a_deactivated_account_can_be_erased_and_its_places_stay(admin, app, auth, db, world):
+    from smultron import accounts
+    from smultron.models import Place
+
+    staff = world.users["staff_b"]
+    session = factories.mapping_session(db, world.campaign, world.school_b, user=staff)
+    place = factories.place(db, session, author_id=staff.id)
+    accounts.create_token(db, staff, "tablet")
+    db.commit()
+    assert admin.post(f"/admin/users/{staff.id}/erase").status_code == 409  # still active
+    admin.post(f"/admin/users/{staff.id}/deactivate")
+    assert admin.post(f"/admin/users/{staff.id}/erase").status_code == 303
+    db.expire_all()
+    erased = db.get(User, staff.id)
+    assert erased.email == f"erased-{staff.id}@invalid" and erased.password_hash is None
+    assert erased.preschools == []
+    assert db.scalar(select(ApiToken).where(ApiToken.user_id == staff.id)) is None
+    assert db.get(Place, place.id).author_id == staff.id
+    event = last_audit(db)
+    assert event.action == "user_erased" and "staff.b" not in str(event.target)
+    assert type(auth)(app.test_client()).login("staff.b@example.org").status_code == 401
+    me = world.users["admin"]
+    assert admin.post(f"/admin/users/{me.id}/erase").status_code == 409

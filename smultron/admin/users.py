@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -218,3 +219,23 @@ def revoke_token(session: Session, user: User, token_id: int) -> tuple[ApiToken,
     token.revoked_at = datetime.now(UTC)
     session.flush()
     return token, True
+
+
+def erase(session: Session, user: User, acting: User) -> str:
+    """Remove a deactivated account's personal data (e-mail, password, tokens, links,
+    preschools) but keep the row: places, sessions and the append-only audit log point
+    to it (the audit rows keep the old e-mail until their retention period ends).
+    Returns the pseudonymous address the account now has."""
+    if user.id == acting.id:
+        raise fail(N_("You cannot erase yourself"), status=409)
+    if user.active:
+        raise fail(N_("Deactivate the account before erasing it"), status=409)
+    session.execute(sql_delete(ApiToken).where(ApiToken.user_id == user.id))
+    session.execute(sql_delete(OneTimeLink).where(OneTimeLink.user_id == user.id))
+    user.email = f"erased-{user.id}@invalid"
+    user.password_hash = None
+    user.last_login_at = None
+    user.preschools = []
+    user.session_nonce = passwords.new_nonce()
+    session.flush()
+    return user.email

@@ -10,7 +10,7 @@ from smultron.admin import mail
 from smultron.admin import users as domain
 from smultron.errors import AppError
 from smultron.models import ROLES, Preschool, User
-from smultron.web.admin import local_time, bp, db, log, me, problems_of
+from smultron.web.admin import bp, db, local_time, log, me, problems_of
 
 
 @bp.get("/users")
@@ -147,3 +147,20 @@ def user_token_revoke(user_id: int, token_id: int):
         db().commit()
     flash(_("The token %(name)s was revoked.", name=token.name), "info")
     return redirect(url_for("admin.user_edit", user_id=user.id, _anchor="tokens"), 303)
+
+
+@bp.post("/users/<int:user_id>/erase")
+def user_erase(user_id: int):
+    user = domain.get(db(), user_id)
+    try:
+        pseudonym = domain.erase(db(), user, me())
+    except AppError as exc:
+        db().rollback()
+        user = domain.get(db(), user_id)
+        return _render(user, {"role": user.role}, [p.id for p in user.preschools],
+                       problems_of(exc), exc.status)
+    log("user_erased", f"user #{user.id}", {"now": pseudonym})
+    db().commit()
+    flash(_("The account's personal data was erased; it is now %(email)s.", email=pseudonym),
+          "info")
+    return redirect(url_for("admin.user_edit", user_id=user.id), 303)
