@@ -268,6 +268,8 @@ class Place(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_place_geom", "geom", postgresql_using="gist"),
         Index("ix_place_updated", "updated_at", "id"),
+        # A preschool's places in keyset order (the staff map, GET /api/v1/places?preschool=).
+        Index("ix_place_preschool_updated", "preschool_id", "updated_at", "id"),
     )
 
     # The client's UUID: a retried submission finds its own row.

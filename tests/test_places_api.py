@@ -334,14 +334,25 @@ def test_bad_list_parameters_are_400(client, setup, query):
     assert response.json["error"]
 
 
-def test_the_list_query_uses_the_indexes(client, setup, db):
-    """The bbox filter goes through the GiST index, the paging through (updated_at, id)."""
+def explain(db, query) -> str:
     db.execute(text("SET enable_seqscan = off"))
-    plan = "\n".join(db.execute(text(
-        "EXPLAIN SELECT id FROM place WHERE geom && ST_MakeEnvelope(20,67,21,68,4326) "
-        "ORDER BY updated_at, id LIMIT 10")).scalars())
-    assert "ix_place_geom" in plan or "ix_place_updated" in plan
+    plan = "\n".join(db.execute(text(f"EXPLAIN {query}")).scalars())
     db.rollback()
+    return plan
+
+
+def test_the_list_query_uses_the_indexes(client, setup, db):
+    """bbox through the GiST index, paging through (updated_at, id), a preschool's places
+    through (preschool_id, updated_at, id)."""
+    bbox = explain(db, "SELECT id FROM place WHERE geom && ST_MakeEnvelope(20,67,21,68,4326) "
+                       "ORDER BY updated_at, id LIMIT 10")
+    assert "ix_place_geom" in bbox or "ix_place_updated" in bbox
+    keyset = explain(db, "SELECT id FROM place WHERE (updated_at, id) > (now(), "
+                         "gen_random_uuid()) ORDER BY updated_at, id LIMIT 10")
+    assert "ix_place_updated" in keyset and "Sort" not in keyset
+    school = explain(db, "SELECT id FROM place WHERE preschool_id = 1 AND (updated_at, id) > "
+                         "(now(), gen_random_uuid()) ORDER BY updated_at, id LIMIT 10")
+    assert "ix_place_preschool_updated" in school and "Sort" not in school
 
 
 def test_a_closed_campaign_refuses_new_places(client, setup, db):
