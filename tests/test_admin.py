@@ -316,3 +316,28 @@ def test_what_the_admin_closes_or_hides_the_places_api_refuses(admin, client, db
     assert admin.post(f"/admin/campaigns/{world.campaign.id}/close").status_code == 303
     closed = tablet.post("/api/v1/places", json=feature(session.id), headers=headers)
     assert closed.status_code in (409, 422)
+
+
+def test_the_preschool_and_user_lists_can_be_searched(admin, world):
+    page = admin.get("/admin/preschools?q=skolan b").get_data(as_text=True)
+    assert ">Förskolan B</a>" in page and ">Förskolan A</a>" not in page
+    assert ">Förskolan" not in admin.get("/admin/preschools?q=%25").get_data(as_text=True)
+    users = admin.get("/admin/users?role=staff").get_data(as_text=True)
+    assert "staff.a@example.org" in users and "planner@example.org" not in users
+    users = admin.get("/admin/users?q=PLANNER").get_data(as_text=True)
+    assert "planner@example.org" in users and "staff.a@example.org" not in users
+
+
+def test_a_geojson_file_imports_from_the_browser(admin, db):
+    import io
+
+    data = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [20.23, 67.85]},
+        "properties": {"name": "Förskolan Geo", "unit_code": "G1", "enrolled_children": 12,
+                       "departments": "Ugglan"}}]}
+    response = admin.post("/admin/preschools/import", {
+        "file": (io.BytesIO(json.dumps(data).encode()), "forskolor.geojson")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    school = preschool_named(db, "Förskolan Geo")
+    assert school.enrolled_children == 12 and [d.name for d in school.departments] == ["Ugglan"]

@@ -48,8 +48,9 @@ def place_count(preschool_id_column):
             .scalar_subquery())
 
 
-def list_preschools(session: Session, include_archived: bool = False) -> list:
-    """Rows of (preschool, live places, departments), archived ones last."""
+def list_preschools(session: Session, include_archived: bool = False, text: str = "") -> list:
+    """Rows of (preschool, live places, departments), archived ones last; ``text``
+    matches the name, unit code or address."""
     departments = (select(func.count(Department.id))
                    .where(Department.preschool_id == Preschool.id).scalar_subquery())
     query = (select(Preschool, place_count(Preschool.id).label("places"),
@@ -57,7 +58,16 @@ def list_preschools(session: Session, include_archived: bool = False) -> list:
              .order_by(Preschool.archived_at.is_not(None), Preschool.name))
     if not include_archived:
         query = query.where(Preschool.archived_at.is_(None))
+    if text.strip():
+        pattern = f"%{like_escape(text.strip()[:100])}%"
+        query = query.where(Preschool.name.ilike(pattern, escape="\\")
+                            | Preschool.unit_code.ilike(pattern, escape="\\")
+                            | Preschool.address.ilike(pattern, escape="\\"))
     return list(session.execute(query))
+
+
+def like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get(session: Session, preschool_id: int) -> Preschool:

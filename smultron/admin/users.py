@@ -26,10 +26,16 @@ class UserInput:
     preschool_ids: tuple[int, ...]
 
 
-def list_users(session: Session, include_inactive: bool = True) -> list[User]:
+def list_users(session: Session, text: str = "", role: str = "") -> list[User]:
+    """Active ones first; ``text`` matches the e-mail, ``role`` is exact."""
+    from smultron.admin.preschools import like_escape
+
     query = select(User).order_by(User.active.desc(), User.role, User.email)
-    if not include_inactive:
-        query = query.where(User.active.is_(True))
+    if text.strip():
+        query = query.where(User.email.ilike(f"%{like_escape(text.strip()[:254].lower())}%",
+                                             escape="\\"))
+    if role in ROLES:
+        query = query.where(User.role == role)
     return list(session.scalars(query))
 
 

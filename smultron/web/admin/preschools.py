@@ -23,8 +23,10 @@ IMPORT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
 @bp.get("/preschools")
 def preschools():
     archived = request.args.get("archived") == "1"
-    return render_template("admin/preschools.html", rows=domain.list_preschools(db(), archived),
-                           show_archived=archived)
+    text = request.args.get("q", "")
+    return render_template("admin/preschools.html",
+                           rows=domain.list_preschools(db(), archived, text),
+                           show_archived=archived, q=text)
 
 
 def _map_config(preschool: Preschool | None) -> dict:

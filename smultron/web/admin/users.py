@@ -15,8 +15,10 @@ from smultron.web.admin import bp, db, local_time, log, me, problems_of
 
 @bp.get("/users")
 def users():
-    rows = [(user, domain.link_state(db(), user)) for user in domain.list_users(db())]
-    return render_template("admin/users.html", rows=rows)
+    text, role = request.args.get("q", ""), request.args.get("role", "")
+    rows = [(user, domain.link_state(db(), user))
+            for user in domain.list_users(db(), text, role)]
+    return render_template("admin/users.html", rows=rows, q=text, role=role, roles=ROLES)
 
 
 def _choices():
