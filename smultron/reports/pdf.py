@@ -1,32 +1,35 @@
-"""The PDF of a report: WeasyPrint over an HTML page whose map is an SVG drawn here
-from the published cells (EPSG:3006, metres): no browser, no tiles, no network."""
+"""The PDF of a report: WeasyPrint over an HTML page whose map is a PNG drawn here
+with Pillow from the published cells (EPSG:3006, metres): no browser, no tiles, no
+network."""
 
 from __future__ import annotations
 
+import base64
+import io
 import math
-from html import escape
 
 from smultron.reports.labels import Labeller, number
 from smultron.reports.render import (
     MAP_HEXAGONS,
+    MAP_SCARY_HEXAGONS,
     PLAN_COLOUR,
     SCARY_COLOUR,
     class_breaks,
     colour_for,
 )
 
-WIDTH = 1000  # SVG user units across the map
+WIDTH = 1600  # pixels across the map image
+SUPERSAMPLE = 2
 MARGIN = 0.06
+PDF_NAMED_PRESCHOOLS = 40  # more names would cover the map (they are in the tables)
 
 
-def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
-    """Everything is inline: WeasyPrint is not allowed to fetch anything."""
-    from weasyprint import HTML
+def html_to_pdf(html: str) -> bytes:
+    """Everything is inline: WeasyPrint may read data: URLs and nothing else."""
+    from weasyprint import HTML, URLFetcher
 
-    def refuse(url: str, *args, **kwargs):
-        raise ValueError(f"the report PDF fetches nothing ({url})")
-
-    return HTML(string=html, base_url=base_url, url_fetcher=refuse).write_pdf()
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
 class _Frame:
@@ -38,7 +41,7 @@ class _Frame:
         pad = span * MARGIN
         self.minx, self.maxy = minx - pad, maxy + pad
         self.scale = WIDTH / (max(maxx - minx, 1.0) + 2 * pad)
-        self.height = min(max((maxy - miny + 2 * pad) * self.scale, 300.0), 1300.0)
+        self.height = min(max((maxy - miny + 2 * pad) * self.scale, 480.0), 2000.0)
         self.scale = min(self.scale, self.height / (maxy - miny + 2 * pad))
 
     def xy(self, x: float, y: float) -> tuple[float, float]:
@@ -71,75 +74,100 @@ def _rings(geometry: dict | None) -> list[list[list[float]]]:
     return []
 
 
-def _hexagon(frame: _Frame, x: float, y: float, size: float) -> str:
-    points = []
-    for n in range(6):
-        angle = math.radians(60 * n)
-        points.append(frame.xy(x + size * math.cos(angle), y + size * math.sin(angle)))
-    return " ".join(f"{px},{py}" for px, py in points)
+def map_png(report: dict, labels: Labeller) -> bytes | None:
+    """The report map as a PNG (hexagons, scary cells, plan areas, preschools, most-loved
+    areas, a scale bar and north arrow), drawn with Pillow at twice the size and scaled
+    down for smooth edges. A raster keeps WeasyPrint fast however many cells there are."""
+    from PIL import Image, ImageDraw
+
+    xs, ys = _extent(report)
+    if not xs:
+        return None
+    frame = _Frame(xs, ys)
+    size = (WIDTH * SUPERSAMPLE, int(frame.height) * SUPERSAMPLE)
+    image = Image.new("RGB", size, "#f4f1ea")
+    draw = ImageDraw.Draw(image, "RGBA")
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        px, py = frame.xy(x, y)
+        return px * SUPERSAMPLE, py * SUPERSAMPLE
+
+    def hexagon(x: float, y: float) -> list[tuple[float, float]]:
+        edge = max(report["cell"], 3 / frame.scale)  # at least 3 px, however large the area
+        return [xy(x + edge * math.cos(math.radians(60 * n)),
+                   y + edge * math.sin(math.radians(60 * n))) for n in range(6)]
+
+    outline = (report["scope_outline"] or {}).get("geojson_3006")
+    for ring in _rings(outline):
+        draw.polygon([xy(*p[:2]) for p in ring], fill="#ffffff", outline="#1d1d1f",
+                     width=2 * SUPERSAMPLE)
+    cells = report["layers"]["favourite"]["cells"][:MAP_HEXAGONS]
+    breaks = class_breaks([c["children"] for c in cells])
+    for cell in cells:
+        draw.polygon(hexagon(cell["x"], cell["y"]), fill=colour_for(cell["children"], breaks),
+                     outline="#7f0a1d", width=SUPERSAMPLE)
+    for cell in report["layers"]["scary"]["cells"][:MAP_SCARY_HEXAGONS]:
+        draw.polygon(hexagon(cell["x"], cell["y"]), fill=(91, 42, 134, 70),
+                     outline=SCARY_COLOUR, width=2 * SUPERSAMPLE)
+    for plan in report["plans"]:
+        for ring in _rings(plan["geojson_3006"]):
+            draw.line([xy(*p[:2]) for p in ring], fill=PLAN_COLOUR, width=3 * SUPERSAMPLE)
+    _draw_points(draw, report, xy, labels)
+    _draw_scale(draw, frame, labels.lang)
+    image = image.resize((WIDTH, int(frame.height)), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
-def _path(frame: _Frame, geometry: dict | None) -> str:
-    parts = []
-    for ring in _rings(geometry):
-        coords = [frame.xy(p[0], p[1]) for p in ring]
-        parts.append("M" + " L".join(f"{x},{y}" for x, y in coords) + " Z")
-    return " ".join(parts)
+def _font(size: int, bold: bool = False):
+    from PIL import ImageFont
+
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    try:
+        return ImageFont.truetype(name, size)
+    except OSError:
+        return ImageFont.load_default(size)
 
 
-def _scale_bar(frame: _Frame, lang: str) -> str:
+def _draw_points(draw, report: dict, xy, labels: Labeller) -> None:
+    s = SUPERSAMPLE
+    named = len(report["preschools"]) <= PDF_NAMED_PRESCHOOLS
+    radius = (6 if named else 3) * s
+    font = _font(13 * s)
+    for school in report["preschools"]:
+        x, y = xy(school["x"], school["y"])
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill="#ffffff",
+                     outline="#1d1d1f", width=(3 if named else 1) * s)
+        if named:
+            draw.text((x + 9 * s, y - 22 * s), school["name"], fill="#1d1d1f", font=font,
+                      stroke_width=2 * s, stroke_fill="#ffffff")
+    bold = _font(14 * s, bold=True)
+    for cluster in report["clusters"]:
+        x, y = xy(cluster["x"], cluster["y"])
+        draw.ellipse((x - 12 * s, y - 12 * s, x + 12 * s, y + 12 * s), fill="#1b5e20")
+        draw.text((x, y), str(cluster["rank"]), fill="#ffffff", font=bold, anchor="mm")
+
+
+def _draw_scale(draw, frame: _Frame, lang: str) -> None:
+    s = SUPERSAMPLE
     target = (WIDTH / 5) / frame.scale  # metres in a fifth of the width
     nice = max(n for n in (50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000,
                            100000) if n <= max(target, 50))
     length = nice * frame.scale
     label = f"{number(nice // 1000, lang)} km" if nice >= 1000 else f"{nice} m"
-    y = frame.height - 18
-    return (f'<g class="scale"><rect x="18" y="{y - 16}" width="{length + 70:.1f}" height="30" '
-            f'fill="#fff" fill-opacity="0.85"/><path d="M24,{y} h{length:.1f}" stroke="#1d1d1f" '
-            f'stroke-width="3"/><text x="{length + 30:.1f}" y="{y + 5}" font-size="16">'
-            f'{label}</text></g><text x="{WIDTH - 30}" y="34" font-size="22" '
-            f'font-weight="bold" text-anchor="middle">N</text><path d="M{WIDTH - 30},40 '
-            f'l-8,18 h16 z" fill="#1d1d1f"/>')
+    y = (frame.height - 20) * s
+    draw.rectangle((14 * s, y - 18 * s, (length + 90) * s, y + 14 * s),
+                   fill=(255, 255, 255, 220))
+    draw.line((22 * s, y, (22 + length) * s, y), fill="#1d1d1f", width=3 * s)
+    draw.text(((length + 30) * s, y), label, fill="#1d1d1f", font=_font(16 * s), anchor="lm")
+    north_x = (WIDTH - 30) * s
+    draw.text((north_x, 24 * s), "N", fill="#1d1d1f", font=_font(22 * s, bold=True),
+              anchor="mm")
+    draw.polygon([(north_x, 38 * s), (north_x - 8 * s, 56 * s), (north_x + 8 * s, 56 * s)],
+                 fill="#1d1d1f")
 
 
-def svg_map(report: dict, labels: Labeller) -> str:
-    """The report map as an inline SVG (hexagons, scary cells, plan areas, preschools,
-    most-loved areas, a scale bar and north arrow)."""
-    xs, ys = _extent(report)
-    if not xs:
-        return ""
-    frame = _Frame(xs, ys)
-    cells = report["layers"]["favourite"]["cells"][:MAP_HEXAGONS]
-    breaks = class_breaks([c["children"] for c in cells])
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {frame.height:.0f}" '
-           f'role="img" aria-label="{escape(labels.t("Map of the report"))}" '
-           f'font-family="sans-serif">',
-           f'<rect width="{WIDTH}" height="{frame.height:.0f}" fill="#f4f1ea"/>']
-    outline = (report["scope_outline"] or {}).get("geojson_3006")
-    if outline:
-        out.append(f'<path d="{_path(frame, outline)}" fill="#ffffff" stroke="#1d1d1f" '
-                   f'stroke-width="1.5" stroke-dasharray="3 5"/>')
-    for cell in cells:
-        out.append(f'<polygon points="{_hexagon(frame, cell["x"], cell["y"], report["cell"])}" '
-                   f'fill="{colour_for(cell["children"], breaks)}" stroke="#7f0a1d" '
-                   f'stroke-width="0.5"/>')
-    for cell in report["layers"]["scary"]["cells"][:MAP_HEXAGONS]:
-        out.append(f'<polygon points="{_hexagon(frame, cell["x"], cell["y"], report["cell"])}" '
-                   f'fill="{SCARY_COLOUR}" fill-opacity="0.25" stroke="{SCARY_COLOUR}" '
-                   f'stroke-width="1.5" stroke-dasharray="4 3"/>')
-    for plan in report["plans"]:
-        out.append(f'<path d="{_path(frame, plan["geojson_3006"])}" fill="none" '
-                   f'stroke="{PLAN_COLOUR}" stroke-width="2" stroke-dasharray="8 5"/>')
-    for school in report["preschools"]:
-        x, y = frame.xy(school["x"], school["y"])
-        out.append(f'<circle cx="{x}" cy="{y}" r="6" fill="#fff" stroke="#1d1d1f" '
-                   f'stroke-width="2.5"/><text x="{x + 9}" y="{y - 7}" font-size="13" '
-                   f'fill="#1d1d1f">{escape(school["name"])}</text>')
-    for cluster in report["clusters"]:
-        x, y = frame.xy(cluster["x"], cluster["y"])
-        out.append(f'<circle cx="{x}" cy="{y}" r="12" fill="#1b5e20"/><text x="{x}" '
-                   f'y="{y + 5}" font-size="14" font-weight="bold" fill="#fff" '
-                   f'text-anchor="middle">{cluster["rank"]}</text>')
-    out.append(_scale_bar(frame, labels.lang))
-    out.append("</svg>")
-    return "".join(out)
+def map_data_uri(report: dict, labels: Labeller) -> str | None:
+    png = map_png(report, labels)
+    return "data:image/png;base64," + base64.b64encode(png).decode() if png else None

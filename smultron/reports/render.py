@@ -20,8 +20,10 @@ SWEDEN = [62.0, 16.0]
 # The page stays light whatever the data: the map draws at most this many hexagons and
 # heat squares (those with the most children's choices); the tables and the report data
 # hold them all.
-MAP_HEXAGONS = 1500
-MAP_HEAT_SQUARES = 4000
+MAP_HEXAGONS = 1000
+MAP_SCARY_HEXAGONS = 500
+MAP_HEAT_SQUARES = 3000
+MAP_NAMED_PRESCHOOLS = 500
 
 
 @dataclass
@@ -37,7 +39,7 @@ class MapParts:
 def drawn_counts(report: dict) -> dict:
     layers = report["layers"]
     return {"favourite": min(len(layers["favourite"]["cells"]), MAP_HEXAGONS),
-            "scary": min(len(layers["scary"]["cells"]), MAP_HEXAGONS),
+            "scary": min(len(layers["scary"]["cells"]), MAP_SCARY_HEXAGONS),
             "heat": min(len(layers["heat"]["cells"]), MAP_HEAT_SQUARES)}
 
 
@@ -65,7 +67,9 @@ def colour_for(value: int, breaks: list[int]) -> str:
 def render_map(report: dict, *, t: Translate, lang: str, tile_url: str | None,
                tile_attribution: str, vendor: Callable[[str, str], str]) -> MapParts:
     labels = Labeller(report, t, lang)
-    fmap = folium.Map(location=SWEDEN, zoom_start=5, tiles=None, control_scale=True)
+    # Vector layers on a canvas: thousands of hexagons draw fast; the tables carry the text.
+    fmap = folium.Map(location=SWEDEN, zoom_start=5, tiles=None, control_scale=True,
+                      prefer_canvas=True)
     fmap.default_js = [("leaflet", vendor("leaflet", "leaflet.js"))]
     fmap.default_css = [("leaflet_css", vendor("leaflet", "leaflet.css"))]
     if tile_url:
@@ -77,7 +81,8 @@ def render_map(report: dict, *, t: Translate, lang: str, tile_url: str | None,
                t("Hexagons: favourite places"),
                labels, lambda c: {"fillColor": colour_for(c, breaks), "color": "#7f0a1d",
                                   "weight": 0.6, "fillOpacity": 0.7}).add_to(fmap)
-    _hex_layer(report["layers"]["scary"]["cells"][:MAP_HEXAGONS], t("Scary places"), labels,
+    _hex_layer(report["layers"]["scary"]["cells"][:MAP_SCARY_HEXAGONS], t("Scary places"),
+               labels,
                lambda c: {"fillColor": SCARY_COLOUR, "color": SCARY_COLOUR, "weight": 2,
                           "fillOpacity": 0.25, "dashArray": "4 3"}, show=True).add_to(fmap)
     _plans(report, t).add_to(fmap)
@@ -175,12 +180,22 @@ def _clusters(report: dict, t: Translate, labels: Labeller):
 
 
 def _preschools(report: dict, t: Translate):
-    group = folium.FeatureGroup(name=t("Preschools"))
-    for school in report["preschools"]:
-        folium.CircleMarker([school["lat"], school["lon"]], radius=6, color="#1d1d1f", weight=2,
-                            fill=True, fill_color="#ffffff", fill_opacity=1,
-                            tooltip=school["name"]).add_to(group)
-    return group
+    """One GeoJSON layer of circle markers: named up to MAP_NAMED_PRESCHOOLS, beyond that
+    one unnamed MultiPoint (the names are in the tables), so the page stays light."""
+    schools = report["preschools"]
+    if len(schools) > MAP_NAMED_PRESCHOOLS:
+        features = [{"type": "Feature", "properties": {"name": t("Preschools")}, "geometry": {
+            "type": "MultiPoint",
+            "coordinates": [[round(s["lon"], 4), round(s["lat"], 4)] for s in schools]}}]
+    else:
+        features = [{"type": "Feature", "properties": {"name": s["name"]}, "geometry": {
+            "type": "Point", "coordinates": [round(s["lon"], 5), round(s["lat"], 5)]}}
+            for s in schools]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=t("Preschools"),
+        marker=folium.CircleMarker(radius=6, color="#1d1d1f", weight=2, fill=True,
+                                   fill_color="#ffffff", fill_opacity=1),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False) if features else None)
 
 
 def map_bounds(report: dict) -> list[list[float]] | None:

@@ -4,6 +4,8 @@ every scope; staff only their own preschool's. Nothing here returns a single pla
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from flask import (
@@ -108,11 +110,18 @@ def view():
                                   tile_url=current_app.config["TILE_URL"],
                                   tile_attribution=current_app.config["TILE_ATTRIBUTION"],
                                   vendor=vendor_url))
-    return render_template("reports/report.html", report=report, parts=parts,
-                           L=labels.Labeller(report, gettext, lang), lang=lang,
-                           number=labels.number, percent=labels.percent,
-                           table_titles=labels.TABLE_TITLES, nonce=g.csp_nonce,
-                           links=_links(filters))
+    links = _links(filters)
+    return render_template("reports/report.html", parts=parts, links=links,
+                           nonce=g.csp_nonce, csv_link=links["csv"], **_figure_context(report))
+
+
+def _figure_context(report: dict) -> dict:
+    """What the figure templates need besides the report (page and PDF alike)."""
+    lang = _lang()
+    return {"report": report, "L": labels.Labeller(report, gettext, lang), "lang": lang,
+            "number": labels.number, "percent": labels.percent,
+            "table_titles": labels.TABLE_TITLES,
+            "marked_by_preschool": {r["key"]: r for r in report["tables"]["preschool"]}}
 
 
 @bp.route("/data")
@@ -148,16 +157,44 @@ def pdf_download():
 
 
 def _pdf(report: dict, lang: str) -> bytes:
-    labeller = labels.Labeller(report, gettext, lang)
-    html = render_template("reports/pdf.html", report=report, L=labeller, lang=lang,
-                           number=labels.number, percent=labels.percent,
-                           table_titles=labels.TABLE_TITLES,
-                           map_svg=pdf.svg_map(report, labeller))
-    return pdf.html_to_pdf(html, base_url=request.url_root)
+    context = _figure_context(report)
+    html = render_template("reports/pdf.html", csv_link=None,
+                           map_image=pdf.map_data_uri(report, context["L"]), **context)
+    return pdf.html_to_pdf(html)
+
+
+@bp.route("/participation.csv")
+@role_required(*READERS)
+def participation_csv():
+    """Participation per preschool as a spreadsheet (the same anonymised figures)."""
+    report = _report(_filters())
+    lang = _lang()
+    marked = {r["key"]: r for r in report["tables"]["preschool"]}
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if lang == "sv" else ",")
+    withheld = gettext("withheld")
+    writer.writerow([gettext("Preschool"), gettext("Sessions"), gettext("Children in sessions"),
+                     gettext("Enrolled"), gettext("Places marked"),
+                     gettext("Children's choices")])
+    for row in report["participation"]:
+        mark = marked.get(row["preschool"], {"withheld": False, "places": 0, "children": 0})
+        writer.writerow([_csv_safe(row["name"]), row["sessions"],
+                         withheld if row["withheld"] else row["children"], row["enrolled"],
+                         withheld if mark["withheld"] else mark["places"],
+                         withheld if mark["withheld"] else mark["children"]])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="smultron-participation.csv"',
+        "Cache-Control": "private, no-store"})
+
+
+def _csv_safe(value: str) -> str:
+    """No formula injection when the file is opened in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _links(filters: ReportFilters) -> dict:
     args = filters.query_args()
     return {"pdf": url_for("reports.pdf_download", **args),
+            "csv": url_for("reports.participation_csv", **args),
             "data": url_for("reports.data", **args),
             "change": url_for("reports.index", **args)}

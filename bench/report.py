@@ -1,0 +1,233 @@
+"""A municipality report over N places, against the naive folium map.
+
+    .venv/bin/python bench/report.py [--rows 100000] [--requests 40] [--workers 2]
+
+Generates N places (bench/generate.py) and gathers them into one municipality (its
+preschools, sessions and both campaigns), so that the municipality report covers all N.
+Then, with gunicorn serving Smultron:
+- the report data endpoint (/reports/data, both campaigns, the whole municipality):
+  the first request (nothing cached: every aggregation in PostGIS) and p50/p95 over
+  ``--requests`` more (the cache, keyed by filters and data version);
+- the PDF: first (rendered) and again (cached);
+- the report page in Debian's Chromium: page weight (the document and everything it
+  loads) and render time (navigation until the heatmap canvas is painted), beside the
+  naive approach: folium's HeatMap fed every raw point, in one HTML file with the same
+  vendored Leaflet. Ends with ``ratio report: <smultron render time / naive render time>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import generate
+import psycopg
+from common import PASSWORD, ROOT, app_env, free_port, gunicorn, server
+from sqlalchemy.orm import sessionmaker
+
+from smultron import accounts
+from smultron.db import make_engine
+
+OFFICIAL = "official@bench.example"
+PAINTED = """() => {
+  const canvas = document.querySelector('canvas.leaflet-heatmap-layer');
+  if (!canvas || !canvas.width) return false;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let n = 3; n < pixels.length; n += 4) if (pixels[n] > 0) return true;
+  return false;
+}"""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def gather_into_one_municipality(data: generate.Generated) -> tuple[int, list[int]]:
+    """Move every preschool, session and place into the first municipality (whose
+    campaigns have the same names as the others'); returns it and its campaigns."""
+    with psycopg.connect(data.libpq_url, autocommit=False) as conn:
+        muni = conn.execute("SELECT min(id) FROM municipality").fetchone()[0]
+        conn.execute("SET session_replication_role = replica")  # rows stay consistent
+        conn.execute("UPDATE preschool SET municipality_id = %s", (muni,))
+        conn.execute(
+            """UPDATE mapping_session ms SET municipality_id = %(m)s, campaign_id = c2.id
+               FROM campaign c1 JOIN campaign c2 ON c2.name = c1.name
+                                                AND c2.municipality_id = %(m)s
+               WHERE c1.id = ms.campaign_id""", {"m": muni})
+        conn.execute(
+            """UPDATE place p SET municipality_id = %s, campaign_id = ms.campaign_id
+               FROM mapping_session ms WHERE ms.id = p.session_id""", (muni,))
+        conn.execute("UPDATE municipality SET extent = NULL WHERE id = %s", (muni,))
+        conn.commit()
+        campaigns = [r[0] for r in conn.execute(
+            "SELECT id FROM campaign WHERE municipality_id = %s ORDER BY id", (muni,))]
+    with psycopg.connect(data.libpq_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    engine = make_engine(data.url)
+    with sessionmaker(engine)() as session:
+        accounts.create_user(session, OFFICIAL, "official", PASSWORD)
+        session.commit()
+    engine.dispose()
+    return muni, campaigns
+
+
+def login(base: str) -> urllib.request.OpenerDirector:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+    form = urllib.parse.urlencode({"email": OFFICIAL, "password": PASSWORD,
+                                   "csrf_token": token}).encode()
+    opener.open(f"{base}/login", data=form).read()
+    return opener
+
+
+def timed(opener, url: str) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    with opener.open(url, timeout=600) as response:
+        body = response.read()
+        assert response.status == 200, f"{url}: {response.status}"
+    return (time.perf_counter() - started) * 1000, body
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure_server(base: str, query: str, requests: int) -> dict:
+    opener = login(base)
+    cold, body = timed(opener, f"{base}/reports/data?{query}")
+    warm = [timed(opener, f"{base}/reports/data?{query}")[0] for _ in range(requests)]
+    pdf_first, pdf = timed(opener, f"{base}/reports/report.pdf?{query}")
+    pdf_again, _ = timed(opener, f"{base}/reports/report.pdf?{query}")
+    return {"cold": cold, "p50": percentile(warm, 50), "p95": percentile(warm, 95),
+            "json_bytes": len(body), "pdf_first": pdf_first, "pdf_again": pdf_again,
+            "pdf_bytes": len(pdf)}
+
+
+def naive_page(data: generate.Generated, folder: Path) -> tuple[Path, int, float]:
+    """folium's HeatMap fed every raw point, vendored Leaflet as file:// URLs."""
+    import folium
+    from folium.plugins import HeatMap
+
+    started = time.perf_counter()
+    with psycopg.connect(data.libpq_url) as conn:
+        points = conn.execute(
+            "SELECT ST_Y(ST_PointOnSurface(geom)), ST_X(ST_PointOnSurface(geom)), "
+            "children_count FROM place WHERE deleted_at IS NULL").fetchall()
+    vendor = ROOT / "static" / "vendor"
+    fmap = folium.Map(location=[62, 16], zoom_start=5, tiles=None)
+    fmap.default_js = [("leaflet", (vendor / "leaflet-1.9.4" / "leaflet.js").as_uri())]
+    fmap.default_css = [("leaflet_css", (vendor / "leaflet-1.9.4" / "leaflet.css").as_uri())]
+    heat = HeatMap([list(p) for p in points])
+    heat.default_js = [("leaflet-heat.js",
+                        (vendor / "leaflet.heat-0.2.0" / "leaflet-heat.js").as_uri())]
+    heat.add_to(fmap)
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
+    path = folder / "naive.html"
+    fmap.save(str(path))
+    assets = sum((vendor / f).stat().st_size for f in (
+        "leaflet-1.9.4/leaflet.js", "leaflet-1.9.4/leaflet.css",
+        "leaflet.heat-0.2.0/leaflet-heat.js"))
+    return path, path.stat().st_size + assets, time.perf_counter() - started
+
+
+def render_times(base: str, query: str, naive: Path, runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium")
+                                     or "/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+            (base, "file:", "data:")) else r.abort())
+        page.goto(f"{base}/login")
+        page.fill("#email", OFFICIAL)
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+        sizes: list[int] = []
+        page.on("requestfinished", lambda req: sizes.append(
+            req.sizes()["responseBodySize"]))
+        ours = [_render(page, f"{base}/reports/view?{query}")]
+        weight = sum(sizes)  # the first load: nothing in the browser's cache yet
+        ours += [_render(page, f"{base}/reports/view?{query}") for _ in range(runs - 1)]
+        naive_times = [_render(page, naive.as_uri(), timeout=600_000) for _ in range(runs)]
+        browser.close()
+    return {"ours": statistics.median(ours), "naive": statistics.median(naive_times),
+            "weight": weight}
+
+
+def _render(page, url: str, timeout: int = 120_000) -> float:
+    started = time.perf_counter()
+    page.goto(url, timeout=timeout, wait_until="load")
+    page.wait_for_function(PAINTED, timeout=timeout)
+    return (time.perf_counter() - started) * 1000
+
+
+def measure(args) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="smt-bench-report-"))
+    data = generate.generate(args.rows, folder / "db", verbose=True)
+    try:
+        started = time.perf_counter()
+        _muni, campaigns = gather_into_one_municipality(data)
+        print(f"gathered into one municipality in {time.perf_counter() - started:.1f} s",
+              flush=True)
+        query = urllib.parse.urlencode([("campaign", c) for c in campaigns])
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with server(gunicorn("smultron:create_app()", port, args.workers,
+                             worker_class="gthread", threads=4),
+                    app_env(data, SMULTRON_TILE_URL=""), f"{base}/healthz", timeout=120):
+            results = measure_server(base, query, args.requests)
+            print(f"data endpoint: first {results['cold']:.0f} ms, then p50 "
+                  f"{results['p50']:.1f} ms / p95 {results['p95']:.1f} ms", flush=True)
+            naive, naive_weight, naive_build = naive_page(data, folder)
+            print(f"naive page built in {naive_build:.1f} s", flush=True)
+            results.update(render_times(base, query, naive, args.runs))
+        results["naive_weight"] = naive_weight
+        return results
+    finally:
+        data.remove()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def report(r: dict, args) -> str:
+    mb = 1024 * 1024
+    return "\n".join([
+        f"municipality report over {args.rows:,} places (both campaigns), gunicorn "
+        f"{args.workers} workers",
+        f"data endpoint: first (uncached) {r['cold']:.0f} ms; then p50 {r['p50']:.1f} ms, "
+        f"p95 {r['p95']:.1f} ms over {args.requests} requests ({r['json_bytes'] / mb:.2f} MB)",
+        f"PDF: {r['pdf_first'] / 1000:.2f} s first, {r['pdf_again']:.0f} ms cached "
+        f"({r['pdf_bytes'] / 1024:.0f} kB)",
+        f"{'':10} {'page MB':>8} {'render ms':>10}",
+        f"{'smultron':10} {r['weight'] / mb:8.2f} {r['ours']:10.0f}",
+        f"{'naive':10} {r['naive_weight'] / mb:8.2f} {r['naive']:10.0f}",
+        f"ratio report: {r['ours'] / r['naive']:.2f}",
+    ])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3, help="page loads per approach")
+    args = parser.parse_args(argv)
+    print(report(measure(args), args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
