@@ -535,6 +535,29 @@ def _open_session(db: Session, row) -> MappingSession:
     return session
 
 
+def _expected_version(if_match: str | None, props: dict) -> tuple[int | None, bool]:
+    expected, from_header = parse_version(if_match, props.get("version"))
+    if expected is None and not from_header:
+        raise PreconditionRequired(M("Send the version you changed (If-Match: the place's "
+                                     "ETag) so that no one else's change is overwritten."))
+    return expected, from_header
+
+
+def _write(db: Session, row, expected: int | None, columns: dict) -> bool:
+    """UPDATE the place if it still has the expected version (compare-and-set)."""
+    condition = [Place.id == row.id, Place.deleted_at.is_(None)]
+    if expected is not None:
+        condition.append(Place.version == expected)
+    statement = (update(Place).where(*condition)
+                 .values(version=Place.version + 1, updated_at=func.now(), **columns)
+                 .returning(Place.id))
+    try:
+        return db.execute(statement).scalar() is not None
+    except IntegrityError as exc:
+        db.rollback()
+        raise _integrity(exc) from None
+
+
 def patch_place(db: Session, viewer: Viewer, user: User, place_id, patch,
                 if_match: str | None = None) -> dict:
     """Change a place's geometry or properties if its version still is the expected one."""
@@ -543,35 +566,20 @@ def patch_place(db: Session, viewer: Viewer, user: User, place_id, patch,
     if not isinstance(patch, dict):
         raise ValidationError({"type": M("Send a JSON object with the changes.")})
     props = patch.get("properties") if isinstance(patch.get("properties"), dict) else {}
-    expected, from_header = parse_version(if_match, props.get("version"))
-    if expected is None and not from_header:
-        raise PreconditionRequired(M("Send the version you changed (If-Match: the place's "
-                                     "ETag) so that no one else's change is overwritten."))
-    session = _open_session(db, row)
-    values = validate(db, viewer, _merged(row, patch), session=session, require_id=False,
-                      check_open=False)
-    condition = [Place.id == row.id, Place.deleted_at.is_(None)]
-    if expected is not None:
-        condition.append(Place.version == expected)
+    expected, from_header = _expected_version(if_match, props)
+    values = validate(db, viewer, _merged(row, patch), session=_open_session(db, row),
+                      require_id=False, check_open=False)
+    if _same(row, values) and expected in (None, row.version):
+        return feature(row)  # nothing changed: no new version
     columns = values.columns()
     if values.comment == row.comment:
         del columns["comment_state"]  # a moderated comment stays moderated
-    statement = (update(Place).where(*condition)
-                 .values(version=Place.version + 1, updated_at=func.now(), **columns)
-                 .returning(Place.id))
-    if _same(row, values) and (expected is None or expected == row.version):
-        return feature(row)
-    try:
-        changed = db.execute(statement).scalar()
-    except IntegrityError as exc:
-        db.rollback()
-        raise _integrity(exc) from None
-    if changed is None:
+    if not _write(db, row, expected, columns):
         db.rollback()
         raise _stale(from_header, _row(db, viewer, row.id).version)
+    changed = sorted(set(props) & set(EDITABLE)) + (["geometry"] if "geometry" in patch else [])
     audit.record(db, "place_updated", user, target=f"place:{row.id}",
-                 detail={"fields": sorted(set(props) & set(EDITABLE)) +
-                         (["geometry"] if "geometry" in patch else [])})
+                 detail={"fields": changed})
     db.commit()
     return feature(_row(db, viewer, row.id))
 
