@@ -363,3 +363,32 @@ def test_a_refused_change_is_shown_and_can_be_thrown_away(guarded_page, live_ser
     [place] = places_of(db, session_id)
     assert place.category.code == "play"
     page.console_errors.clear()  # Chromium logs the 409
+
+
+def test_a_lost_answer_then_an_edit_becomes_an_edit_of_the_stored_place(
+        guarded_page, live_server, world, db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    lost = []
+
+    def lose_first_answer(route):
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch().status)
+            route.abort()
+        else:
+            route.fallback()
+
+    page.route("**/api/v1/places", lose_first_answer)
+    page.click("#place-here")
+    fill_panel(page, "Lek")
+    expect(page.locator("#sync-status")).to_contain_text("Inget nätverk")
+    page.locator("#places-table tbody tr button", has_text="Ändra").click()
+    page.locator("#category-choices label", has_text="Djur").click()
+    page.click("#panel-save")
+    expect(page.locator("#places-table tbody tr th")).to_have_text("Djur")
+    page.click("#sync-now")
+    wait_all_saved(page, 1)
+    [place] = places_of(db, session_id)
+    assert (place.category.code, place.version) == ("animals", 2)
+    page.console_errors[:] = [e for e in page.console_errors
+                              if "ERR_FAILED" not in e and "409" not in e]

@@ -111,6 +111,7 @@ export class Sync {
       return 'next';
     }
     const body = await response.json().catch(() => ({}));
+    if (op.kind === 'create' && status === 409 && await this.alreadyStored(op)) return 'next';
     const stale = status === 412 || (status === 409 && body.detail && body.detail.version);
     if (op.kind !== 'create' && stale) {
       await this.replace(op, null);
@@ -123,6 +124,26 @@ export class Sync {
       await store.put(current);
     }
     return 'next';
+  }
+
+  // A create whose answer was lost, then changed on the tablet, meets itself on the
+  // server (409): if the stored place is ours, send the change as an edit of it.
+  async alreadyStored(op) {
+    try {
+      const response = await fetch(`${config.api.places}/${op.id}`, { credentials: 'same-origin' });
+      if (!response.ok) return false;
+      const stored = await response.json();
+      const current = await store.get(op.id);
+      if (!current || current.kind !== 'create') return false;
+      this.onSaved(stored);
+      current.kind = 'update';
+      current.base = stored.properties.version;
+      await store.put(current);
+      this.again = true;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async replace(op, saved) {
