@@ -392,3 +392,26 @@ def test_a_lost_answer_then_an_edit_becomes_an_edit_of_the_stored_place(
     assert (place.category.code, place.version) == ("animals", 2)
     page.console_errors[:] = [e for e in page.console_errors
                               if "ERR_FAILED" not in e and "409" not in e]
+
+
+def test_axe_on_login_map_with_panel_list_and_summary(guarded_page, live_server, world, db):
+    page = guarded_page
+    page.goto(f"{live_server}/login")
+    assert run_axe(page) == []
+    start_session(page, live_server)
+    page.click("#place-here")
+    page.wait_for_selector("#panel:not([hidden])")
+    assert run_axe(page) == []  # the panel open
+    page.click("#panel-save")  # no category chosen: the message is shown
+    expect(page.locator("#category-error")).to_be_visible()
+    assert run_axe(page) == []
+    page.locator("#category-choices label", has_text="Klättra").click()
+    page.click("#panel-save")
+    wait_all_saved(page, 1)
+    page.click("#draw-route")
+    page.click("#add-corner")
+    assert run_axe(page) == []  # drawing mode, with a first point
+    page.click("#cancel-drawing")
+    page.get_by_role("button", name="Avsluta kartläggningen").click()
+    page.wait_for_url(re.compile(r"/summary$"))
+    assert run_axe(page) == []

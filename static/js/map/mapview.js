@@ -47,6 +47,16 @@ export function setUpMap() {
   map.getContainer().setAttribute('aria-label', t('map_label'));
   map.getContainer().setAttribute('role', 'application');
   map.pm.setLang(document.documentElement.lang === 'en' ? 'en' : 'sv');
+  // leaflet-geoman's vertex and hint markers are for the pointer; keyboard users have the
+  // "Add a point at the cross" and "Finish drawing" buttons.
+  map.on('layeradd', ({ layer }) => {
+    const element = layer.getElement && layer.getElement();
+    if (element && element.classList.contains('marker-icon')) {
+      element.removeAttribute('role');
+      element.setAttribute('tabindex', '-1');
+      element.setAttribute('aria-hidden', 'true');
+    }
+  });
   layers.earlier.addTo(map);
   layers.shapes.addTo(map);
   layers.session.addTo(map);
