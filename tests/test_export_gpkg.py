@@ -153,6 +153,8 @@ def test_styles_are_qgis_defaults(export):
     assert 'value="play" label="Lek"' in qml["places_points"]
     assert 'value="216,27,96,255"' in qml["places_points"]  # play's colour, #d81b60
     assert 'type="graduatedSymbol" attr="children"' in qml["density_hex"]
+    assert '<alias field="children_count" name="Antal barn"/>' in qml["places_points"]
+    assert "<mapTip>" in qml["places_points"]
 
 
 def test_metadata_says_what_was_exported(export):

@@ -29,7 +29,9 @@ for name in sys.argv[2:]:
     renderer = layer.renderer()
     info = {"valid": layer.isValid(), "count": layer.featureCount(),
             "crs": layer.crs().authid(), "renderer": renderer.type(),
-            "labels": layer.labelsEnabled(), "title": layer.metadata().title()}
+            "labels": layer.labelsEnabled(), "title": layer.metadata().title(),
+            "aliases": {f.name(): layer.attributeAlias(i) for i, f in enumerate(layer.fields())},
+            "display": layer.displayExpression()}
     if renderer.type() == "categorizedSymbol":
         categories = renderer.categories()
         info["field"] = renderer.classAttribute()
@@ -76,6 +78,8 @@ def test_qgis_opens_every_layer_styled(app, db, world, tmp_path):
     assert ["play", "#d81b60"] in points["classes"] and len(points["classes"]) == 10
     assert points["count"] == export_data.COUNTS["places_points"]
     assert points["title"] == "Children's places (points)"
+    assert points["aliases"]["children_count"] == "Antal barn"
+    assert points["display"] == '"category_sv"'
     assert result["places_areas"]["renderer"] == "categorizedSymbol"
     assert result["places_routes"]["renderer"] == "categorizedSymbol"
     assert result["preschools"]["labels"] is True

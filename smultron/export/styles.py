@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import pyarrow as pa
 
@@ -88,9 +88,43 @@ def _symbol(kind: str, name: str, colour: str, *, alpha: int = 255) -> str:
 def _document(renderer: str, geometry: str, labeling: str = "") -> str:
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        f'<qgis version="{QGIS_VERSION}" styleCategories="Symbology|Labeling" '
+        f'<qgis version="{QGIS_VERSION}" styleCategories="Symbology|Labeling|Fields|MapTips" '
         f'labelsEnabled="{1 if labeling else 0}">'
         f"{renderer}{labeling}<layerGeometryType>{geometry}</layerGeometryType></qgis>")
+
+
+# Swedish column names in QGIS's attribute table and forms (the columns stay English).
+ALIASES = {
+    "category": "Kategori (kod)", "category_sv": "Kategori", "feeling": "Känsla",
+    "children_count": "Antal barn", "age_group": "Åldersgrupp", "season": "Årstid",
+    "comment": "Vad barnen sa", "preschool": "Förskola", "department": "Avdelning",
+    "campaign": "Kampanj", "created": "Markerad", "place_id": "Plats-id",
+    "name": "Namn", "unit_code": "Enhetskod", "address": "Adress",
+    "enrolled_children": "Inskrivna barn", "sessions": "Kartläggningstillfällen",
+    "children_reached": "Barn som deltagit", "participation_pct": "Deltagande (%)",
+    "places": "Platser", "children_choices": "Barnens val", "area_ha": "Yta (ha)",
+    "children": "Barn", "favourite": "Smultronställen", "scary": "Läskiga platser",
+    "relation": "Läge", "distance_m": "Avstånd (m)",
+}
+MAP_TIPS = {
+    "places": ('"category_sv"', "<b>[% \"category_sv\" %]</b> – [% \"children_count\" %] barn, "
+               "[% \"feeling\" %]<br>[% \"preschool\" %]<br><i>[% \"comment\" %]</i>"),
+    "preschools": ('"name"', "<b>[% \"name\" %]</b><br>[% \"children_reached\" %] av "
+                   "[% \"enrolled_children\" %] barn har deltagit"),
+    "density_hex": ('"children"', "[% \"places\" %] platser, [% \"children\" %] barns val"),
+}
+
+
+def with_fields(document: str, tips: str | None = None) -> str:
+    """Add the Swedish aliases (and a map tip / display expression) to a style document."""
+    aliases = "".join(f'<alias field={quoteattr(k)} name={quoteattr(v)}/>'
+                      for k, v in ALIASES.items())
+    extra = f"<aliases>{aliases}</aliases>"
+    if tips in MAP_TIPS:
+        preview, tip = MAP_TIPS[tips]
+        extra += (f"<previewExpression>{escape(preview)}</previewExpression>"
+                  f"<mapTip>{escape(tip)}</mapTip>")
+    return document.replace("<layerGeometryType>", extra + "<layerGeometryType>", 1)
 
 
 GEOMETRY_CODES = {"marker": 0, "line": 1, "fill": 2}
@@ -178,13 +212,16 @@ def layer_styles(categories: list[CategoryStyle], hex_values: list[int],
     """The ``layer_styles`` rows for the layers of one export."""
     classes = [(c.code, c.label, c.colour) for c in categories]
     qml = {
-        "places_points": categorized("category", "marker", classes),
-        "places_areas": categorized("category", "fill", classes),
-        "places_routes": categorized("category", "line", classes),
-        "preschools": labelled(single("marker", "#263238"), "name"),
-        "neighbourhoods": single("fill", "#37474f", fill_alpha=0, outline_dash=True),
-        "density_hex": graduated("children", hex_breaks(hex_values)),
-        "plan_conflicts": categorized("relation", "marker", PLAN_RELATIONS),
+        "places_points": with_fields(categorized("category", "marker", classes), "places"),
+        "places_areas": with_fields(categorized("category", "fill", classes), "places"),
+        "places_routes": with_fields(categorized("category", "line", classes), "places"),
+        "preschools": with_fields(labelled(single("marker", "#263238"), "name"), "preschools"),
+        "neighbourhoods": with_fields(single("fill", "#37474f", fill_alpha=0,
+                                             outline_dash=True)),
+        "density_hex": with_fields(graduated("children", hex_breaks(hex_values)),
+                                   "density_hex"),
+        "plan_conflicts": with_fields(categorized("relation", "marker", PLAN_RELATIONS),
+                                      "places"),
     }
     names = [n for n in layer_names if n in qml]
     now = datetime.now(UTC).replace(microsecond=0)
