@@ -115,6 +115,17 @@ def test_touch_journey_place_list_and_summary(browser, live_server, world, db):
     [place] = places_of(db, session_id)
     assert (place.children_count, place.comment) == (3, XSS)
     assert run_axe(page) == []
+    page.keyboard.press("Escape")
+    # A route by touch: tap along the way, then Finish drawing.
+    page.get_by_role("button", name="Rita en väg").tap()
+    for fx, fy in ((0.55, 0.25), (0.65, 0.35), (0.7, 0.5)):
+        page.touchscreen.tap(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    page.get_by_role("button", name="Rita klart").tap()
+    fill_panel(page, "Snö och pulka", children=2)
+    wait_all_saved(page, 2)
+    kinds = sorted(db.scalars(select(func.ST_GeometryType(Place.geom)).where(
+        Place.session_id == uuid.UUID(session_id))))
+    assert kinds == ["ST_LineString", "ST_Point"]
     page.get_by_role("button", name="Var är jag?").tap()
     page.wait_for_function("() => document.body.dataset.mapCenter.startsWith('67.860')")
     page.get_by_role("button", name="Avsluta kartläggningen").click()
