@@ -239,3 +239,22 @@ def test_cli_export(database_url, places, tmp_path, db):
     assert only.exit_code == 0
     assert [n for n, _ in pyogrio.list_layers(tmp_path / "p.gpkg")] == [
         "places_points", "layer_styles"]
+
+
+def test_schema_extension_describes_columns_and_coded_values(export):
+    path, _ = export()
+    described = dict((row[0], row[1:]) for row in sql(
+        path, "SELECT column_name, title, description, constraint_name FROM gpkg_data_columns "
+              "WHERE table_name = 'places_points'"))
+    assert described["children_count"][:2] == ("Antal barn",
+                                                "How many children chose this place.")
+    assert described["feeling"][2] == "smultron_feeling"
+    assert described["category"][2] == "smultron_category"
+    feelings = sql(path, "SELECT value, description FROM gpkg_data_column_constraints "
+                         "WHERE constraint_name = 'smultron_feeling' ORDER BY value")
+    assert feelings == [("favourite", "Smultronställe"), ("scary", "Läskig plats")]
+    assert ("play", "Lek") in sql(path, "SELECT value, description FROM "
+                                        "gpkg_data_column_constraints WHERE constraint_name "
+                                        "= 'smultron_category'")
+    assert sql(path, "SELECT count(*) FROM gpkg_extensions "
+                     "WHERE extension_name = 'gpkg_schema'") == [(2,)]

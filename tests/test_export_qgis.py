@@ -31,7 +31,9 @@ for name in sys.argv[2:]:
             "crs": layer.crs().authid(), "renderer": renderer.type(),
             "labels": layer.labelsEnabled(), "title": layer.metadata().title(),
             "aliases": {f.name(): layer.attributeAlias(i) for i, f in enumerate(layer.fields())},
-            "display": layer.displayExpression()}
+            "display": layer.displayExpression(),
+            "widgets": {f.name(): layer.editorWidgetSetup(i).type()
+                        for i, f in enumerate(layer.fields())}}
     if renderer.type() == "categorizedSymbol":
         categories = renderer.categories()
         info["field"] = renderer.classAttribute()
@@ -80,6 +82,9 @@ def test_qgis_opens_every_layer_styled(app, db, world, tmp_path):
     assert points["title"] == "Children's places (points)"
     assert points["aliases"]["children_count"] == "Antal barn"
     assert points["display"] == '"category_sv"'
+    # the coded values (gpkg_data_column_constraints) become QGIS value maps
+    assert points["widgets"]["feeling"] == "ValueMap"
+    assert points["widgets"]["category"] == "ValueMap"
     assert result["places_areas"]["renderer"] == "categorizedSymbol"
     assert result["places_routes"]["renderer"] == "categorizedSymbol"
     assert result["preschools"]["labels"] is True

@@ -31,6 +31,7 @@ from smultron.export.enrich import Lookups, named
 from smultron.export.layers import DEFAULT_HEX_SIZE, Layer, all_layers
 from smultron.export.prefetch import Prefetch
 from smultron.export.query import Filters, Scope, resolve, to_sql
+from smultron.export.schema import write_schema
 from smultron.models import Category
 
 GEOMETRY_COLUMN = "geom"
@@ -102,6 +103,7 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
                 _write_layer(cur, partial, layer, options, scope, exported_at, lookups,
                              first=index == 0)
         _write_styles(partial, categories, [layer.name for layer in layers])
+        write_schema(partial, categories)
         _write_qgis_metadata(partial, layers, options, scope, exported_at)
         counts = feature_counts(partial)
         os.replace(partial, path)

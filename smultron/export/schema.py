@@ -1,0 +1,89 @@
+"""The GeoPackage schema extension: a title and a description for every exported
+column, and the coded values (feeling, season, age group, category, relation) as
+enum constraints. GDAL reads the constraints as field domains, so QGIS shows
+"Smultronställe" where the column holds ``favourite`` and offers the values as a list.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from smultron.export.styles import ALIASES, CategoryStyle
+
+EXTENSION = "http://www.geopackage.org/spec121/#extension_schema"
+DESCRIPTIONS = {
+    "place_id": "The place's id (the same in the web app and the API).",
+    "category": "Category code of the place.",
+    "category_sv": "The category's Swedish name.",
+    "feeling": "favourite (smultronställe) or scary (läskig plats).",
+    "children_count": "How many children chose this place.",
+    "age_group": "The children's age group (years).",
+    "season": "When the place matters: summer, winter or all_year.",
+    "comment": "What the children said (approved comments only).",
+    "preschool": "The preschool whose children chose the place.",
+    "department": "The preschool's department (avdelning), if recorded.",
+    "campaign": "The mapping campaign.",
+    "created": "The day the place was marked.",
+    "name": "The preschool's name.",
+    "unit_code": "The preschool's unit code.",
+    "address": "Street address.",
+    "enrolled_children": "Children enrolled at the preschool.",
+    "sessions": "Mapping sessions held (in the chosen campaigns).",
+    "children_reached": "Children taking part, summed over the sessions.",
+    "participation_pct": "children_reached as a percentage of enrolled_children.",
+    "places": "Places in this export.",
+    "children_choices": "Sum of children_count over the places.",
+    "area_ha": "Area in hectares.",
+    "children": "Sum of children_count of the places in the cell.",
+    "favourite": "Favourite places in the cell.",
+    "scary": "Scary places in the cell.",
+    "relation": "inside the plan area, or near it (within the buffer).",
+    "distance_m": "Distance from the plan area in metres (0 inside).",
+}
+ENUMS = {
+    "feeling": [("favourite", "Smultronställe"), ("scary", "Läskig plats")],
+    "season": [("summer", "Sommar"), ("winter", "Vinter"), ("all_year", "Hela året")],
+    "age_group": [("1-2", "1–2 år"), ("3-4", "3–4 år"), ("5-6", "5–6 år"),
+                  ("mixed", "Blandade åldrar")],
+    "relation": [("inside", "Inom planområdet"), ("near", "Nära (inom bufferten)")],
+}
+CREATE = (
+    "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, "
+    "column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT, mime_type TEXT, "
+    "constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
+    "CONSTRAINT gdc_tn UNIQUE (table_name, name))",
+    "CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, "
+    "constraint_type TEXT NOT NULL, value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, "
+    "max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, "
+    "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))",
+)
+
+
+def write_schema(path: Path, categories: list[CategoryStyle]) -> None:
+    """Describe every column of the feature tables in ``path`` and add the enums."""
+    enums = {**ENUMS, "category": [(c.code, c.label) for c in categories]}
+    with closing(sqlite3.connect(path)) as db, db:
+        for statement in CREATE:
+            db.execute(statement)
+        db.executemany(
+            "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, "
+            "scope) VALUES (?, NULL, 'gpkg_schema', ?, 'read-write')",
+            [("gpkg_data_columns", EXTENSION), ("gpkg_data_column_constraints", EXTENSION)])
+        for column, values in enums.items():
+            db.executemany(
+                "INSERT INTO gpkg_data_column_constraints (constraint_name, constraint_type, "
+                "value, description) VALUES (?, 'enum', ?, ?)",
+                [(f"smultron_{column}", value, label) for value, label in values])
+        tables = [row[0] for row in db.execute(
+            "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'")]
+        for table in tables:
+            columns = [row[1] for row in db.execute("SELECT * FROM pragma_table_info(?)",
+                                                    (table,))]
+            db.executemany(
+                "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, "
+                "description, constraint_name) VALUES (?, ?, ?, ?, ?, ?)",
+                [(table, column, ALIASES[column], ALIASES[column], DESCRIPTIONS.get(column),
+                  f"smultron_{column}" if column in enums else None)
+                 for column in columns if column in ALIASES])
