@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from smultron.errors import AppError, Conflict
 from smultron.models import ROLES, ApiToken, Preschool, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_USE_PRECISION = timedelta(minutes=1)  # how exactly last_used_at is kept
 
 
 def normalise_email(email: str) -> str:
@@ -86,7 +87,11 @@ def user_for_token(session: Session, token: str) -> User | None:
         ApiToken.token_hash == passwords.hash_token(token), ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
         return None
-    row.last_used_at = datetime.now(UTC)
+    now = datetime.now(UTC)
+    # At most one write a minute per token: every request rewriting the same row made
+    # concurrent clients of one token queue on its row lock (and cost a commit each).
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_PRECISION:
+        row.last_used_at = now
     return row.user
 
 
