@@ -88,6 +88,9 @@ class Generated:
 
     def remove(self) -> None:
         self.cluster.remove()
+        parent = self.cluster.base_dir.parent
+        if parent.name.startswith("smt-bench-"):  # made by new_cluster
+            shutil.rmtree(parent, ignore_errors=True)
 
 
 def free_port() -> int:
