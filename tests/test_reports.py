@@ -318,12 +318,19 @@ def test_officials_get_no_raw_places_from_any_endpoint(client, auth, known, app)
 ])
 def test_bad_choices_get_a_message(client, auth, known, args, status, words):
     auth.login(known.world.email("official"))
+    client.get("/lang/en")
     query = view_args(known)
     query.update({k: (known.world.campaign.id if v == "CAMPAIGN" else v)
                   for k, v in args.items()})
     response = client.get("/reports/data", query_string=query)
     assert response.status_code == status
     assert words.lower() in response.get_json()["error"].lower()
+
+
+def test_messages_are_in_swedish_by_default(client, auth, known):
+    auth.login(known.world.email("official"))
+    response = client.get("/reports/data", query_string={"campaign": ""})
+    assert response.get_json()["error"] == "Välj minst en kampanj"
 
 
 def test_the_form_lists_campaigns_and_scopes(client, auth, known):

@@ -25,7 +25,7 @@ DEFAULT_CELL_OTHER = 250
 # coarser for a whole city (the map stays readable and the page light).
 AUTO_CELL = ((1, 100), (40, 250), (200, 500))
 AUTO_CELL_LARGEST = 1000
-MAX_AREA_VERTICES = 500
+MAX_AREA_VERTICES = 500  # the messages below say these numbers
 MAX_CAMPAIGNS = 10
 
 
@@ -71,7 +71,8 @@ class ReportFilters:
         municipality_id = campaigns[0].municipality_id
         scope = _one(args, "scope") or "municipality"
         if scope not in SCOPES:
-            raise AppError(f"Unknown scope '{scope}': choose one of {', '.join(SCOPES)}")
+            raise AppError("Unknown scope: choose the municipality, a preschool, a plan area "
+                           "or a drawn district", detail={"scope": scope, "choices": SCOPES})
         preschool_id = plan_area_id = area = None
         if scope == "preschool":
             preschool_id = _preschool(session, _one(args, "preschool"), municipality_id)
@@ -91,19 +92,19 @@ def _one(args: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _int(value: str | None, what: str) -> int:
+def _int(value: str | None, message: str) -> int:
     try:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise AppError(f"Choose a {what}") from None
+        raise AppError(message, detail={"value": value}) from None
 
 
 def _campaigns(session: Session, raw: list[str]) -> list[Campaign]:
-    ids = sorted({_int(v, "campaign") for v in raw if v != ""})
+    ids = sorted({_int(v, "Choose a campaign") for v in raw if v != ""})
     if not ids:
         raise AppError("Choose at least one campaign")
     if len(ids) > MAX_CAMPAIGNS:
-        raise AppError(f"Choose at most {MAX_CAMPAIGNS} campaigns")
+        raise AppError("Choose at most ten campaigns")
     rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids))).all()
     if len(rows) != len(ids):
         raise NotFound("One of the chosen campaigns does not exist")
@@ -116,7 +117,7 @@ def _campaigns(session: Session, raw: list[str]) -> list[Campaign]:
 def _compare(session: Session, raw: str | None, campaigns: list[Campaign]) -> int | None:
     if raw is None:
         return None
-    other = session.get(Campaign, _int(raw, "campaign to compare with"))
+    other = session.get(Campaign, _int(raw, "Choose a campaign to compare with"))
     if other is None:
         raise NotFound("The campaign to compare with does not exist")
     if other.municipality_id != campaigns[0].municipality_id:
@@ -127,14 +128,14 @@ def _compare(session: Session, raw: str | None, campaigns: list[Campaign]) -> in
 
 
 def _preschool(session: Session, raw: str | None, municipality_id: int) -> int:
-    row = session.get(Preschool, _int(raw, "preschool"))
+    row = session.get(Preschool, _int(raw, "Choose a preschool"))
     if row is None or row.municipality_id != municipality_id:
         raise NotFound("There is no such preschool in this campaign's municipality")
     return row.id
 
 
 def _plan_area(session: Session, raw: str | None, municipality_id: int) -> int:
-    row = session.get(PlanArea, _int(raw, "plan area"))
+    row = session.get(PlanArea, _int(raw, "Choose a plan area"))
     if row is None or row.municipality_id != municipality_id:
         raise NotFound("There is no such plan area in this campaign's municipality")
     return row.id
@@ -143,9 +144,10 @@ def _plan_area(session: Session, raw: str | None, municipality_id: int) -> int:
 def _cell(raw: str | None) -> int | None:
     if raw is None:
         return None
-    value = _int(raw, "hexagon size")
+    value = _int(raw, "Choose one of the offered hexagon sizes")
     if value not in CELL_SIZES:
-        raise AppError(f"The hexagon size must be one of {', '.join(map(str, CELL_SIZES))} m")
+        raise AppError("Choose one of the offered hexagon sizes",
+                       detail={"cell": value, "choices": CELL_SIZES})
     return value
 
 
@@ -183,7 +185,7 @@ def normalise_area(raw: str | None) -> str:
     except (ValueError, TypeError, KeyError, IndexError):
         raise AppError("The district polygon could not be read") from None
     if len(polygon.exterior.coords) > MAX_AREA_VERTICES:
-        raise AppError(f"The district has too many corners (at most {MAX_AREA_VERTICES})")
+        raise AppError("The district has too many corners (at most 500)")
     if not polygon.is_valid or polygon.is_empty:
         raise AppError("The district polygon is not valid", detail=explain_validity(polygon))
     minx, miny, maxx, maxy = polygon.bounds

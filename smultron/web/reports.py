@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from smultron import audit
 from smultron.db import get_reports_session, get_session
-from smultron.errors import Forbidden, NotFound
+from smultron.errors import AppError, Forbidden, NotFound
 from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES
@@ -54,7 +54,11 @@ def _threshold() -> int:
 
 def _filters() -> ReportFilters:
     """The request's filters, refused when the reader may not see that scope."""
-    filters = ReportFilters.parse(get_reports_session(), request.args.to_dict(flat=False))
+    try:
+        filters = ReportFilters.parse(get_reports_session(), request.args.to_dict(flat=False))
+    except AppError as exc:  # the domain's messages are English message ids
+        exc.message = gettext(exc.message)
+        raise
     municipality = current_user.user.municipality_id
     if municipality is not None and municipality != filters.municipality_id:
         raise NotFound("One of the chosen campaigns does not exist")
