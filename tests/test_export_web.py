@@ -164,3 +164,19 @@ def test_csv_has_wkt_and_lonlat(client, world, places, token):
     assert (float(kiruna["lon"]), float(kiruna["lat"])) == (20.2253, 67.8558)
     assert kiruna["wkt"].startswith("POINT(719583.1")
     assert kiruna["children_count"] == "6" and kiruna["category_sv"] == "Lek"
+
+
+def test_csv_defuses_spreadsheet_formulas(client, world, places, token, db):
+    places.kiruna_point.comment = '=HYPERLINK("http://evil.example","klicka")'
+    db.commit()
+    response = client.get("/export/places.csv?category=play", headers=bearer(token("planner")))
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    kiruna = next(r for r in rows if r["place_id"] == str(places.kiruna_point.id))
+    assert kiruna["comment"].startswith("'=HYPERLINK")
+
+
+def test_geojson_is_wgs84_only(client, world, token):
+    headers = bearer(token("planner"))
+    response = client.get("/export/places.geojson?crs=EPSG:3006", headers=headers)
+    assert response.status_code == 400 and "RFC 7946" in response.get_json()["error"]
+    assert client.get("/export/places.geojson?crs=EPSG:4326", headers=headers).status_code == 200

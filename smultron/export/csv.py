@@ -26,6 +26,19 @@ def _select(scope: Scope, srid: int):
         cast(func.round(cast(func.ST_Y(point), Numeric), 7), Float).label("lat"))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading quote
+    (what the children said is free text: "=HYPERLINK(…)" must stay text)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def stream_csv(session: Session, scope: Scope, srid: int,
                counts: dict | None = None) -> Iterator[str]:
     """The CSV in pieces (UTF-8 with a BOM so that Excel reads å, ä, ö)."""
@@ -37,7 +50,7 @@ def stream_csv(session: Session, scope: Scope, srid: int,
     for row in session.execute(_select(scope, srid), execution_options={"yield_per": BATCH}):
         mapping = row._mapping
         values = [mapping[name] for name in COLUMNS if name != "wkt"] + [row.geom]
-        writer.writerow("" if v is None else v for v in values)
+        writer.writerow(cell(v) for v in values)
         written += 1
         if written % BATCH == 0:
             yield _take(buffer)

@@ -117,6 +117,9 @@ def _count(scope) -> int:
 @role_required(*EXPORT_ROLES)
 def geojson():
     filters = request_filters()
+    if parse_srid(request.args.get("crs"), default=SRID) != SRID:
+        raise AppError("GeoJSON is always WGS 84 longitude/latitude (RFC 7946). Use the "
+                       "GeoPackage or CSV for SWEREF 99.")
     scope = resolve(get_session(), current_viewer(), filters)
     _audit("places.geojson", filters, {"places": _count(scope)}, crs="EPSG:4326")
     body = stream_with_context(stream_geojson(get_session(), scope))
