@@ -166,3 +166,23 @@ def test_an_audit_row_names_the_changed_fields(admin, db, world):
     assert event.detail == {"ends_on": [None, "2026-11-30"]}
     assert json.dumps(event.detail)  # plain JSON
 
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_every_export_leaves_exactly_one_row_that_the_viewer_shows(admin, client, auth, db,
+                                                                   world, fmt):
+    session = factories.mapping_session(db, world.campaign, world.school_a)
+    factories.place(db, session)
+    factories.place(db, session)
+    db.commit()
+    planner = client.application.test_client()
+    type(auth)(planner).login(world.email("planner"))
+    before = audit_count(db, "export")
+    response = planner.get(f"/export/places.{fmt}?campaign={world.campaign.name}")
+    assert response.status_code == 200
+    response.get_data()  # the whole download
+    assert audit_count(db, "export") == before + 1
+    event = last_audit(db)
+    assert event.actor == "planner@example.org" and event.detail["filters"]
+    page = admin.get("/admin/audit?action=export&user=planner").get_data(as_text=True)
+    assert "planner@example.org" in page and f"places.{fmt}" in page
