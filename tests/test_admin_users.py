@@ -283,3 +283,24 @@ def test_a_deactivated_account_can_be_erased_and_its_places_stay(admin, app, aut
     assert type(auth)(app.test_client()).login("staff.b@example.org").status_code == 401
     me = world.users["admin"]
     assert admin.post(f"/admin/users/{me.id}/erase").status_code == 409
+
+
+def test_a_user_changes_their_own_password(app, client, auth, db, world):
+    other = app.test_client()
+    type(auth)(other).login(world.email("official"))
+    auth.login(world.email("official"))
+    csrf = auth.csrf_token()
+    wrong = client.post("/account/password", data={
+        "current_password": "not it", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD,
+        "csrf_token": csrf})
+    assert wrong.status_code == 403
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD,
+        "csrf_token": csrf})
+    assert response.status_code == 303
+    assert client.get("/account").status_code == 200  # this browser stays logged in
+    assert other.get("/account").status_code == 302  # the other session is over
+    assert type(auth)(app.test_client()).login(world.email("official"),
+                                               NEW_PASSWORD).status_code == 302
+    assert last_audit(db).action in ("password_changed", "login")
+    assert audit_count(db, "password_changed") == 1

@@ -245,3 +245,16 @@ def erase(session: Session, user: User, acting: User) -> str:
     user.session_nonce = passwords.new_nonce()
     session.flush()
     return user.email
+
+
+def change_password(user: User, current: str, new: str, repeated: str) -> None:
+    """A logged-in user's own change: the current password first (signs out elsewhere)."""
+    if not passwords.verify_password(user.password_hash, current or ""):
+        raise fail(N_("The current password is wrong"), "current_password", status=403)
+    if new != repeated:
+        raise fail(N_("The two passwords are not the same"), "password")
+    if len(new) < passwords.MIN_PASSWORD_LENGTH:
+        raise fail(N_("The password needs at least %(min)s characters"), "password",
+                   min=passwords.MIN_PASSWORD_LENGTH)
+    user.password_hash = passwords.hash_password(new)
+    user.session_nonce = passwords.new_nonce()

@@ -3,15 +3,26 @@ account page that tells you who you are and which preschools you work with."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from smultron import audit
 from smultron.admin import users
 from smultron.db import get_session
 from smultron.errors import AppError
 from smultron.web.admin import problems_of
+from smultron.web.auth import LoginUser
+from smultron.web.security import limiter
 
 bp = Blueprint("account", __name__)
 
@@ -65,4 +76,26 @@ def set_password_save(token: str):
 @bp.get("/account")
 @login_required
 def index():
-    return render_template("account/index.html", user=current_user.user)
+    return render_template("account/index.html", user=current_user.user, problems=[])
+
+
+@bp.post("/account/password")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@login_required
+def change_password():
+    db = get_session()
+    user = db.get(users.User, current_user.user.id)
+    try:
+        users.change_password(user, request.form.get("current_password", ""),
+                              request.form.get("password", ""),
+                              request.form.get("password_repeat", ""))
+    except AppError as exc:
+        db.rollback()
+        return render_template("account/index.html", user=current_user.user,
+                               problems=problems_of(exc)), exc.status
+    audit.record(db, "password_changed", user, target=user.email, ip=request.remote_addr)
+    db.commit()
+    session.clear()
+    login_user(LoginUser(user))  # this browser stays logged in; every other session ends
+    flash(_("Your password was changed. You are logged out everywhere else."), "info")
+    return redirect(url_for("account.index"), 303)
