@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/api.py [--rows 1000000] [--connections 32] [--duration 20]
 
-Generates N places (bench/generate.py), then runs, one after the other, Smultron
-(gunicorn, GET /api/v1/places?bbox=…&limit=1000 with an API token) and pygeoapi (its
-PostgreSQL provider on the same `place` table, gunicorn with the same workers,
-GET /collections/places/items?bbox=…&limit=1000) under wrk with the same bounding boxes
-(each holds at least 1,000 places). pygeoapi is installed into its own venv under
-instance/ (it is not a dependency of Smultron). Prints req/s, p50, p95 and errors of
+Generates N places (bench/generate.py), then serves Smultron (gunicorn,
+GET /api/v1/places?bbox=…&limit=1000 with an API token) and pygeoapi (its PostgreSQL
+provider on the same `place` table, gunicorn with the same workers,
+GET /collections/places/items?bbox=…&limit=1000) and loads them with wrk, the same
+bounding boxes for both (each holds at least 1,000 places), one at a time in alternating
+rounds so that a change in the machine's load hits both. pygeoapi is installed into its
+own venv under instance/ (it is not a dependency of Smultron). Prints req/s, p50, p95 and errors of
 both and ends with ``ratio api: <smultron req/s / pygeoapi req/s>``.
 """
 
@@ -16,10 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import generate
@@ -139,15 +142,35 @@ def measure(args) -> dict:
         token = planner_token(data)
         boxes = bboxes(data)
         print(f"{len(boxes)} bounding boxes of ~4 x 4 km, each with ≥ {PAGE} places", flush=True)
-        results = {"smultron": _smultron(data, token, boxes, args, folder),
-                   "pygeoapi": _pygeoapi(data, boxes, args, folder)}
+        with _smultron(data, token, boxes, args) as ours, _pygeoapi(data, boxes, args,
+                                                                     folder) as theirs:
+            targets = {"smultron": ours, "pygeoapi": theirs}
+            for base, paths, headers in targets.values():
+                run_wrk(base, paths, headers, args.connections, 3, folder)  # warm-up
+            rounds = {name: [] for name in targets}
+            # Alternate short rounds, so that a change in the machine's load hits both.
+            for _ in range(args.rounds):
+                for name, (base, paths, headers) in targets.items():
+                    rounds[name].append(run_wrk(base, paths, headers, args.connections,
+                                                args.duration // args.rounds, folder))
+        return {name: combine(runs) for name, runs in rounds.items()}
     finally:
         data.remove()
         shutil.rmtree(folder, ignore_errors=True)
-    return results
 
 
-def _smultron(data, token, boxes, args, folder) -> dict:
+def combine(runs: list[dict]) -> dict:
+    """Requests over time summed; p50 and p95 the median of the rounds' values."""
+    seconds = sum(r["requests"] / r["rps"] for r in runs if r["rps"])
+    requests = sum(r["requests"] for r in runs)
+    return {"rps": requests / seconds if seconds else 0.0, "requests": requests,
+            "p50": statistics.median(r["p50"] for r in runs),
+            "p95": statistics.median(r["p95"] for r in runs),
+            "max": max(r["max"] for r in runs), "errors": sum(r["errors"] for r in runs)}
+
+
+@contextmanager
+def _smultron(data, token, boxes, args):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {token}"}
@@ -155,11 +178,11 @@ def _smultron(data, token, boxes, args, folder) -> dict:
     with server(gunicorn("smultron:create_app()", port, args.workers), app_env(data),
                 f"{base}/healthz"):
         assert features_in(base + paths[0], headers) == PAGE, "Smultron: not a full page"
-        run_wrk(base, paths, headers, args.connections, 3, folder)  # warm-up
-        return run_wrk(base, paths, headers, args.connections, args.duration, folder)
+        yield base, paths, headers
 
 
-def _pygeoapi(data, boxes, args, folder) -> dict:
+@contextmanager
+def _pygeoapi(data, boxes, args, folder):
     bin_dir = pygeoapi_bin()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -174,13 +197,13 @@ def _pygeoapi(data, boxes, args, folder) -> dict:
     with server(gunicorn("pygeoapi.flask_app:APP", port, args.workers, bin_dir), env,
                 f"{base}/conformance?f=json", cwd=folder):
         assert features_in(base + paths[0], {}) == PAGE, "pygeoapi: not a full page"
-        run_wrk(base, paths, {}, args.connections, 3, folder)
-        return run_wrk(base, paths, {}, args.connections, args.duration, folder)
+        yield base, paths, {}
 
 
 def report(results: dict, args) -> str:
     lines = [f"GET {PAGE} features by bbox, {args.rows:,} places, {args.connections} "
-             f"connections, {args.duration} s, gunicorn {args.workers} workers each",
+             f"connections, {args.rounds} alternating rounds, {args.duration} s in all each, "
+             f"gunicorn {args.workers} workers each (p50, p95: median of the rounds)",
              f"{'':10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>7}"]
     for name, r in results.items():
         lines.append(f"{name:10} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
@@ -196,6 +219,7 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args(argv)
     print(report(measure(args), args))
     return 0
