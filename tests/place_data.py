@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from smultron import accounts
+from smultron import accounts, create_app
 from tests import factories
 
 A_POINT = (20.2260, 67.8560)  # near Förskolan A, inside Kiruna's extent
@@ -47,3 +48,23 @@ def square(lon: float, lat: float, size: float = 0.001) -> dict:
     ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size],
             [lon, lat]]
     return {"type": "Polygon", "coordinates": [ring]}
+
+
+@contextmanager
+def shared_database(cluster):
+    """One database, app and Setup for a whole test module (for tests that only read, or
+    only add rows no other test looks at): building users with argon2 is the slow part
+    of a test's setup."""
+    from tests.conftest import TEMPLATE_DB, HttpsClient, app_config
+
+    name = f"places_{uuid.uuid4().hex[:12]}"
+    cluster.create_database(name, template=TEMPLATE_DB)
+    app = create_app(app_config(cluster.url(name)))
+    app.test_client_class = HttpsClient
+    db = app.extensions["smultron.db"]()
+    try:
+        yield app, build(db)
+    finally:
+        db.close()
+        app.extensions["smultron.engine"].dispose()
+        cluster.drop_database(name)

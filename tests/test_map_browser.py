@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from smultron.models import Campaign, MappingSession, Place
+from smultron.models import Campaign, Place
 from tests import factories
 from tests.conftest import browser_login, run_axe
 
@@ -229,14 +229,6 @@ def test_draw_an_area_with_the_keyboard_buttons(guarded_page, live_server, world
     db.rollback()
     assert db.scalar(select(func.ST_GeometryType(Place.geom)).where(Place.id == place.id)) \
         == "ST_Polygon"
-
-
-def test_session_row_is_stored(guarded_page, live_server, world, db):
-    session_id = start_session(guarded_page, live_server, children=7)
-    db.rollback()
-    row = db.get(MappingSession, uuid.UUID(session_id))
-    assert (row.children_present, row.age_group, row.preschool_id) == (
-        7, "3-4", world.school_a.id)
 
 
 def test_outside_the_neighbourhood_asks_first_and_move_with_the_keyboard(

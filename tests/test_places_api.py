@@ -18,6 +18,24 @@ def setup(db):
     return place_data.build(db)
 
 
+@pytest.fixture(scope="module")
+def shared(cluster):
+    with place_data.shared_database(cluster) as pair:
+        yield pair
+
+
+@pytest.fixture
+def sclient(shared):
+    """A client on the module's shared database, for tests that only look at the places
+    they make themselves (building users with argon2 for every test is slow)."""
+    return shared[0].test_client()
+
+
+@pytest.fixture
+def ssetup(shared):
+    return shared[1]
+
+
 def post(client, setup, body, who="staff_a"):
     return client.post("/api/v1/places", json=body, headers=setup.headers(who))
 
@@ -27,9 +45,9 @@ def count(db, place_id) -> int:
     return db.scalar(select(func.count()).select_from(Place).where(Place.id == place_id))
 
 
-def test_create_returns_the_stored_feature_with_etag(client, setup, db):
-    body = feature(setup.session_a.id)
-    response = post(client, setup, body)
+def test_create_returns_the_stored_feature_with_etag(sclient, ssetup):
+    body = feature(ssetup.session_a.id)
+    response = post(sclient, ssetup, body)
     assert response.status_code == 201, response.json
     assert response.mimetype == "application/geo+json"
     assert response.headers["ETag"] == '"1"'
@@ -38,11 +56,11 @@ def test_create_returns_the_stored_feature_with_etag(client, setup, db):
     assert stored["id"] == body["id"]
     assert stored["geometry"] == body["geometry"]
     props = stored["properties"]
-    assert props["preschool"] == setup.world.school_a.id
+    assert props["preschool"] == ssetup.world.school_a.id
     assert props["comment_state"] == "pending"
     assert props["age_group"] == "3-4"  # the session's
     assert props["version"] == 1 and props["deleted_at"] is None
-    again = client.get(f"/api/v1/places/{body['id']}", headers=setup.headers("staff_a"))
+    again = sclient.get(f"/api/v1/places/{body['id']}", headers=ssetup.headers("staff_a"))
     assert again.status_code == 200 and again.json == stored
 
 
@@ -80,21 +98,21 @@ def test_ten_concurrent_identical_posts_make_one_row(app, setup, db):
     assert count(db, uuid.UUID(body["id"])) == 1
 
 
-def test_a_post_reusing_another_preschools_id_is_a_conflict(client, setup, db):
-    body = feature(setup.session_a.id)
-    assert post(client, setup, body).status_code == 201
-    other = feature(setup.session_b.id, place_id=body["id"],
+def test_a_post_reusing_another_preschools_id_is_a_conflict(sclient, ssetup):
+    body = feature(ssetup.session_a.id)
+    assert post(sclient, ssetup, body).status_code == 201
+    other = feature(ssetup.session_b.id, place_id=body["id"],
                     geometry={"type": "Point", "coordinates": list(B_POINT)})
-    response = post(client, setup, other, who="staff_b")
+    response = post(sclient, ssetup, other, who="staff_b")
     assert response.status_code == 409
     assert "Vi gungar" not in response.get_data(as_text=True)
 
 
-def test_every_geometry_type_round_trips(client, setup):
+def test_every_geometry_type_round_trips(sclient, ssetup):
     line = {"type": "LineString", "coordinates": [[20.2253, 67.8558], [20.2301, 67.8571],
                                                   [20.2350, 67.8599]]}
     for geometry in (line, square(20.2270, 67.8570)):
-        response = post(client, setup, feature(setup.session_a.id, geometry=geometry))
+        response = post(sclient, ssetup, feature(ssetup.session_a.id, geometry=geometry))
         assert response.status_code == 201, response.json
         assert response.json["geometry"] == geometry
 
@@ -107,13 +125,13 @@ def created(client, setup, **props):
     return response.json
 
 
-def test_patch_with_if_match_changes_and_bumps_the_version(client, setup):
-    place = created(client, setup)
+def test_patch_with_if_match_changes_and_bumps_the_version(sclient, ssetup):
+    place = created(sclient, ssetup)
     url = f"/api/v1/places/{place['id']}"
     moved = {"type": "Point", "coordinates": [20.23, 67.86]}
-    response = client.patch(url, json={"properties": {"children_count": 5, "comment": None},
+    response = sclient.patch(url, json={"properties": {"children_count": 5, "comment": None},
                                        "geometry": moved},
-                            headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
+                            headers=ssetup.headers("staff_a", **{"If-Match": '"1"'}))
     assert response.status_code == 200, response.json
     assert response.headers["ETag"] == '"2"'
     props = response.json["properties"]
@@ -122,46 +140,46 @@ def test_patch_with_if_match_changes_and_bumps_the_version(client, setup):
     assert response.json["geometry"]["coordinates"] == [20.23, 67.86]
 
 
-def test_a_stale_if_match_is_412_and_changes_nothing(client, setup):
-    place = created(client, setup)
+def test_a_stale_if_match_is_412_and_changes_nothing(sclient, ssetup):
+    place = created(sclient, ssetup)
     url = f"/api/v1/places/{place['id']}"
-    ok = client.patch(url, json={"properties": {"season": "winter"}},
-                      headers=setup.headers("staff_a", **{"If-Match": 'W/"1"'}))
+    ok = sclient.patch(url, json={"properties": {"season": "winter"}},
+                      headers=ssetup.headers("staff_a", **{"If-Match": 'W/"1"'}))
     assert ok.status_code == 200
-    stale = client.patch(url, json={"properties": {"season": "summer"}},
-                         headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
+    stale = sclient.patch(url, json={"properties": {"season": "summer"}},
+                         headers=ssetup.headers("staff_a", **{"If-Match": '"1"'}))
     assert stale.status_code == 412
     assert stale.json["detail"] == {"version": 2}
-    assert client.get(url, headers=setup.headers("staff_a")).json["properties"]["season"] == \
+    assert sclient.get(url, headers=ssetup.headers("staff_a")).json["properties"]["season"] == \
         "winter"
 
 
-def test_a_stale_version_in_the_body_is_409(client, setup):
-    place = created(client, setup)
+def test_a_stale_version_in_the_body_is_409(sclient, ssetup):
+    place = created(sclient, ssetup)
     url = f"/api/v1/places/{place['id']}"
-    assert client.patch(url, json={"properties": {"season": "winter", "version": 1}},
-                        headers=setup.headers("staff_a")).status_code == 200
-    stale = client.patch(url, json={"properties": {"season": "summer", "version": 1}},
-                         headers=setup.headers("staff_a"))
+    assert sclient.patch(url, json={"properties": {"season": "winter", "version": 1}},
+                        headers=ssetup.headers("staff_a")).status_code == 200
+    stale = sclient.patch(url, json={"properties": {"season": "summer", "version": 1}},
+                         headers=ssetup.headers("staff_a"))
     assert stale.status_code == 409
 
 
-def test_a_patch_without_a_version_is_428(client, setup):
-    place = created(client, setup)
-    response = client.patch(f"/api/v1/places/{place['id']}",
+def test_a_patch_without_a_version_is_428(sclient, ssetup):
+    place = created(sclient, ssetup)
+    response = sclient.patch(f"/api/v1/places/{place['id']}",
                             json={"properties": {"season": "winter"}},
-                            headers=setup.headers("staff_a"))
+                            headers=ssetup.headers("staff_a"))
     assert response.status_code == 428
 
 
-def test_an_invalid_patch_is_422_and_saves_nothing(client, setup):
-    place = created(client, setup)
+def test_an_invalid_patch_is_422_and_saves_nothing(sclient, ssetup):
+    place = created(sclient, ssetup)
     url = f"/api/v1/places/{place['id']}"
-    response = client.patch(url, json={"properties": {"children_count": 0, "season": "spring"}},
-                            headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
+    response = sclient.patch(url, json={"properties": {"children_count": 0, "season": "spring"}},
+                            headers=ssetup.headers("staff_a", **{"If-Match": '"1"'}))
     assert response.status_code == 422
     assert set(response.json["detail"]["fields"]) == {"children_count", "season"}
-    assert client.get(url, headers=setup.headers("staff_a")).json == place
+    assert sclient.get(url, headers=ssetup.headers("staff_a")).json == place
 
 
 def test_delete_is_soft_and_a_planner_restores(client, setup, db):
@@ -181,14 +199,14 @@ def test_delete_is_soft_and_a_planner_restores(client, setup, db):
     assert client.get(url, headers=setup.headers("staff_a")).status_code == 200
 
 
-def test_delete_with_a_stale_if_match_is_412(client, setup):
-    place = created(client, setup)
+def test_delete_with_a_stale_if_match_is_412(sclient, ssetup):
+    place = created(sclient, ssetup)
     url = f"/api/v1/places/{place['id']}"
-    client.patch(url, json={"properties": {"season": "winter"}},
-                 headers=setup.headers("staff_a", **{"If-Match": '"1"'}))
-    assert client.delete(url, headers=setup.headers("staff_a", **{"If-Match": '"1"'})
+    sclient.patch(url, json={"properties": {"season": "winter"}},
+                 headers=ssetup.headers("staff_a", **{"If-Match": '"1"'}))
+    assert sclient.delete(url, headers=ssetup.headers("staff_a", **{"If-Match": '"1"'})
                          ).status_code == 412
-    assert client.delete(url, headers=setup.headers("staff_a", **{"If-Match": '"2"'})
+    assert sclient.delete(url, headers=ssetup.headers("staff_a", **{"If-Match": '"2"'})
                          ).status_code == 204
 
 
@@ -208,8 +226,8 @@ def test_staff_of_a_cannot_read_change_or_delete_a_place_of_b(client, setup):
     assert client.get(url, headers=setup.headers("staff_b")).json["properties"]["version"] == 1
 
 
-def test_staff_cannot_post_into_another_preschools_session(client, setup):
-    response = post(client, setup, feature(setup.session_b.id), who="staff_a")
+def test_staff_cannot_post_into_another_preschools_session(sclient, ssetup):
+    response = post(sclient, ssetup, feature(ssetup.session_b.id), who="staff_a")
     assert response.status_code == 422
     assert "session" in response.json["detail"]["fields"]
 
@@ -228,40 +246,40 @@ ROLE_TABLE = [
 
 @pytest.mark.parametrize("role,expected", [(row[0], list(row[1:])) for row in ROLE_TABLE],
                          ids=[row[0] for row in ROLE_TABLE])
-def test_role_by_endpoint(client, setup, role, expected):
-    place = created(client, setup)
+def test_role_by_endpoint(sclient, ssetup, role, expected):
+    place = created(sclient, ssetup)
     url = f"/api/v1/places/{place['id']}"
-    headers = {} if role == "anonymous" else setup.headers(role, **{"If-Match": '"1"'})
+    headers = {} if role == "anonymous" else ssetup.headers(role, **{"If-Match": '"1"'})
     statuses = [
-        client.get("/api/v1/places", headers=headers).status_code,
-        client.get(url, headers=headers).status_code,
-        client.post("/api/v1/places", json=feature(setup.session_a.id),
+        sclient.get("/api/v1/places", headers=headers).status_code,
+        sclient.get(url, headers=headers).status_code,
+        sclient.post("/api/v1/places", json=feature(ssetup.session_a.id),
                     headers=headers).status_code,
-        client.patch(url, json={"properties": {"season": "winter"}},
+        sclient.patch(url, json={"properties": {"season": "winter"}},
                      headers=headers).status_code,
-        client.delete(url, headers={k: v for k, v in headers.items() if k != "If-Match"}
+        sclient.delete(url, headers={k: v for k, v in headers.items() if k != "If-Match"}
                       ).status_code,
-        client.post(url + "/restore", headers=headers).status_code,
+        sclient.post(url + "/restore", headers=headers).status_code,
     ]
     assert statuses == expected
 
 
-def test_errors_are_json_with_error_and_detail(client, setup):
-    response = client.post("/api/v1/places", data="{not json",
-                           headers=setup.headers("staff_a", **{"Content-Type": "application/json"}))
+def test_errors_are_json_with_error_and_detail(sclient, ssetup):
+    headers = ssetup.headers("staff_a", **{"Content-Type": "application/json"})
+    response = sclient.post("/api/v1/places", data="{not json", headers=headers)
     assert response.status_code == 400
     assert set(response.json) == {"error", "detail"}
-    missing = client.get(f"/api/v1/places/{uuid.uuid4()}", headers=setup.headers("staff_a"))
+    missing = sclient.get(f"/api/v1/places/{uuid.uuid4()}", headers=ssetup.headers("staff_a"))
     assert missing.status_code == 404 and missing.json["error"]
-    assert client.get("/api/v1/places/not-a-uuid",
-                      headers=setup.headers("staff_a")).status_code == 404
+    assert sclient.get("/api/v1/places/not-a-uuid",
+                      headers=ssetup.headers("staff_a")).status_code == 404
 
 
-def test_messages_are_swedish_by_default_and_english_on_request(client, setup):
-    body = feature(setup.session_a.id, children_count=0)
-    swedish = post(client, setup, body).json
+def test_messages_are_swedish_by_default_and_english_on_request(sclient, ssetup):
+    body = feature(ssetup.session_a.id, children_count=0)
+    swedish = post(sclient, ssetup, body).json
     assert "barn" in swedish["detail"]["fields"]["children_count"]
-    english = client.post("/api/v1/places?lang=en", json=body, headers=setup.headers("staff_a"))
+    english = sclient.post("/api/v1/places?lang=en", json=body, headers=ssetup.headers("staff_a"))
     assert "children" in english.json["detail"]["fields"]["children_count"]
 
 
@@ -328,8 +346,8 @@ def test_filters(client, setup):
     "cursor=nonsense", "updated_since=yesterday", "updated_since=2026-01-01T00:00:00",
     "session=nope", "preschool=abc",
 ])
-def test_bad_list_parameters_are_400(client, setup, query):
-    response = client.get(f"/api/v1/places?{query}", headers=setup.headers("staff_a"))
+def test_bad_list_parameters_are_400(sclient, ssetup, query):
+    response = sclient.get(f"/api/v1/places?{query}", headers=ssetup.headers("staff_a"))
     assert response.status_code == 400, response.json
     assert response.json["error"]
 
@@ -341,7 +359,7 @@ def explain(db, query) -> str:
     return plan
 
 
-def test_the_list_query_uses_the_indexes(client, setup, db):
+def test_the_list_query_uses_the_indexes(db):
     """bbox through the GiST index, paging through (updated_at, id), a preschool's places
     through (preschool_id, updated_at, id)."""
     bbox = explain(db, "SELECT id FROM place WHERE geom && ST_MakeEnvelope(20,67,21,68,4326) "
@@ -363,8 +381,8 @@ def test_a_closed_campaign_refuses_new_places(client, setup, db):
     assert "session" in response.json["detail"]["fields"]
 
 
-def test_point_outside_the_neighbourhood_but_inside_the_municipality_is_fine(client, setup):
-    response = post(client, setup, feature(setup.session_a.id, geometry={
+def test_point_outside_the_neighbourhood_but_inside_the_municipality_is_fine(sclient, ssetup):
+    response = post(sclient, ssetup, feature(ssetup.session_a.id, geometry={
         "type": "Point", "coordinates": list(A_POINT[:1]) + [67.95]}))
     assert response.status_code == 201
 
@@ -382,9 +400,9 @@ def test_moderation_survives_an_edit_that_keeps_the_comment(client, setup, db):
     assert changed.json["properties"]["comment_state"] == "pending"
 
 
-def test_planners_see_comments_and_their_state(client, setup):
-    place = created(client, setup)
-    seen = client.get(f"/api/v1/places/{place['id']}", headers=setup.headers("planner")).json
+def test_planners_see_comments_and_their_state(sclient, ssetup):
+    place = created(sclient, ssetup)
+    seen = sclient.get(f"/api/v1/places/{place['id']}", headers=ssetup.headers("planner")).json
     assert (seen["properties"]["comment"], seen["properties"]["comment_state"]) == (
         "Vi gungar högt!", "pending")
 

@@ -18,11 +18,36 @@ from smultron.i18n import merged_catalog
 from smultron.models import Category, MappingSession, Place
 from smultron.places import PERSONNUMMER, parse_geometry
 from tests import place_data
+from tests.conftest import HttpsClient
 from tests.place_data import feature, square
 
 
+@pytest.fixture(scope="module")
+def shared(cluster):
+    with place_data.shared_database(cluster) as pair:
+        yield pair
+
+
 @pytest.fixture
-def setup(db):
+def client(shared):
+    """One database for the module: these tests only add places no other test counts."""
+    return shared[0].test_client()
+
+
+@pytest.fixture
+def setup(shared):
+    return shared[1]
+
+
+@pytest.fixture
+def own_client(app):
+    """A fresh database of this test's own (for tests that change shared rows)."""
+    app.test_client_class = HttpsClient
+    return app.test_client()
+
+
+@pytest.fixture
+def own_setup(db):
     return place_data.build(db)
 
 
@@ -145,21 +170,21 @@ def test_ordinary_numbers_are_fine(text):
     assert PERSONNUMMER.search(text) is None
 
 
-def test_a_hidden_category_is_refused(client, setup, db):
+def test_a_hidden_category_is_refused(own_client, own_setup, db):
     db.scalar(select(Category).where(Category.code == "water")).hidden = True
     db.commit()
-    refused(client, setup, feature(setup.session_a.id, category="water"), "category")
+    refused(own_client, own_setup, feature(own_setup.session_a.id, category="water"), "category")
 
 
-def test_a_finished_session_takes_no_new_places(client, setup, db):
-    db.get(MappingSession, setup.session_a.id).finished_at = datetime.now(UTC)
+def test_a_finished_session_takes_no_new_places(own_client, own_setup, db):
+    db.get(MappingSession, own_setup.session_a.id).finished_at = datetime.now(UTC)
     db.commit()
-    refused(client, setup, feature(setup.session_a.id), "session", "finished")
+    refused(own_client, own_setup, feature(own_setup.session_a.id), "session", "finished")
 
 
-def test_nothing_is_saved_when_refused(client, setup, db):
-    client.post("/api/v1/places", json=feature(setup.session_a.id, children_count=0),
-                headers=setup.headers("staff_a"))
+def test_nothing_is_saved_when_refused(own_client, own_setup, db):
+    own_client.post("/api/v1/places", json=feature(own_setup.session_a.id, children_count=0),
+                headers=own_setup.headers("staff_a"))
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Place)) == 0
 
