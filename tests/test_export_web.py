@@ -76,6 +76,7 @@ def test_basic_auth_with_api_token(client, world, places, token, tmp_path):
 def test_bearer_token_and_admin(client, world, places, token):
     response = client.get("/export/places.geojson", headers=bearer(token("admin")))
     assert response.status_code == 200
+    response.close()  # a streamed body holds its database session until closed
 
 
 @pytest.mark.parametrize("who", ["staff_a", "official"])
@@ -139,6 +140,7 @@ def test_geojson_is_the_same_filtered_places(client, world, places, token, db):
                           headers=bearer(token("planner")))
     assert response.status_code == 200 and response.mimetype == "application/geo+json"
     data = json.loads(response.get_data(as_text=True))
+    response.close()
     assert data["type"] == "FeatureCollection"
     assert len(data["features"]) == 6
     by_id = {f["id"]: f for f in data["features"]}
@@ -157,6 +159,7 @@ def test_csv_has_wkt_and_lonlat(client, world, places, token):
                           headers=bearer(token("planner")))
     assert response.status_code == 200
     text = response.get_data(as_text=True)
+    response.close()
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(rows) == 2
@@ -171,6 +174,7 @@ def test_csv_defuses_spreadsheet_formulas(client, world, places, token, db):
     db.commit()
     response = client.get("/export/places.csv?category=play", headers=bearer(token("planner")))
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    response.close()
     kiruna = next(r for r in rows if r["place_id"] == str(places.kiruna_point.id))
     assert kiruna["comment"].startswith("'=HYPERLINK")
 
@@ -181,3 +185,4 @@ def test_geojson_is_wgs84_only(client, world, token):
     assert response.status_code == 400 and "RFC 7946" in response.get_json()["error"]
     ok = client.get("/export/places.geojson?crs=EPSG:4326", headers=headers)
     assert ok.status_code == 200 and ok.get_json()["features"] == []
+    ok.close()

@@ -174,7 +174,9 @@ def test_moderation(client, auth, world, places, db):
     assert db.get(Place, places.kiruna_point.id).comment_state == "hidden"
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("comment_%")))
     assert sorted(actions) == ["comment_approved", "comment_hidden"]
-    feed = client.get("/export/places.geojson").get_json()
+    response = client.get("/export/places.geojson")
+    feed = response.get_json()
+    response.close()
     comments = {f["id"]: f["properties"]["comment"] for f in feed["features"]}
     assert comments[str(places.scary_point.id)] == "Det är djupt"
     assert comments[str(places.kiruna_point.id)] is None
