@@ -1,6 +1,6 @@
 """The places endpoint under load, against pygeoapi serving the same table.
 
-    .venv/bin/python bench/api.py [--rows 1000000] [--connections 32] [--duration 20]
+    .venv/bin/python bench/api.py [--rows 1000000] [--connections 32] [--duration 40]
 
 Generates N places (bench/generate.py), then serves Smultron (gunicorn,
 GET /api/v1/places?bbox=…&limit=1000 with an API token) and pygeoapi (its PostgreSQL
@@ -217,7 +217,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=40)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args(argv)
