@@ -153,6 +153,7 @@ def test_service_worker_and_manifest(client):
     assert worker.mimetype == "text/javascript"
     assert worker.headers["Service-Worker-Allowed"] == "/"
     assert "no-cache" in worker.headers["Cache-Control"]
+    assert re.search(r"const CACHE = 'smultron-map-[0-9a-f]{12}';", worker.get_data(as_text=True))
     manifest = client.get("/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
     assert manifest.json["start_url"] == "/map"

@@ -4,8 +4,10 @@ worker (/sw.js) and the web app manifest that make the map work offline."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from flask import (
@@ -158,9 +160,21 @@ def summary(session_id: str):
                            age_groups=age_group_labels())
 
 
+@lru_cache(maxsize=4)
+def _service_worker_source(static_folder: str) -> str:
+    """sw.js with a hash of the map's static files as its cache version."""
+    folder = Path(static_folder)
+    digest = hashlib.sha256()
+    for path in sorted([*folder.glob("js/map/*.js"), folder / "css" / "map.css",
+                        *folder.glob("img/pictograms/*.svg")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    source = (folder / "js" / "map" / "sw.js").read_text(encoding="utf-8")
+    return source.replace("__VERSION__", digest.hexdigest()[:12])
+
+
 @bp.route("/sw.js")
 def service_worker():
-    source = Path(current_app.static_folder, "js", "map", "sw.js").read_text(encoding="utf-8")
+    source = _service_worker_source(current_app.static_folder)
     response = current_app.response_class(source, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"

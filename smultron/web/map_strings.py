@@ -77,6 +77,8 @@ def js_strings() -> dict[str, str]:
         "places_count": _("%(n)s places"),
         "finish_blocked": _("Some places are still waiting to be sent. Connect to the "
                             "network first, then finish."),
+        "finish_refused": _("Some changes were refused. Correct them or throw them away in the "
+                            "list, then finish."),
         "kind": _("Kind"),
         "what_said": _("What the children said"),
         "season": _("Season"),

@@ -325,8 +325,9 @@ function wire() {
     if (!outbox.size) return;
     event.preventDefault();
     await sync.flush();
-    if (outbox.size) say(t('finish_blocked'), true);
-    else event.target.submit();
+    if (!outbox.size) event.target.submit();
+    else if ([...outbox.values()].every((op) => op.error)) say(t('finish_refused'), true);
+    else say(t('finish_blocked'), true);
   });
 }
 

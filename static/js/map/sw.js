@@ -2,7 +2,8 @@
 // Pages under /map and the places API: network first, the last copy when offline.
 // Static files: the cached copy at once, refreshed in the background.
 // Writes (POST/PATCH/DELETE) are never touched: the page's outbox (IndexedDB) owns them.
-const CACHE = 'smultron-map-v1';
+// The server puts a hash of the map's files here: a new release means a new cache.
+const CACHE = 'smultron-map-__VERSION__';
 
 self.addEventListener('install', () => self.skipWaiting());
 
