@@ -1,6 +1,6 @@
 """A municipality report over N places, against the naive folium map.
 
-    .venv/bin/python bench/report.py [--rows 100000] [--requests 40] [--workers 2]
+    .venv/bin/python bench/report.py [--rows 100000] [--requests 40] [--workers 1]
 
 Generates N places (bench/generate.py) and gathers them into one municipality (its
 preschools, sessions and both campaigns), so that the municipality report covers all N.
@@ -206,7 +206,7 @@ def report(r: dict, args) -> str:
     mb = 1024 * 1024
     return "\n".join([
         f"municipality report over {args.rows:,} places (both campaigns), gunicorn "
-        f"{args.workers} workers",
+        f"{args.workers} worker(s) x 4 threads",
         f"data endpoint: first (uncached) {r['cold']:.0f} ms; then p50 {r['p50']:.1f} ms, "
         f"p95 {r['p95']:.1f} ms over {args.requests} requests ({r['json_bytes'] / mb:.2f} MB)",
         f"PDF: {r['pdf_first'] / 1000:.2f} s first, {r['pdf_again']:.0f} ms cached "
@@ -222,7 +222,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="gunicorn workers (each keeps its own report cache)")
     parser.add_argument("--runs", type=int, default=3, help="page loads per approach")
     args = parser.parse_args(argv)
     print(report(measure(args), args))

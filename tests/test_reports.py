@@ -341,3 +341,14 @@ def test_the_form_lists_campaigns_and_scopes(client, auth, known):
     auth.login(known.world.email("staff_a"))
     html = client.get("/reports").get_data(as_text=True)
     assert "Förskolan A" in html and "Förskolan B" not in html and "Skolgården" not in html
+
+
+def test_a_data_version_is_trusted_for_version_ttl_seconds():
+    cache, asked = ReportCache(version_ttl=60), []
+    for _ in range(3):
+        cache.version("m", lambda: asked.append(1) or "v1")
+    assert asked == [1]
+    fresh = ReportCache(version_ttl=0)
+    for _ in range(2):
+        fresh.version("m", lambda: asked.append(1) or "v1")
+    assert asked == [1, 1, 1]

@@ -29,7 +29,8 @@ def build_report(session: Session, filters: ReportFilters, k: int,
                  cache: ReportCache | None = None) -> dict:
     """The published report for ``filters`` (from the cache when the data has not changed)."""
     cache = cache if cache is not None else ReportCache(1)
-    version = aggregate.data_version(session, filters.municipality_id)
+    version = cache.version(("version", filters.municipality_id),
+                            lambda: aggregate.data_version(session, filters.municipality_id))
     key = ("report", filters.key(), k, version)
     return cache.get_or_compute(key, lambda: _compute(session, filters, k, cache, version))
 

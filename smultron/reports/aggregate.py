@@ -267,12 +267,14 @@ def cluster_cells(session: Session, cell: int,
 
 VERSION_SQL = """
 SELECT json_build_array(
-  (SELECT json_build_array(count(*), max(updated_at), max(deleted_at), sum(version))
-   FROM place WHERE municipality_id = :muni),
+  -- every insert, edit, soft delete and restore sets updated_at (newest from the index);
+  -- a hard delete (retention) changes the count (an index-only scan)
+  (SELECT count(*) FROM place WHERE municipality_id = :muni),
+  (SELECT max(updated_at) FROM place),
   (SELECT json_build_array(count(*), max(created_at), sum(children_present))
    FROM mapping_session WHERE municipality_id = :muni),
-  (SELECT md5(string_agg(concat_ws(':', id, name, enrolled_children, archived_at,
-                                   ST_AsEWKB(location)::text), ',' ORDER BY id))
+  (SELECT json_build_array(count(*), sum(hashtext(concat_ws(':', id, name,
+              enrolled_children, archived_at, ST_X(location), ST_Y(location)))::bigint))
    FROM preschool WHERE municipality_id = :muni),
   (SELECT json_build_array(count(*), max(id), max(created_at)) FROM plan_area
    WHERE municipality_id = :muni),

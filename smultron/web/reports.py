@@ -38,7 +38,8 @@ def _cache() -> ReportCache:
     cache = current_app.extensions.get("smultron.reports.cache")
     if cache is None:
         cache = current_app.extensions["smultron.reports.cache"] = ReportCache(
-            current_app.config.get("REPORTS_CACHE_ENTRIES", 64))
+            current_app.config.get("REPORTS_CACHE_ENTRIES", 64),
+            version_ttl=current_app.config.get("REPORTS_VERSION_TTL", 5.0))
     return cache
 
 
