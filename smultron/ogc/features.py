@@ -188,7 +188,8 @@ def _place_filters(properties) -> Filters:
     return Filters(**values)
 
 
-def _places_statement(session: Session, viewer: Viewer, query: ItemQuery):
+def _places_statement(session: Session, viewer: Viewer, query: ItemQuery, limit: int,
+                      extra: tuple = ()):
     filters = _place_filters(query.properties)
     check_words(filters.feelings, FEELINGS, "feeling")
     check_words(filters.seasons, SEASONS, "season")
@@ -211,10 +212,12 @@ def _places_statement(session: Session, viewer: Viewer, query: ItemQuery):
             conditions.append(Place.created_at <= end)
     if query.after:
         conditions.append(Place.id > _uuid(query.after))
-    columns = place_columns()
-    stmt = places_from(select(*columns, _geojson_geometry(Place.geom, query.srid)
+    # The page's ids first (primary-key order, LIMIT), then the joins for those rows only.
+    page = (select(Place.id).where(and_(*conditions, *extra)).order_by(Place.id).limit(limit)
+            .subquery("page"))
+    stmt = places_from(select(*place_columns(), _geojson_geometry(Place.geom, query.srid)
                               .label("geometry")))
-    return stmt.where(and_(*conditions)).order_by(Place.id)
+    return stmt.join(page, page.c.id == Place.id).order_by(Place.id)
 
 
 def _uuid(text: str) -> uuid.UUID:
@@ -259,10 +262,10 @@ def items(session: Session, viewer: Viewer, query: ItemQuery) -> Page:
     """One page of features; ``next_after`` is set when there may be more."""
     viewer.require_raw_places()
     if query.collection.kind:
-        stmt = _places_statement(session, viewer, query)
+        stmt = _places_statement(session, viewer, query, query.limit + 1)
     else:
-        stmt = _preschools_statement(viewer, query)
-    rows = session.execute(stmt.limit(query.limit + 1)).all()
+        stmt = _preschools_statement(viewer, query).limit(query.limit + 1)
+    rows = session.execute(stmt).all()
     more = len(rows) > query.limit
     features = [_feature(row) for row in rows[:query.limit]]
     return Page(features, features[-1]["id"] if more else None)
@@ -273,7 +276,8 @@ def item(session: Session, viewer: Viewer, collection: Collection, feature_id: s
     viewer.require_raw_places()
     query = ItemQuery(collection, srid=srid)
     if collection.kind:
-        stmt = _places_statement(session, viewer, query).where(Place.id == _uuid(feature_id))
+        stmt = _places_statement(session, viewer, query, 1,
+                                 extra=(Place.id == _uuid(feature_id),))
     else:
         if not feature_id.isdigit():
             raise NotFound("There is no such feature.")
