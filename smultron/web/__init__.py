@@ -32,6 +32,7 @@ BLUEPRINT_MODULES = (
 NAV = (
     ("map.index", lazy_gettext("Map"), {"staff"}),
     ("planner.index", lazy_gettext("Planning"), {"planner", "admin"}),
+    ("tiles.overview", lazy_gettext("All places"), {"planner", "admin"}),
     ("reports.index", lazy_gettext("Reports"), {"official", "planner", "admin", "staff"}),
     ("admin.index", lazy_gettext("Administration"), {"admin"}),
     ("tokens.index", lazy_gettext("API tokens"), {"planner", "admin"}),
