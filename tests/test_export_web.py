@@ -186,3 +186,11 @@ def test_geojson_is_wgs84_only(client, world, token):
     ok = client.get("/export/places.geojson?crs=EPSG:4326", headers=headers)
     assert ok.status_code == 200 and ok.get_json()["features"] == []
     ok.close()
+
+
+def test_head_exports_nothing(client, world, token, db):
+    response = client.head("/export/places.gpkg?crs=EPSG:3010", headers=bearer(token("planner")))
+    assert response.status_code == 200 and "epsg3010" in response.headers["Content-Disposition"]
+    assert db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all() == []
+    assert client.head("/export/places.gpkg?crs=EPSG:1",
+                       headers=bearer(token("planner"))).status_code == 400

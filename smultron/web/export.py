@@ -93,6 +93,9 @@ def gpkg():
     if plan:
         options.plan_layer = plans.conflicts_layer(session, viewer, filters, plan, buffer_m,
                                                    srid)
+    if request.method == "HEAD":  # the request is valid; nothing is exported or logged
+        head = Response(mimetype="application/geopackage+sqlite3")
+        return _download_headers(head, _filename("gpkg", srid))
     folder = Path(tempfile.mkdtemp(prefix="smultron-export-"))
     try:
         result = write_scope(session, current_app.extensions["smultron.engine"].url, scope,
