@@ -216,7 +216,8 @@ def test_other_collections(get, places):
 
 def test_html(get, places):
     for url in ("/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/preschools",
-                "/ogc/collections/places_points/items",
+                "/ogc/collections/places_points/items", "/ogc/api",
+                "/ogc/collections/places_points/queryables",
                 f"/ogc/collections/places_points/items/{places.kiruna_point.id}"):
         response = get(url, extra={"Accept": "text/html"})
         assert response.status_code == 200 and response.mimetype == "text/html", url

@@ -94,6 +94,7 @@ def landing():
         "description": "Children's favourite places for planners (OGC API - Features).",
         "links": self_links("ogc.landing", JSON) + [
             link("ogc.api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+            link("ogc.api", "service-doc", HTML, "The API documentation", f="html"),
             link("ogc.conformance", "conformance", JSON, "Conformance classes"),
             link("ogc.conformance", REL + "conformance", JSON, "Conformance classes"),
             link("ogc.collections", "data", JSON, "The collections"),
@@ -165,9 +166,12 @@ def queryables(collection_id: str):
         "type": "object", "title": found.title,
         "properties": {name: {"type": "string", "title": name} for name in found.queryables},
     }
-    response = respond(data, "ogc/collection.html")
-    response.mimetype = "application/schema+json"
-    return response
+    if wants_html():
+        data.update(description=", ".join(found.queryables),
+                    links=self_links("ogc.queryables", "application/schema+json",
+                                     collection_id=collection_id))
+        return respond(data, "ogc/collection.html")
+    return respond(data, "ogc/collection.html", "application/schema+json")
 
 
 def _item_query(found: ogc.Collection) -> ogc.ItemQuery:
@@ -233,7 +237,11 @@ def api():
     """A small OpenAPI 3.0 description of this API (the landing page's service-desc)."""
     from smultron.ogc.openapi import document
 
-    response = Response(json.dumps(document(url_for("ogc.landing", _external=True))),
-                        mimetype="application/vnd.oai.openapi+json")
+    check_params(COMMON_PARAMS)
+    data = document(url_for("ogc.landing", _external=True))
+    if wants_html():
+        data["links"] = self_links("ogc.api", OPENAPI)
+        return respond(data, "ogc/api.html")
+    response = Response(json.dumps(data), mimetype="application/vnd.oai.openapi+json")
     response.headers["Content-Type"] = OPENAPI
     return response
