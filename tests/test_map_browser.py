@@ -229,6 +229,21 @@ def test_draw_an_area_with_the_keyboard_buttons(guarded_page, live_server, world
     db.rollback()
     assert db.scalar(select(func.ST_GeometryType(Place.geom)).where(Place.id == place.id)) \
         == "ST_Polygon"
+    # Moving an area: its corners become draggable (leaflet-geoman); Save keeps it valid.
+    page.locator("#places-table tbody tr button", has_text="Flytta").click()
+    expect(page.locator("#move-here")).to_be_hidden()  # only points move to the cross
+    corner = page.locator(".marker-icon:not(.marker-icon-middle)").first
+    box = corner.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] - 30, box["y"] - 30, steps=5)
+    page.mouse.up()
+    page.click("#finish-move")
+    expect(page.locator("#notice")).to_have_text("Flyttat.")
+    wait_all_saved(page, 1)
+    expect(page.locator(".marker-icon")).to_have_count(0)
+    db.rollback()
+    assert db.get(Place, place.id).version == 2  # the dragged corner was saved
 
 
 def test_outside_the_neighbourhood_asks_first_and_move_with_the_keyboard(

@@ -196,9 +196,12 @@ function movePlace(entry) {
   if (layer.dragging) layer.dragging.enable();
   else if (layer.pm) layer.pm.enable({ snappable: false, allowSelfIntersection: false });
   document.getElementById('move-here').hidden = entry.feature.geometry.type !== 'Point';
+  map.getContainer().scrollIntoView({ block: 'nearest' });
   if (entry.feature.geometry.type === 'Point') {
     const [lon, lat] = entry.feature.geometry.coordinates;
     map.panTo([lat, lon]);
+  } else {
+    map.fitBounds(layer.getBounds(), { padding: [80, 80], maxZoom: map.getZoom(), animate: false });
   }
   showActions('move-actions');
   say(t('moving'));
