@@ -116,8 +116,11 @@ def view():
                                   tile_attribution=current_app.config["TILE_ATTRIBUTION"],
                                   vendor=vendor_url))
     links = _links(filters)
-    return render_template("reports/report.html", parts=parts, links=links,
-                           nonce=g.csp_nonce, csv_link=links["csv"], **_figure_context(report))
+    body = _cache().get_or_compute(
+        ("page", filters.key(), report["about"]["data_version"], _threshold(), lang),
+        lambda: render_template("reports/_report_body.html", parts=parts, links=links,
+                                csv_link=links["csv"], **_figure_context(report)))
+    return render_template("reports/report.html", parts=parts, body=body, nonce=g.csp_nonce)
 
 
 def _figure_context(report: dict) -> dict:
