@@ -199,7 +199,7 @@ function movePlace(entry) {
   map.getContainer().scrollIntoView({ block: 'nearest' });
   if (entry.feature.geometry.type === 'Point') {
     const [lon, lat] = entry.feature.geometry.coordinates;
-    map.panTo([lat, lon]);
+    map.panTo([lat, lon], { animate: false });
   } else {
     map.fitBounds(layer.getBounds(), { padding: [80, 80], maxZoom: map.getZoom(), animate: false });
   }
