@@ -8,6 +8,8 @@ in which case it is clustered too. Up to ``PRESCHOOL_ZOOM`` (a whole region or c
 in view) the clusters are built from per-preschool counts (each preschool's places at
 the preschool), which are computed once for all preschools and kept for a while
 (``preschool_counts``): a national overview costs no scan of millions of places.
+Cluster tiles are kept the same way (in an LRU per process), so a map that many people
+look at is drawn from memory; single places (``DETAIL_ZOOM`` and closer) are always live.
 Access follows the Viewer: staff see their own preschools' places, planners and admins
 all, officials none (they read reports).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -151,39 +154,54 @@ SELECT ST_AsMVT(rows, 'clusters', {extent}, 'geom') FROM rows
 
 
 @dataclass(frozen=True)
-class _Counts:
+class _Kept:
     at: float
     version: object
-    rows: tuple  # (preschool_id, campaign_id, places, children, scary)
+    value: object
 
 
-_counts: dict[str, _Counts] = {}
+_counts: dict[str, _Kept] = {}
 _counts_lock = threading.Lock()
+_tiles: OrderedDict[tuple, _Kept] = OrderedDict()  # cluster tiles, least recently used first
+_tiles_lock = threading.Lock()
+KEPT_TILES = 2_000  # per process; a cluster tile is a few kB
 
 
-def preschool_counts(db: Session) -> tuple:
+def _data_version(db: Session):
+    """Changes whenever a place is added, changed or deleted (soft deletes update it)."""
+    return db.execute(text("SELECT max(updated_at) FROM place")).scalar()
+
+
+def _fresh(kept: _Kept | None, version, now: float) -> bool:
+    return kept is not None and now - kept.at < COUNTS_MAX_AGE_SECONDS and (
+        kept.version == version or now - kept.at < COUNTS_FRESH_SECONDS)
+
+
+def _database_key(db: Session) -> str:
+    return db.get_bind().url.render_as_string(hide_password=True)
+
+
+def preschool_counts(db: Session, version=None) -> tuple:
     """(preschool, campaign, places, children, scary) for every preschool and campaign,
     from one aggregate over all places, kept up to COUNTS_FRESH_SECONDS after a change
     (the newest ``updated_at`` tells) and never longer than COUNTS_MAX_AGE_SECONDS."""
-    key = db.get_bind().url.render_as_string(hide_password=True)
-    version = db.execute(text("SELECT max(updated_at) FROM place")).scalar()
-    now = time.monotonic()
+    key = _database_key(db)
+    version = _data_version(db) if version is None else version
     with _counts_lock:
-        cached = _counts.get(key)
-        if cached is not None and now - cached.at < COUNTS_MAX_AGE_SECONDS and (
-                cached.version == version or now - cached.at < COUNTS_FRESH_SECONDS):
-            return cached.rows
+        if _fresh(_counts.get(key), version, time.monotonic()):
+            return _counts[key].value
         rows = tuple(db.execute(text(
             """SELECT preschool_id, campaign_id, count(*), sum(children_count),
                       count(*) FILTER (WHERE feeling = 'scary')
                FROM place WHERE deleted_at IS NULL GROUP BY 1, 2""")).all())
-        _counts[key] = _Counts(now, version, rows)
+        _counts[key] = _Kept(time.monotonic(), version, rows)
         return rows
 
 
-def _preschool_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -> bytes:
+def _preschool_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter,
+                    version) -> bytes:
     totals: dict[int, list[int]] = {}
-    for preschool, campaign, count, children, scary in preschool_counts(db):
+    for preschool, campaign, count, children, scary in preschool_counts(db, version):
         if (not viewer.may_see_preschool(preschool)
                 or filters.campaign not in (None, campaign)
                 or filters.preschool not in (None, preschool)):
@@ -203,22 +221,47 @@ def _preschool_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter
 
 
 def render(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter = TileFilter()) -> bytes:
-    """The tile's bytes (empty when no place the viewer may see lies in it)."""
+    """The tile's bytes (empty when no place the viewer may see lies in it). Cluster tiles
+    (below DETAIL_ZOOM) are kept like the counts: at most COUNTS_FRESH_SECONDS stale."""
     viewer.require_raw_places()
     if viewer.role == "staff" and not viewer.preschool_ids:
         return b""
-    if tile.z <= PRESCHOOL_ZOOM:
-        return _preschool_tile(db, viewer, tile, filters)
-    where, params = _where(viewer, filters)
-    params.update(z=tile.z, x=tile.x, y=tile.y)
     if tile.z >= DETAIL_ZOOM:
-        sql = _DETAIL_SQL.format(bounds=_BOUNDS, where=where, extent=EXTENT)
-        count, data = db.execute(text(sql), {**params, "limit": MAX_DETAIL_FEATURES + 1}).one()
-        if count <= MAX_DETAIL_FEATURES:
-            return bytes(data or b"")
+        return _detail_tile(db, viewer, tile, filters)
+    scope = None if viewer.sees_all_preschools else tuple(sorted(viewer.preschool_ids))
+    key = (_database_key(db), tile, filters, scope)
+    version = _data_version(db)
+    with _tiles_lock:
+        kept = _tiles.get(key)
+        if _fresh(kept, version, time.monotonic()):
+            _tiles.move_to_end(key)
+            return kept.value
+    if tile.z <= PRESCHOOL_ZOOM:
+        data = _preschool_tile(db, viewer, tile, filters, version)
+    else:
+        data = _cluster_tile(db, viewer, tile, filters)
+    with _tiles_lock:
+        _tiles[key] = _Kept(time.monotonic(), version, data)
+        while len(_tiles) > KEPT_TILES:
+            _tiles.popitem(last=False)
+    return data
+
+
+def _detail_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -> bytes:
+    where, params = _where(viewer, filters)
+    params.update(z=tile.z, x=tile.x, y=tile.y, limit=MAX_DETAIL_FEATURES + 1)
+    sql = _DETAIL_SQL.format(bounds=_BOUNDS, where=where, extent=EXTENT)
+    count, data = db.execute(text(sql), params).one()
+    if count <= MAX_DETAIL_FEATURES:
+        return bytes(data or b"")
+    return _cluster_tile(db, viewer, tile, filters)  # too crowded: clusters, never truncated
+
+
+def _cluster_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -> bytes:
+    where, params = _where(viewer, filters)
+    params.update(z=tile.z, x=tile.x, y=tile.y, scale=float(2**tile.z * GRID))
     sql = _CLUSTER_SQL.format(bounds=_BOUNDS, where=where, extent=EXTENT, grid=GRID)
-    data = db.execute(text(sql), {**params, "scale": float(2**tile.z * GRID)}).scalar()
-    return bytes(data or b"")
+    return bytes(db.execute(text(sql), params).scalar() or b"")
 
 
 def etag(data: bytes) -> str:
