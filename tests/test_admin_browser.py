@@ -146,7 +146,7 @@ def test_axe_on_a_form_with_errors_and_in_english(guarded_page, live_server, wor
     page.click("#preschool-form button[type=submit]")
     page.wait_for_selector("#error-summary")
     page.console_errors.clear()  # Chromium logs the 422 response
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     assert page.is_visible("text=The name is missing")
     assert run_axe(page) == []
 
@@ -173,7 +173,7 @@ def test_the_neighbourhood_can_be_shaped_with_the_keyboard(guarded_page, live_se
     page.focus("#draw-neighbourhood")
     page.keyboard.press("Enter")
     expect(page.locator("#corner-rows tr")).to_have_count(4)
-    assert page.evaluate("document.activeElement.id") == "corner-1-lon"
+    expect(page.locator("#corner-1-lon")).to_be_focused()
     page.fill("#corner-1-lon", "20.2350")
     page.keyboard.press("Tab")
     expect(page.locator("#field-neighbourhood")).to_have_value(re.compile(r"20\.235"))
@@ -189,3 +189,20 @@ def test_the_neighbourhood_can_be_shaped_with_the_keyboard(guarded_page, live_se
     outline = from_db(school.neighbourhood)
     assert len(outline.exterior.coords) == 5
     assert min(x for x, _y in outline.exterior.coords) == pytest.approx(20.235, abs=1e-6)
+
+
+def test_admin_pages_reflow_at_320_css_pixels(guarded_page, live_server, world):
+    """WCAG 1.4.10: no horizontal scrolling at 320 px; wide tables scroll inside a box."""
+    page = guarded_page
+    page.set_viewport_size({"width": 320, "height": 800})
+    browser_login(page, live_server, world.email("admin"))
+    page.wait_for_url(f"{live_server}/admin")
+    too_wide = {}
+    for path in ADMIN_PAGES + [f"/admin/preschools/{world.school_a.id}", "/privacy"]:
+        page.goto(f"{live_server}{path}")
+        if page.locator("#preschool-map").count():
+            page.wait_for_selector("#preschool-map[data-ready=true]")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide[path] = width
+    assert too_wide == {}

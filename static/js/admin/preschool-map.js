@@ -106,6 +106,7 @@ function cornerButton(text, label, id, onClick) {
   const button = document.createElement('button');
   Object.assign(button, { type: 'button', className: 'button small', textContent: text, id });
   button.setAttribute('aria-label', label);
+  button.title = label;
   button.addEventListener('click', onClick);
   return button;
 }
@@ -130,14 +131,14 @@ function cornerRow(latlngs, index) {
   ];
   const after = latlngs[(index + 1) % latlngs.length];
   const actions = document.createElement('td');
-  actions.append(cornerButton(strings.add, format(strings.addCorner, { n }), `corner-${n}-add`,
+  actions.append(cornerButton('+', format(strings.addCorner, { n }), `corner-${n}-add`,
     () => {
       const middle = L.latLng((latlngs[index].lat + after.lat) / 2,
         (latlngs[index].lng + after.lng) / 2);
       setCorners([...latlngs.slice(0, index + 1), middle, ...latlngs.slice(index + 1)]);
     }));
   if (latlngs.length > 3) {
-    actions.append(' ', cornerButton(strings.remove, format(strings.removeCorner, { n }),
+    actions.append(' ', cornerButton('−', format(strings.removeCorner, { n }),
       `corner-${n}-remove`, () => setCorners(latlngs.filter((_c, i) => i !== index))));
   }
   row.append(head, ...cells.map((input) => {
