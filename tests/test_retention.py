@@ -144,3 +144,15 @@ def test_periods_outside_the_limits_are_refused(client, auth, db, world):
                                                "audit_months": "2"})
     assert response.status_code == 422
     assert retention.periods(db) == retention.DEFAULTS
+
+
+def test_the_overview_warns_until_the_purge_has_run(client, auth, db, world):
+    admin = AdminClient(client, auth, world.email("admin"))
+    assert retention.last_run(db) is None and retention.overdue(db)
+    assert 'class="notice"' in admin.get("/admin").get_data(as_text=True)
+    admin.post("/admin/retention/apply")
+    db.expire_all()
+    run = retention.last_run(db)
+    assert run is not None and run["comments"] == 0 and not retention.overdue(db)
+    assert 'class="notice"' not in admin.get("/admin").get_data(as_text=True)
+    assert 'id="last-run"' in admin.get("/admin/retention").get_data(as_text=True)

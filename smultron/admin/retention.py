@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from smultron.admin.problems import N_, Collector
 from smultron.models import AuditEvent, OneTimeLink, Place
 
 KEY = "retention"
+LAST_RUN_KEY = "retention_last_run"
 DEFAULTS = {"comment_months": 24, "deleted_place_days": 30, "audit_months": 24}
 LIMITS = {"comment_months": (1, 120), "deleted_place_days": (1, 3650), "audit_months": (6, 120)}
 LABELS = {"comment_months": N_("Comments, in months"),
@@ -106,7 +108,30 @@ def apply(session: Session, dry_run: bool = False) -> Outcome:
     session.execute(text("SELECT set_config('smultron.audit_purge', 'off', true)"))
     links = session.execute(delete(OneTimeLink).where(conditions["links"][1])
                             .execution_options(synchronize_session=False)).rowcount
-    return Outcome(comments, places, events, links, dry_run=False)
+    outcome = Outcome(comments, places, events, links, dry_run=False)
+    at = session.scalar(select(func.now()))
+    settings.write(session, LAST_RUN_KEY, {"at": at.isoformat(), **outcome.as_dict()})
+    return outcome
+
+
+def last_run(session: Session) -> dict | None:
+    """When the purge last ran (from the CLI or the admin page) and what it removed."""
+    from datetime import datetime
+
+    value = settings.read(session, LAST_RUN_KEY, {"at": None, "comments": 0,
+                                                  "deleted_places": 0, "audit_events": 0,
+                                                  "links": 0})
+    if not value["at"]:
+        return None
+    return {**value, "at": datetime.fromisoformat(value["at"])}
+
+
+def overdue(session: Session, hours: int = 48) -> bool:
+    """True when the purge has not run for ``hours`` (no timer set up, or it fails)."""
+    run = last_run(session)
+    if run is None:
+        return True
+    return session.scalar(select(func.now())) - run["at"] > timedelta(hours=hours)
 
 
 def describe(outcome: Outcome, limits: dict) -> list[str]:

@@ -36,6 +36,8 @@ def _figures() -> dict:
 
 def _index(problems=None, status: int = 200, form=None):
     return render_template("admin/index.html", figures=_figures(),
+                           retention_overdue=retention.overdue(db()),
+                           last_purge=retention.last_run(db()),
                            municipalities=preschool_domain.municipalities(db()),
                            problems=problems or [], form=form or {}), status
 
@@ -63,7 +65,8 @@ def municipality_create():
 def _retention(problems=None, status: int = 200, form=None):
     return render_template("admin/retention.html", periods=retention.periods(db()),
                            limits=retention.LIMITS, form=form, preview=retention.preview(db()),
-                           link_days=retention.LINK_DAYS, problems=problems or []), status
+                           link_days=retention.LINK_DAYS, last_run=retention.last_run(db()),
+                           problems=problems or []), status
 
 
 @bp.get("/retention")
