@@ -10,8 +10,11 @@ pytestmark = pytest.mark.browser
 def test_staff_logs_in_with_no_external_request(guarded_page, live_server, world):
     page = guarded_page
     browser_login(page, live_server, world.email("staff_a"))
-    page.wait_for_selector("text=staff.a@example.org")
+    page.wait_for_url(f"{live_server}/map**")  # staff land on the map
+    page.get_by_role("button", name="Logga ut").wait_for()
     assert page.locator("html").get_attribute("lang") == "sv"
+    page.goto(f"{live_server}/home")
+    page.get_by_text("staff.a@example.org").wait_for()
     assert run_axe(page) == []
 
 
