@@ -186,3 +186,12 @@ def test_every_export_leaves_exactly_one_row_that_the_viewer_shows(admin, client
     assert event.actor == "planner@example.org" and event.detail["filters"]
     page = admin.get("/admin/audit?action=export&user=planner").get_data(as_text=True)
     assert "planner@example.org" in page and f"places.{fmt}" in page
+
+
+def test_the_viewer_names_actions_in_the_users_language(admin, db, world):
+    db.add(AuditEvent(action="user_created", actor="admin@example.org"))
+    db.add(AuditEvent(action="something_new", actor="admin@example.org"))
+    db.commit()
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "Användare inbjuden" in page and "<code>user_created</code>" in page
+    assert "something_new" in page  # an unknown code is shown as it is

@@ -99,6 +99,7 @@ def message_of(exc: AppError) -> str:
 
 
 from smultron.web.admin import (  # noqa: E402,F401 - the routes attach themselves to bp
+    actions,
     campaigns,
     categories,
     preschools,

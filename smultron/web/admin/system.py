@@ -15,7 +15,7 @@ from smultron.admin import auditlog, retention, sitepages
 from smultron.admin import preschools as preschool_domain
 from smultron.errors import AppError
 from smultron.models import Campaign, Place, Preschool, User
-from smultron.web.admin import bp, db, log, problems_of
+from smultron.web.admin import actions, bp, db, log, problems_of
 
 TIMEZONE = ZoneInfo("Europe/Stockholm")
 
@@ -106,6 +106,7 @@ def audit_log():
     wanted = auditlog.AuditFilter.from_args(request.args)
     events, total = auditlog.search(db(), wanted, TIMEZONE)
     return render_template("admin/audit.html", events=events, total=total, wanted=wanted,
+                           action_label=actions.label,
                            actions=auditlog.actions(db()), pages=auditlog.pages(total),
                            timezone=TIMEZONE)
 
