@@ -304,3 +304,10 @@ def test_a_user_changes_their_own_password(app, client, auth, db, world):
                                                NEW_PASSWORD).status_code == 302
     assert last_audit(db).action in ("password_changed", "login")
     assert audit_count(db, "password_changed") == 1
+
+
+def test_stray_braces_and_unknown_names_in_a_page_text_stay_as_typed(admin, client, world):
+    admin.post("/admin/pages/about/en", {"text": "a { b } {nothing} {audit_months} {0} }{"})
+    page = client.get("/about?lang=en")
+    assert page.status_code == 200
+    assert "a { b } {nothing} 24 {0} }{" in page.get_data(as_text=True)

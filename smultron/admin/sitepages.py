@@ -13,7 +13,6 @@ Blocks are separated by blank lines. ``{comment_months}`` and the other names in
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -125,24 +124,12 @@ def feedback_address(session: Session) -> str:
     return info["feedback_email"] or info["contact_email"]
 
 
-class _Keep(dict):
-    def __missing__(self, key):
-        return "{" + key + "}"
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def fill(raw: str, values: dict) -> str:
     """Replace {name} with its value; anything else (unknown names, stray braces) stays."""
-    out = []
-    for literal, name, spec, conversion in string.Formatter().parse(raw):
-        out.append(literal)
-        if name is None:
-            continue
-        if name in values and not spec and not conversion:
-            out.append(values[name])
-        else:
-            out.append("{" + name + (f"!{conversion}" if conversion else "")
-                       + (f":{spec}" if spec else "") + "}")
-    return "".join(out)
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), raw)
 
 
 def spans(line: str) -> list[tuple[str, str | None]]:
