@@ -344,7 +344,8 @@ def test_filters(client, setup):
 @pytest.mark.parametrize("query", [
     "limit=1001", "limit=-1", "limit=x", "bbox=1,2,3", "bbox=10,10,5,5", "bbox=a,b,c,d",
     "cursor=nonsense", "updated_since=yesterday", "updated_since=2026-01-01T00:00:00",
-    "session=nope", "preschool=abc",
+    "session=nope", "preschool=abc", "updated_since=", "campaign=", "session=",
+    "include_deleted=maybe",
 ])
 def test_bad_list_parameters_are_400(sclient, ssetup, query):
     response = sclient.get(f"/api/v1/places?{query}", headers=ssetup.headers("staff_a"))

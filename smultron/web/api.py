@@ -75,7 +75,7 @@ def _bad(name: str, message):
 
 def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return None
     if not raw.isdigit() or len(raw) > 9:
         _bad(name, M("A whole number is expected."))
@@ -102,7 +102,7 @@ def _bbox() -> tuple[float, float, float, float] | None:
 
 def _since() -> datetime | None:
     raw = request.args.get("updated_since")
-    if not raw:
+    if raw is None:
         return None
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
@@ -116,7 +116,7 @@ def _since() -> datetime | None:
 
 def _session_arg() -> uuid.UUID | None:
     raw = request.args.get("session")
-    if not raw:
+    if raw is None:
         return None
     try:
         return uuid.UUID(raw)
@@ -129,7 +129,14 @@ def _filters() -> places.PlaceFilter:
     return places.PlaceFilter(
         bbox=_bbox(), campaign=_int_arg("campaign"), preschool=_int_arg("preschool"),
         session=_session_arg(), categories=categories, updated_since=_since(),
-        include_deleted=request.args.get("include_deleted") in ("1", "true"))
+        include_deleted=_bool_arg("include_deleted"))
+
+
+def _bool_arg(name: str) -> bool:
+    raw = request.args.get(name, "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        _bad(name, M("true or false is expected."))
+    return raw in ("true", "1")
 
 
 @bp.get("/places")
