@@ -341,3 +341,19 @@ def test_a_geojson_file_imports_from_the_browser(admin, db):
     assert response.status_code == 303
     school = preschool_named(db, "Förskolan Geo")
     assert school.enrolled_children == 12 and [d.name for d in school.departments] == ["Ugglan"]
+
+
+def test_a_fresh_installation_is_told_to_add_a_municipality_first(client, auth, db):
+    from smultron import accounts
+
+    accounts.create_user(db, "first@example.org", "admin", factories.PASSWORD)
+    db.commit()
+    admin = AdminClient(client, auth, "first@example.org")
+    page = admin.get("/admin/preschools/new").get_data(as_text=True)
+    assert 'class="notice"' in page
+    assert admin.post("/admin/preschools/new", {"name": "X", "lon": "20", "lat": "67"}
+                      ).status_code == 422
+    assert admin.post("/admin/municipalities", {"code": "2584", "name": "Kiruna"}
+                      ).status_code == 303
+    assert admin.post("/admin/preschools/new", {"name": "X", "lon": "20", "lat": "67"}
+                      ).status_code == 303
