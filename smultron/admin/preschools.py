@@ -219,7 +219,9 @@ def summary(preschool: Preschool) -> dict:
     return {"name": preschool.name, "unit_code": preschool.unit_code,
             "address": preschool.address, "enrolled_children": preschool.enrolled_children,
             "location": list(from_db(preschool.location).coords[0]),
-            "neighbourhood_vertices": len(from_db(preschool.neighbourhood).exterior.coords)}
+            "neighbourhood_vertices": len(from_db(preschool.neighbourhood).exterior.coords),
+            "neighbourhood_bounds": [round(v, 5) for v in
+                                     from_db(preschool.neighbourhood).bounds]}
 
 
 def geojson(preschool: Preschool) -> dict:
