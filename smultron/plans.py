@@ -46,6 +46,7 @@ from smultron.models import (
 )
 
 DEFAULT_BUFFER_M = 100
+LISTED_PLACES = 2000  # places listed on the page (the figures count them all)
 MAX_BUFFER_M = 5000
 MAX_FEATURES = 5000
 # Sweden with a margin, in WGS 84: a plan area far outside it is a CRS mistake.
@@ -225,7 +226,7 @@ def conflicts_layer(session: Session, viewer: Viewer, filters: Filters, plan_id:
 
 
 def impact(session: Session, viewer: Viewer, filters: Filters, plan_id: int,
-           buffer_m: int = DEFAULT_BUFFER_M, limit: int = 2000) -> Impact:
+           buffer_m: int = DEFAULT_BUFFER_M, limit: int = LISTED_PLACES) -> Impact:
     """The places a plan touches, and the figures by preschool and by category."""
     area = find_plan_area(session, plan_id)
     scope = resolve(session, viewer, filters)

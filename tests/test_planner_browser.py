@@ -40,3 +40,17 @@ def test_moderation_in_the_browser(guarded_page, live_server, world, places):
     page.click("#moderation button[value=approve]")
     page.wait_for_selector(".flash")
     assert page.locator("#moderation tbody tr").count() == 0
+
+
+def test_ogc_html_pages_are_accessible(guarded_page, live_server, world, places):
+    page = guarded_page
+    browser_login(page, live_server, world.email("planner"))
+    page.wait_for_url("**/planner/")
+    for path in ("/ogc?f=html", "/ogc/collections?f=html",
+                 "/ogc/collections/places_points/items?f=html&limit=3"):
+        page.goto(f"{live_server}{path}")
+        page.wait_for_selector("h1")
+        assert run_axe(page) == [], path
+    page.click("text=Next page")
+    page.wait_for_selector("h1")
+    assert "after=" in page.url

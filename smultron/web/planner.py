@@ -99,7 +99,7 @@ def plan(plan_id: int):
     return render_template(
         "planner/plan.html", impact=result, buffer_m=buffer_m, filters=filters,
         plan_geojson=plans.plan_geojson(session, plan_id), map_points=points,
-        map_config=_map_config(), choices=choices)
+        map_config=_map_config(), choices=choices, listed_limit=plans.LISTED_PLACES)
 
 
 @bp.post("/plans/<int:plan_id>/delete")
