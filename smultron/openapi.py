@@ -9,6 +9,10 @@ from __future__ import annotations
 from smultron.models import AGE_GROUPS, COMMENT_STATES, FEELINGS, SEASONS
 from smultron.places import MAX_COMMENT, MAX_LIMIT, MAX_VERTICES
 
+LON = {"type": "number", "minimum": -180, "maximum": 180}
+LAT = {"type": "number", "minimum": -90, "maximum": 90}
+BBOX = {"type": "array", "prefixItems": [LON, LAT, LON, LAT], "items": False,
+        "minItems": 4, "maxItems": 4}
 POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"},
             "description": "longitude, latitude (EPSG:4326), optional altitude (ignored)"}
 
@@ -155,7 +159,8 @@ def _place_response(description: str) -> dict:
 
 def _list_parameters() -> list[dict]:
     return [
-        _param("bbox", {"type": "string"}, "minLon,minLat,maxLon,maxLat (EPSG:4326)"),
+        {**_param("bbox", BBOX, "minLon,minLat,maxLon,maxLat (EPSG:4326); corners in "
+                                "either order"), "style": "form", "explode": False},
         _param("campaign", {"type": "integer", "minimum": 0}, "campaign id"),
         _param("preschool", {"type": "integer", "minimum": 0}, "preschool id"),
         _param("session", {"type": "string", "format": "uuid"}, "mapping session id"),

@@ -333,6 +333,7 @@ def test_filters(client, setup):
     assert listed("category=water") == set(ids[0::2])
     assert listed("category=water,play") == set(ids)
     assert listed("bbox=20.2195,67.85,20.2215,67.86") == set(ids[:2])
+    assert listed("bbox=20.2215,67.86,20.2195,67.85") == set(ids[:2])  # corners swapped
     assert listed(f"session={setup.session_a.id}") == set(ids)
     assert listed(f"session={setup.session_b.id}") == set()
     assert listed(f"preschool={setup.world.school_b.id}") == set()
@@ -342,7 +343,8 @@ def test_filters(client, setup):
 
 
 @pytest.mark.parametrize("query", [
-    "limit=1001", "limit=-1", "limit=x", "bbox=1,2,3", "bbox=10,10,5,5", "bbox=a,b,c,d",
+    "limit=1001", "limit=-1", "limit=x", "bbox=1,2,3", "bbox=10,100,5,5", "bbox=a,b,c,d",
+    "bbox=nan,1,2,3",
     "cursor=nonsense", "updated_since=yesterday", "updated_since=2026-01-01T00:00:00",
     "session=nope", "preschool=abc", "updated_since=", "campaign=", "session=",
     "include_deleted=maybe",

@@ -93,11 +93,12 @@ def _bbox() -> tuple[float, float, float, float] | None:
     if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
         _bad("bbox", M("Four numbers: min longitude, min latitude, max longitude, max "
                        "latitude."))
-    west, south, east, north = parts
-    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+    west, east = sorted(parts[0::2])
+    south, north = sorted(parts[1::2])
+    if west < -180 or east > 180 or south < -90 or north > 90:
         _bad("bbox", M("Four numbers: min longitude, min latitude, max longitude, max "
                        "latitude."))
-    return parts
+    return west, south, east, north
 
 
 def _since() -> datetime | None:
