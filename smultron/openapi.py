@@ -9,6 +9,7 @@ from __future__ import annotations
 from smultron.models import AGE_GROUPS, COMMENT_STATES, FEELINGS, SEASONS
 from smultron.places import MAX_COMMENT, MAX_LIMIT, MAX_VERTICES
 
+ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 LON = {"type": "number", "minimum": -180, "maximum": 180}
 LAT = {"type": "number", "minimum": -90, "maximum": 90}
 BBOX = {"type": "array", "prefixItems": [LON, LAT, LON, LAT], "items": False,
@@ -161,8 +162,8 @@ def _list_parameters() -> list[dict]:
     return [
         {**_param("bbox", BBOX, "minLon,minLat,maxLon,maxLat (EPSG:4326); corners in "
                                 "either order"), "style": "form", "explode": False},
-        _param("campaign", {"type": "integer", "minimum": 0}, "campaign id"),
-        _param("preschool", {"type": "integer", "minimum": 0}, "preschool id"),
+        _param("campaign", ID, "campaign id"),
+        _param("preschool", ID, "preschool id"),
         _param("session", {"type": "string", "format": "uuid"}, "mapping session id"),
         _param("category", {"type": "string"}, "category code(s), comma-separated"),
         _param("updated_since", {"type": "string", "format": "date-time"},
