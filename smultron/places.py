@@ -459,6 +459,27 @@ def _integrity(exc: IntegrityError) -> ValidationError:
                                     reason=text.splitlines()[0][:200])})
 
 
+def _stored_same(db: Session, viewer: Viewer, values: PlaceValues) -> dict | None:
+    existing = db.execute(select(*_columns()).join(Category).where(
+        Place.id == values.id)).one_or_none()
+    if existing is None or not viewer.may_see_preschool(existing.preschool_id) \
+            or not _same(existing, values):
+        return None
+    return feature(existing)
+
+
+def _replayed(db: Session, viewer: Viewer, data, error: ValidationError) -> dict | None:
+    """A retry of a place saved before its session was finished (or its campaign closed)
+    still gets its stored place back, not a complaint about the session."""
+    if set(error.fields) != {"session"}:
+        return None
+    try:
+        values = validate(db, viewer, data, check_open=False)
+    except ValidationError:
+        return None
+    return _stored_same(db, viewer, values) if values.id else None
+
+
 def create_place(db: Session, viewer: Viewer, user: User, data) -> tuple[dict, bool]:
     """Store a new place under the client's UUID; (feature, created).
 
@@ -467,7 +488,13 @@ def create_place(db: Session, viewer: Viewer, user: User, data) -> tuple[dict, b
     The database decides (INSERT ... ON CONFLICT DO NOTHING), not a read before the write.
     """
     _require_editor(viewer)
-    values = validate(db, viewer, data)
+    try:
+        values = validate(db, viewer, data)
+    except ValidationError as exc:
+        stored = _replayed(db, viewer, data, exc)
+        if stored is None:
+            raise
+        return stored, False
     session = values.session
     statement = insert(Place).values(
         id=values.id, municipality_id=session.municipality_id, session_id=session.id,
@@ -481,13 +508,11 @@ def create_place(db: Session, viewer: Viewer, user: User, data) -> tuple[dict, b
         raise _integrity(exc) from None
     if inserted is None:
         db.rollback()
-        existing = db.execute(select(*_columns()).join(Category).where(
-            Place.id == values.id)).one_or_none()
-        if existing is None or not viewer.may_see_preschool(existing.preschool_id) \
-                or not _same(existing, values):
+        stored = _stored_same(db, viewer, values)
+        if stored is None:
             raise Conflict(M("A different place was already saved with this id. Give the "
                              "new place a new id."))
-        return feature(existing), False
+        return stored, False
     audit.record(db, "place_created", user, target=f"place:{values.id}",
                  detail={"session": str(session.id), "category": values.category.code})
     db.commit()

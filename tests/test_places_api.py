@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, text
 
-from smultron.models import Campaign, Place
+from smultron.models import Campaign, MappingSession, Place
 from tests import place_data
 from tests.place_data import A_POINT, B_POINT, feature, square
 
@@ -420,3 +421,14 @@ def test_places_of_a_closed_campaign_are_not_changed(client, setup, db):
     deleted = client.delete(url, headers=headers)
     assert (patched.status_code, deleted.status_code) == (409, 409)
     assert "stängd" in deleted.json["error"]
+
+
+def test_a_retry_after_the_session_was_finished_gets_the_stored_place(client, setup, db):
+    body = feature(setup.session_a.id)
+    first = post(client, setup, body)
+    db.get(MappingSession, setup.session_a.id).finished_at = datetime.now(UTC)
+    db.commit()
+    retry = post(client, setup, body)
+    assert retry.status_code == 200 and retry.json == first.json
+    other = post(client, setup, feature(setup.session_a.id))
+    assert other.status_code == 422  # but nothing new goes into a finished session
