@@ -16,12 +16,15 @@ all, officials none (they read reports).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -181,27 +184,67 @@ def _database_key(db: Session) -> str:
     return db.get_bind().url.render_as_string(hide_password=True)
 
 
-def preschool_counts(db: Session, version=None) -> tuple:
+def preschool_counts(db: Session, version=None, shared=None) -> tuple:
     """(preschool, campaign, places, children, scary) for every preschool and campaign,
     from one aggregate over all places, kept up to COUNTS_FRESH_SECONDS after a change
-    (the newest ``updated_at`` tells) and never longer than COUNTS_MAX_AGE_SECONDS."""
+    (the newest ``updated_at`` tells) and never longer than COUNTS_MAX_AGE_SECONDS: in this
+    process, and in ``shared`` (Redis) for the other processes when there is one."""
     key = _database_key(db)
     version = _data_version(db) if version is None else version
     with _counts_lock:
         if _fresh(_counts.get(key), version, time.monotonic()):
             return _counts[key].value
-        rows = tuple(db.execute(text(
-            """SELECT preschool_id, campaign_id, count(*), sum(children_count),
-                      count(*) FILTER (WHERE feeling = 'scary')
-               FROM place WHERE deleted_at IS NULL GROUP BY 1, 2""")).all())
+        found = _shared_get(shared, ("counts", key), version)
+        if found is not None:
+            rows = tuple(tuple(row) for row in json.loads(found))
+        else:
+            rows = tuple(tuple(row) for row in db.execute(text(
+                """SELECT preschool_id, campaign_id, count(*), sum(children_count),
+                          count(*) FILTER (WHERE feeling = 'scary')
+                   FROM place WHERE deleted_at IS NULL GROUP BY 1, 2""")).all())
+            _shared_set(shared, ("counts", key), version, json.dumps(rows).encode())
         _counts[key] = _Kept(time.monotonic(), version, rows)
         return rows
 
 
+# -- the store shared by every app process (Redis, when REDIS_URL is set) ---------------
+# An entry is b'{"at": <unix time>, "version": "<newest updated_at>"}\n' + the data; it
+# is fresh by the same rule as in-process entries, and expires after COUNTS_MAX_AGE_SECONDS.
+# A store that fails is ignored: tiles are then computed here, never refused.
+
+def _shared_name(key: tuple) -> str:
+    return "smultron:tiles:" + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+
+def _shared_get(shared, key: tuple, version) -> bytes | None:
+    if shared is None:
+        return None
+    try:
+        raw = shared.get(_shared_name(key))
+    except (RedisError, OSError):
+        return None
+    if not raw:
+        return None
+    head, _sep, data = raw.partition(b"\n")
+    meta = json.loads(head)
+    age = time.time() - meta["at"]
+    fresh = age < COUNTS_MAX_AGE_SECONDS and (meta["version"] == str(version)
+                                              or age < COUNTS_FRESH_SECONDS)
+    return data if fresh else None
+
+
+def _shared_set(shared, key: tuple, version, data: bytes) -> None:
+    if shared is None:
+        return
+    head = json.dumps({"at": time.time(), "version": str(version)}).encode()
+    with contextlib.suppress(RedisError, OSError):
+        shared.setex(_shared_name(key), COUNTS_MAX_AGE_SECONDS, head + b"\n" + data)
+
+
 def _preschool_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter,
-                    version) -> bytes:
+                    version, shared=None) -> bytes:
     totals: dict[int, list[int]] = {}
-    for preschool, campaign, count, children, scary in preschool_counts(db, version):
+    for preschool, campaign, count, children, scary in preschool_counts(db, version, shared):
         if (not viewer.may_see_preschool(preschool)
                 or filters.campaign not in (None, campaign)
                 or filters.preschool not in (None, preschool)):
@@ -220,9 +263,11 @@ def _preschool_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter
     return bytes(db.execute(text(sql), params).scalar() or b"")
 
 
-def render(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter = TileFilter()) -> bytes:
+def render(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter = TileFilter(),
+           shared=None) -> bytes:
     """The tile's bytes (empty when no place the viewer may see lies in it). Cluster tiles
-    (below DETAIL_ZOOM) are kept like the counts: at most COUNTS_FRESH_SECONDS stale."""
+    (below DETAIL_ZOOM) are kept like the counts, at most COUNTS_FRESH_SECONDS stale: in
+    this process and in ``shared`` (a Redis client) when given."""
     viewer.require_raw_places()
     if viewer.role == "staff" and not viewer.preschool_ids:
         return b""
@@ -236,10 +281,13 @@ def render(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter = TileFi
         if _fresh(kept, version, time.monotonic()):
             _tiles.move_to_end(key)
             return kept.value
-    if tile.z <= PRESCHOOL_ZOOM:
-        data = _preschool_tile(db, viewer, tile, filters, version)
-    else:
-        data = _cluster_tile(db, viewer, tile, filters)
+    data = _shared_get(shared, key, version)
+    if data is None:
+        if tile.z <= PRESCHOOL_ZOOM:
+            data = _preschool_tile(db, viewer, tile, filters, version, shared)
+        else:
+            data = _cluster_tile(db, viewer, tile, filters)
+        _shared_set(shared, key, version, data)
     with _tiles_lock:
         _tiles[key] = _Kept(time.monotonic(), version, data)
         while len(_tiles) > KEPT_TILES:

@@ -195,3 +195,33 @@ def test_detail_features_carry_their_properties(client, auth, world, marked):
     places = read_tile(client.get(tile_url(15)).get_data())["places"]
     assert {p["id"] for p in places} == {marked["a"], marked["a2"], marked["b"]}
     assert {p["category"] for p in places} == {"play"} and all(p["colour"] for p in places)
+
+
+# -- the store shared by app processes (Redis) ---------------------------------------------
+
+def test_cluster_tiles_and_counts_are_shared_through_redis(app, client, auth, world, marked,
+                                                           monkeypatch):
+    from tests.test_resilience import REDIS_URL, _redis_reachable
+
+    if not _redis_reachable(REDIS_URL):
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    app.config["REDIS_URL"] = REDIS_URL
+    auth.login(world.email("planner"))
+    first = client.get(tile_url(5)).get_data()
+    assert sum(c["count"] for c in read_tile(first)["clusters"]) == 3
+    monkeypatch.setattr(tiles, "_tiles", tiles.OrderedDict())  # as in another process
+    monkeypatch.setattr(tiles, "_counts", {})
+
+    def computed(*_args, **_kwargs):
+        raise AssertionError("computed again instead of read from Redis")
+
+    monkeypatch.setattr(tiles, "_preschool_tile", computed)
+    assert client.get(tile_url(5)).get_data() == first
+
+
+def test_a_redis_that_is_down_is_ignored(app, client, auth, world, marked):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens there
+    auth.login(world.email("planner"))
+    response = client.get(tile_url(12))
+    assert response.status_code == 200
+    assert sum(c["count"] for c in read_tile(response.get_data())["clusters"]) == 3

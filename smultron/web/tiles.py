@@ -8,6 +8,7 @@ ETag so a reloaded map gets 304s for tiles that did not change.
 
 from __future__ import annotations
 
+import redis
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -32,11 +33,24 @@ def _id_arg(name: str) -> int | None:
     return int(raw)
 
 
+def _shared_store():
+    """A Redis client on REDIS_URL (shared by every app process), or None."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    store = current_app.extensions.get("smultron.tiles.redis")
+    if store is None:
+        store = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        current_app.extensions["smultron.tiles.redis"] = store
+    return store
+
+
 @bp.get("/places/<int:z>/<int:x>/<int:y>.mvt")
 @role_required("staff", "planner", "admin")
 def places(z: int, x: int, y: int):
     filters = tiles.TileFilter(campaign=_id_arg("campaign"), preschool=_id_arg("preschool"))
-    data = tiles.render(get_session(), current_viewer(), tiles.Tile(z, x, y), filters)
+    data = tiles.render(get_session(), current_viewer(), tiles.Tile(z, x, y), filters,
+                        shared=_shared_store())
     response = make_response(data)
     response.mimetype = tiles.CONTENT_TYPE
     response.set_etag(tiles.etag(data))
