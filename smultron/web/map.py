@@ -81,21 +81,21 @@ def start(preschool_id: int):
     preschool = mapping_sessions.preschool_for(db, current_viewer(), preschool_id)
     if request.method == "GET":
         return _start_page(preschool, {}, {})
-    form = request.form
     try:
         row = mapping_sessions.start(db, current_viewer(), current_user.user,
-                                     mapping_sessions.SessionForm(
-                                         preschool_id=preschool.id,
-                                         department_id=form.get("department_id"),
-                                         held_on=form.get("held_on"),
-                                         children_present=form.get("children_present"),
-                                         age_group=form.get("age_group"),
-                                         consent=form.get("consent") == "yes",
-                                         campaign_id=form.get("campaign_id")))
+                                     _session_form(preschool.id, request.form))
     except ValidationError as exc:
         db.rollback()
-        return _start_page(preschool, form, translate(exc.fields, gettext), 422)
+        return _start_page(preschool, request.form, translate(exc.fields, gettext), 422)
     return redirect(url_for("map.session", session_id=row.id))
+
+
+def _session_form(preschool_id: int, form) -> mapping_sessions.SessionForm:
+    return mapping_sessions.SessionForm(
+        preschool_id=preschool_id, department_id=form.get("department_id"),
+        held_on=form.get("held_on"), children_present=form.get("children_present"),
+        age_group=form.get("age_group"), consent=form.get("consent") == "yes",
+        campaign_id=form.get("campaign_id"))
 
 
 def _map_config(row) -> dict:
