@@ -270,6 +270,8 @@ def test_errors_are_json_with_error_and_detail(sclient, ssetup):
     response = sclient.post("/api/v1/places", data="{not json", headers=headers)
     assert response.status_code == 400
     assert set(response.json) == {"error", "detail"}
+    deep = sclient.post("/api/v1/places", data="[" * 100_000 + "]" * 100_000, headers=headers)
+    assert deep.status_code == 400 and deep.json["error"]
     missing = sclient.get(f"/api/v1/places/{uuid.uuid4()}", headers=ssetup.headers("staff_a"))
     assert missing.status_code == 404 and missing.json["error"]
     assert sclient.get("/api/v1/places/not-a-uuid",

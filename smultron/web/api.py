@@ -42,7 +42,10 @@ def _csrf_error(exc: CSRFError):
 
 
 def _json_body():
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting: not a place either
+        data = None
     if data is None:
         raise AppError(M("Send a JSON body (Content-Type: application/json or "
                          "application/geo+json)."), 400)
