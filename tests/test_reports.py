@@ -85,7 +85,7 @@ def test_distance_bands_match_an_independent_computation(db, known):
 
 def test_hexagons_match_st_hexagongrid_and_rest_on_k_children(db, known):
     report = report_for(db, known)
-    cell = report["cell"]
+    cell = cell_size = report["cell"]
     raw = db.execute(text("""
         SELECT p.feeling, h.i, h.j, p.session_id, p.children_count
         FROM place p CROSS JOIN LATERAL ST_HexagonGrid(:cell, ST_Transform(
@@ -110,6 +110,15 @@ def test_hexagons_match_st_hexagongrid_and_rest_on_k_children(db, known):
     withheld = {key for key, g in groups.items() if sum(g["by_session"].values()) < K}
     assert report["layers"]["favourite"]["withheld"] + report["layers"]["scary"]["withheld"] \
         == len(withheld)
+    # each published hexagon is ST_HexagonGrid's own polygon
+    for cell in report["layers"]["favourite"]["cells"]:
+        grid = db.execute(text(
+            "SELECT ST_AsGeoJSON(ST_Transform(h.geom, 4326)) FROM ST_HexagonGrid(:cell, "
+            "ST_SetSRID(ST_MakePoint(:x, :y), 3006)) h WHERE h.i = :i AND h.j = :j"),
+            {"cell": cell_size, "x": cell["x"], "y": cell["y"], "i": cell["i"],
+             "j": cell["j"]}).scalar_one()
+        ours, theirs = shape(cell["geojson"]), shape(json.loads(grid))
+        assert ours.symmetric_difference(theirs).area < 1e-3 * theirs.area  # 6 decimals
     # the scary hexagon of P9 + P12 holds 7 choices but may rest on only 4 children
     assert any(key[0] == "scary" and groups[key]["children"] == 7 for key in withheld)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smultron.models import Campaign, Municipality, PlanArea, Preschool
-from smultron.reports import aggregate
+from smultron.reports import aggregate, geometry
 from smultron.reports.anonymity import publish
 from smultron.reports.cache import ReportCache
 from smultron.reports.filters import ReportFilters
@@ -22,7 +22,6 @@ from smultron.reports.filters import ReportFilters
 __all__ = ["ReportCache", "ReportFilters", "build_report"]
 HOT_QUANTILE = 0.75
 MAX_CLUSTERS = 10
-COMPASS = ("E", "NE", "N", "NW", "W", "SW", "S", "SE")
 
 
 def build_report(session: Session, filters: ReportFilters, k: int,
@@ -38,7 +37,7 @@ def build_report(session: Session, filters: ReportFilters, k: int,
 def _compute(session: Session, filters: ReportFilters, k: int, cache: ReportCache,
              version: str) -> dict:
     report = publish(aggregate.collect(session, filters), k)
-    _attach_geometry(session, report)
+    _attach_geometry(report)
     report["clusters"] = _clusters(session, report, k)
     report["about"] = _about(session, filters, version)
     report["filters"] = filters.query_args()
@@ -51,43 +50,19 @@ def _compute(session: Session, filters: ReportFilters, k: int, cache: ReportCach
     return report
 
 
-def _attach_geometry(session: Session, report: dict) -> None:
+def _attach_geometry(report: dict) -> None:
     layers = report["layers"]
-    hex_keys = [(c["i"], c["j"]) for name in ("favourite", "scary")
-                for c in layers[name]["cells"]]
-    heat_keys = [(c["i"], c["j"]) for c in layers["heat"]["cells"]]
-    geo = aggregate.geometry(session, report["cell"], report["heat_cell"], hex_keys, heat_keys)
     for name in ("favourite", "scary"):
         cells = layers[name]["cells"]
-        for cell in cells:
-            shape = geo["hex"][(cell["i"], cell["j"])]
+        shapes = geometry.hexagons(report["cell"], [(c["i"], c["j"]) for c in cells])
+        for cell, shape in zip(cells, shapes, strict=True):
             cell["id"] = f"{cell['i']}:{cell['j']}"
-            cell["geojson"], cell["lon"], cell["lat"] = shape["geojson"], shape["lon"], shape["lat"]
-            cell["x"], cell["y"] = aggregate.hex_centre(report["cell"], cell["i"], cell["j"])
-        _label_near(cells, report["preschools"])
-    for cell in layers["heat"]["cells"]:
-        cell["lat"], cell["lon"] = geo["heat"][(cell["i"], cell["j"])]
-
-
-def _label_near(items: list[dict], preschools: list[dict]) -> None:
-    """Tell where each item is in words: the nearest preschool, its distance and direction."""
-    if not items or not preschools:
-        for item in items:
-            item["near"] = None
-        return
-    px = np.array([p["x"] for p in preschools])
-    py = np.array([p["y"] for p in preschools])
-    xs = np.array([i["x"] for i in items])[:, None]
-    ys = np.array([i["y"] for i in items])[:, None]
-    dist = np.hypot(xs - px, ys - py)
-    nearest = dist.argmin(axis=1)
-    for n, item in enumerate(items):
-        school = preschools[int(nearest[n])]
-        dx, dy = item["x"] - school["x"], item["y"] - school["y"]
-        metres = float(dist[n, nearest[n]])
-        sector = int(((np.degrees(np.arctan2(dy, dx)) + 360 + 22.5) % 360) // 45)
-        item["near"] = {"preschool": school["name"], "metres": int(round(metres, -1)),
-                        "direction": COMPASS[sector] if metres >= 50 else None}
+            cell.update(shape)
+        geometry.label_near(cells, report["preschools"])
+    heat = layers["heat"]["cells"]
+    centres = geometry.square_centres(report["heat_cell"], [(c["i"], c["j"]) for c in heat])
+    for cell, (lat, lon) in zip(heat, centres, strict=True):
+        cell["lat"], cell["lon"] = lat, lon
 
 
 def _clusters(session: Session, report: dict, k: int) -> list[dict]:
@@ -118,7 +93,7 @@ def _clusters(session: Session, report: dict, k: int) -> list[dict]:
     clusters = clusters[:MAX_CLUSTERS]
     for rank, cluster in enumerate(clusters, start=1):
         cluster["rank"] = rank
-    _label_near(clusters, report["preschools"])
+    geometry.label_near(clusters, report["preschools"])
     return clusters
 
 

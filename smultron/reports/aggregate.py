@@ -213,38 +213,6 @@ def collect(session: Session, filters: ReportFilters) -> RawReport:
         categories=data["categories"] or [])
 
 
-GEOMETRY_SQL = """
-SELECT json_build_object(
-  'hex', (SELECT coalesce(json_agg(json_build_object(
-            'i', u.i, 'j', u.j,
-            'geojson', ST_AsGeoJSON(ST_Transform(h.geom, 4326), 6)::json,
-            'lon', ST_X(ST_Transform(ST_Centroid(h.geom), 4326)),
-            'lat', ST_Y(ST_Transform(ST_Centroid(h.geom), 4326)))), '[]')
-          FROM unnest(CAST(:hi AS int[]), CAST(:hj AS int[])) AS u(i, j)
-          CROSS JOIN LATERAL ST_HexagonGrid(:cell, ST_SetSRID(ST_MakePoint(
-              :w * u.i, :h * u.j + mod(abs(u.i), 2) * :h / 2), 3006)) h
-          WHERE h.i = u.i AND h.j = u.j),
-  'heat', (SELECT coalesce(json_agg(json_build_array(u.i, u.j,
-            round(ST_Y(t.g)::numeric, 5), round(ST_X(t.g)::numeric, 5))), '[]')
-           FROM unnest(CAST(:qi AS int[]), CAST(:qj AS int[])) AS u(i, j)
-           CROSS JOIN LATERAL (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(
-               (u.i + 0.5) * :q, (u.j + 0.5) * :q), 3006), 4326) AS g) t)
-)"""
-
-
-def geometry(session: Session, cell: int, heat_cell: int, hex_keys: list[tuple[int, int]],
-             heat_keys: list[tuple[int, int]]) -> dict:
-    """Hexagons (ST_HexagonGrid, as GeoJSON in EPSG:4326) and heat-cell centres of the
-    published cells only, keyed by (i, j)."""
-    w, h = hex_constants(cell)
-    data = session.execute(text(GEOMETRY_SQL), {
-        "hi": [k[0] for k in hex_keys], "hj": [k[1] for k in hex_keys],
-        "qi": [k[0] for k in heat_keys], "qj": [k[1] for k in heat_keys],
-        "cell": float(cell), "w": w, "h": h, "q": float(heat_cell)}).scalar_one()
-    return {"hex": {(r["i"], r["j"]): r for r in data["hex"]},
-            "heat": {(r[0], r[1]): (float(r[2]), float(r[3])) for r in data["heat"]}}
-
-
 CLUSTER_SQL = """
 SELECT cid, array_agg(k ORDER BY k) AS members
 FROM (SELECT k, ST_ClusterDBSCAN(ST_SetSRID(ST_MakePoint(x, y), 3006), :eps, 1) OVER () AS cid
