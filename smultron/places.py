@@ -55,6 +55,7 @@ EDITABLE = ("category", "feeling", "children_count", "season", "comment", "age_g
 PERSONNUMMER = re.compile(
     r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
     r"[-+ ]?\d{4}(?!\d)")
+CODE = re.compile(r"[a-z0-9_-]{1,40}")
 LOCATION = re.compile(r"\[\s*([-+\d.eE]+)[ ,]+([-+\d.eE]+)\s*\]")
 
 
@@ -209,9 +210,17 @@ def comment_problem(comment) -> Message | None:
     if PERSONNUMMER.search(comment):
         return M("This looks like a personal identity number. Remove it: Smultron never "
                  "stores who a child is.")
-    if "\x00" in comment:
+    if "\x00" in comment or not _utf8(comment):
         return M("What the children said contains a character that cannot be stored.")
     return None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate half
+        return False
+    return True
 
 
 def _parse_uuid(value) -> uuid.UUID | None:
@@ -252,7 +261,7 @@ def _choice(props: dict, name: str, allowed: tuple[str, ...], default, errors: d
 
 def _category(db: Session, value, errors: dict) -> Category | None:
     found = None
-    if isinstance(value, str):
+    if isinstance(value, str) and CODE.fullmatch(value):
         found = db.scalar(select(Category).where(Category.code == value,
                                                  Category.hidden.is_(False)))
     if found is None:

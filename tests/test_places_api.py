@@ -350,6 +350,7 @@ def test_filters(client, setup):
     "bbox=nan,1,2,3",
     "cursor=nonsense", "updated_since=yesterday", "updated_since=2026-01-01T00:00:00",
     "session=nope", "preschool=abc", "updated_since=", "campaign=", "session=",
+    "category=pl%00ay", "category=Play!", "cursor=%00", "preschool=%C2%B2",
     "include_deleted=maybe",
 ])
 def test_bad_list_parameters_are_400(sclient, ssetup, query):

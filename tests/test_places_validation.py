@@ -108,6 +108,10 @@ def test_a_polygon_with_a_hole_is_fine(client, setup):
 @pytest.mark.parametrize("props,field,words", [
     ({"category": "unicorns"}, "category", ["categories"]),
     ({"category": None}, "category", ["categories"]),
+    ({"category": "pl\x00ay"}, "category", ["categories"]),
+    ({"category": "x" * 10_000}, "category", ["categories"]),
+    ({"comment": "hej\x00då"}, "comment", ["cannot be stored"]),
+    ({"comment": "a\ud800b"}, "comment", ["cannot be stored"]),
     ({"feeling": "angry"}, "feeling", ["favourite, scary"]),
     ({"season": "spring"}, "season", ["summer, winter, all_year"]),
     ({"age_group": "7-9"}, "age_group", ["1-2"]),
@@ -237,7 +241,8 @@ def broken_geometries(draw):
 
 
 PROPERTY_VALUES = st.one_of(ANY_NUMBER, st.sampled_from(
-    ["play", "water", "favourite", "scary", "summer", "winter", "all_year", "3-4"]),
+    ["play", "water", "favourite", "scary", "summer", "winter", "all_year", "3-4", "pl\x00ay",
+     "\ud800", "<script>", "180512-1234"]),
     st.integers(min_value=-2, max_value=12), st.text(max_size=600))
 
 

@@ -130,6 +130,8 @@ def _session_arg() -> uuid.UUID | None:
 
 def _filters() -> places.PlaceFilter:
     categories = tuple(c for c in request.args.get("category", "").split(",") if c)
+    if not all(places.CODE.fullmatch(c) for c in categories):
+        _bad("category", M("Category codes, separated by commas (e.g. play,water)."))
     return places.PlaceFilter(
         bbox=_bbox(), campaign=_int_arg("campaign"), preschool=_int_arg("preschool"),
         session=_session_arg(), categories=categories, updated_since=_since(),
