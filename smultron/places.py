@@ -113,7 +113,12 @@ class PlaceFilter:
 # -- validation -----------------------------------------------------------------------
 
 def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer with hundreds of digits
+        return False
 
 
 def _position(value) -> tuple[float, float] | Message:
