@@ -357,3 +357,20 @@ def test_a_fresh_installation_is_told_to_add_a_municipality_first(client, auth, 
                       ).status_code == 303
     assert admin.post("/admin/preschools/new", {"name": "X", "lon": "20", "lat": "67"}
                       ).status_code == 303
+
+
+def test_the_preschool_page_lists_its_staff_and_the_audit_filters_by_target(admin, db, world):
+    page = admin.get(f"/admin/preschools/{world.school_a.id}").get_data(as_text=True)
+    assert "staff.a@example.org" in page and "staff.b@example.org" not in page
+    admin.post(f"/admin/preschools/{world.school_b.id}/archive")
+    found = admin.get("/admin/audit?target=skolan+B").get_data(as_text=True)
+    assert "Förskolan B" in found and "preschool_archived" in found
+
+
+def test_a_campaign_past_its_end_that_is_still_open_is_pointed_out(admin, db, world):
+    from datetime import date
+
+    world.campaign.ends_on = date(2026, 10, 31)
+    db.commit()
+    page = admin.get("/admin/campaigns").get_data(as_text=True)
+    assert ("har slutat, fortfarande öppen" in page) == (date.today() > date(2026, 10, 31))

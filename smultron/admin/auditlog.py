@@ -20,6 +20,7 @@ EXPORT_LIMIT = 100_000
 class AuditFilter:
     user: str = ""
     action: str = ""
+    target: str = ""
     date_from: date | None = None
     date_to: date | None = None
     page: int = 1
@@ -37,10 +38,11 @@ class AuditFilter:
         except ValueError:
             page = 1
         return cls((args.get("user") or "").strip()[:254],
-                   (args.get("action") or "").strip()[:60], day("from"), day("to"), page)
+                   (args.get("action") or "").strip()[:60],
+                   (args.get("target") or "").strip()[:300], day("from"), day("to"), page)
 
     def as_args(self, **changes) -> dict:
-        values = {"user": self.user, "action": self.action,
+        values = {"user": self.user, "action": self.action, "target": self.target,
                   "from": self.date_from.isoformat() if self.date_from else "",
                   "to": self.date_to.isoformat() if self.date_to else "", "page": self.page}
         values.update(changes)
@@ -57,6 +59,9 @@ def _filtered(query: Select, wanted: AuditFilter, tz) -> Select:
                                                    escape="\\"))
     if wanted.action:
         query = query.where(AuditEvent.action == wanted.action)
+    if wanted.target:
+        query = query.where(AuditEvent.target.ilike(f"%{_escape_like(wanted.target)}%",
+                                                    escape="\\"))
     if wanted.date_from:
         query = query.where(AuditEvent.at >= datetime.combine(wanted.date_from, time(), tz))
     if wanted.date_to:

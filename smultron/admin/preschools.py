@@ -326,3 +326,13 @@ def create_municipality(session: Session, form: Mapping) -> Municipality:
     session.add(municipality)
     session.flush()
     return municipality
+
+
+def staff_of(session: Session, preschool: Preschool) -> list:
+    """The accounts scoped to this preschool (staff), active ones first."""
+    from smultron.models import User, user_preschool
+
+    return list(session.scalars(
+        select(User).join(user_preschool, user_preschool.c.user_id == User.id)
+        .where(user_preschool.c.preschool_id == preschool.id)
+        .order_by(User.active.desc(), User.email)))

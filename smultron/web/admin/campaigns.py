@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,7 +17,8 @@ from smultron.web.admin import bp, db, log, problems_of
 
 @bp.get("/campaigns")
 def campaigns():
-    return render_template("admin/campaigns.html", rows=domain.list_campaigns(db()))
+    return render_template("admin/campaigns.html", rows=domain.list_campaigns(db()),
+                           today=date.today())
 
 
 def _choices():

@@ -65,6 +65,7 @@ def _render_form(preschool: Preschool | None, form: dict, problems=None, status:
         "admin/preschool_form.html", preschool=preschool, form=form, problems=problems or [],
         municipalities=domain.municipalities(db()), map_config=_map_config(preschool),
         has_history=preschool is not None and domain.has_history(db(), preschool),
+        staff=domain.staff_of(db(), preschool) if preschool else [],
         area_km2=domain.neighbourhood_km2(db(), preschool) if preschool else None), status
 
 
