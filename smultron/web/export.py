@@ -13,7 +13,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -111,6 +111,20 @@ def gpkg():
     return _download_headers(response, _filename("gpkg", srid))
 
 
+def _streamed(render, *args):
+    """Run ``render(session, *args)`` as a response body on a Session of its own, closed
+    when the body ends or the client goes away (the request's Session is closed at
+    teardown, before a streamed body runs)."""
+    session = current_app.extensions["smultron.db"]()
+
+    def body():
+        try:
+            yield from render(session, *args)
+        finally:
+            session.close()
+    return body()
+
+
 def _count(scope) -> int:
     stmt = places_select(scope, None, SRID).order_by(None).subquery()
     return get_session().scalar(select(func.count()).select_from(stmt))
@@ -125,7 +139,7 @@ def geojson():
                        "GeoPackage or CSV for SWEREF 99.")
     scope = resolve(get_session(), current_viewer(), filters)
     _audit("places.geojson", filters, {"places": _count(scope)}, crs="EPSG:4326")
-    body = stream_with_context(stream_geojson(get_session(), scope))
+    body = _streamed(stream_geojson, scope)
     response = Response(body, mimetype="application/geo+json")
     return _download_headers(response, _filename("geojson"))
 
@@ -137,7 +151,7 @@ def csv():
     srid = parse_srid(request.args.get("crs"))
     scope = resolve(get_session(), current_viewer(), filters)
     _audit("places.csv", filters, {"places": _count(scope)}, crs=f"EPSG:{srid}")
-    body = stream_with_context(stream_csv(get_session(), scope, srid))
+    body = _streamed(stream_csv, scope, srid)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     return _download_headers(response, _filename("csv", srid))
