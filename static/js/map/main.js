@@ -369,6 +369,17 @@ async function loadPlaces() {
   }
 }
 
+// Keep the tablet's screen on while the group is mapping (where the browser allows it).
+async function keepScreenOn() {
+  try {
+    if ('wakeLock' in navigator && document.visibilityState === 'visible') {
+      await navigator.wakeLock.request('screen');
+    }
+  } catch {
+    // not allowed (battery saver, an older browser): the screen may dim as usual
+  }
+}
+
 async function start() {
   setUpMap();
   initPanel();
@@ -378,6 +389,8 @@ async function start() {
   noteCenter();
   document.body.dataset.mapReady = 'yes';
   registerServiceWorker();
+  keepScreenOn();
+  document.addEventListener('visibilitychange', keepScreenOn);
   sync.flush();
 }
 
