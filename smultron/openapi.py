@@ -220,6 +220,7 @@ def _paths() -> dict:
                        "operationId": "deletePlace", "parameters": [IF_MATCH],
                        "responses": {"204": {"description": "deleted (also if it already was)"},
                                      "404": _error("no such place (or not yours)"),
+                                     "409": _error("the campaign is closed"),
                                      "412": _error("stale version (If-Match)"),
                                      **COMMON_ERRORS}},
         },
