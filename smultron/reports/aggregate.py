@@ -65,20 +65,18 @@ ps AS MATERIALIZED (
   WHERE s.municipality_id = :muni
 ),
 pl AS MATERIALIZED (
-  SELECT sid, pid, cat, feeling, season, age_group, n, x, y,
-         CASE WHEN pt THEN sqrt(power(x - psx, 2) + power(y - psy, 2))
+  SELECT sid, pid, cat, feeling, season, age_group, n, ST_X(g) AS x, ST_Y(g) AS y,
+         CASE WHEN pt THEN sqrt(power(ST_X(g) - psx, 2) + power(ST_Y(g) - psy, 2))
               ELSE ST_Distance(ST_Transform(geom, 3006),
                                ST_SetSRID(ST_MakePoint(psx, psy), 3006)) END AS dist
-  FROM (
+  FROM (  -- OFFSET 0 keeps this a separate step: each place is transformed once
     SELECT p.session_id AS sid, p.preschool_id AS pid, p.category_id AS cat, p.feeling,
            p.season, p.age_group, p.children_count AS n, p.geom, ps.x AS psx, ps.y AS psy,
-           t.pt, ST_X(t.g) AS x, ST_Y(t.g) AS y
+           GeometryType(p.geom) = 'POINT' AS pt,
+           ST_Transform(CASE WHEN GeometryType(p.geom) = 'POINT' THEN p.geom
+                             ELSE ST_PointOnSurface(p.geom) END, 3006) AS g
     FROM place p JOIN ps ON ps.id = p.preschool_id
-    CROSS JOIN LATERAL (  -- OFFSET 0: transform once per place, not once per use
-      SELECT GeometryType(p.geom) = 'POINT' AS pt,
-             ST_Transform(CASE WHEN GeometryType(p.geom) = 'POINT' THEN p.geom
-                               ELSE ST_PointOnSurface(p.geom) END, 3006) AS g OFFSET 0) t
-    WHERE {where}) q
+    WHERE {where} OFFSET 0) q
 )"""
 
 HEX_SQL = """

@@ -20,9 +20,9 @@ SWEDEN = [62.0, 16.0]
 # The page stays light whatever the data: the map draws at most this many hexagons and
 # heat squares (those with the most children's choices); the tables and the report data
 # hold them all.
-MAP_HEXAGONS = 1000
-MAP_SCARY_HEXAGONS = 500
-MAP_HEAT_SQUARES = 3000
+MAP_HEXAGONS = 800
+MAP_SCARY_HEXAGONS = 400
+MAP_HEAT_SQUARES = 2500
 MAP_NAMED_PRESCHOOLS = 500
 
 
@@ -186,7 +186,7 @@ def _preschools(report: dict, t: Translate):
     if len(schools) > MAP_NAMED_PRESCHOOLS:
         features = [{"type": "Feature", "properties": {"name": t("Preschools")}, "geometry": {
             "type": "MultiPoint",
-            "coordinates": [[round(s["lon"], 4), round(s["lat"], 4)] for s in schools]}}]
+            "coordinates": [[round(s["lon"], 3), round(s["lat"], 3)] for s in schools]}}]
     else:
         features = [{"type": "Feature", "properties": {"name": s["name"]}, "geometry": {
             "type": "Point", "coordinates": [round(s["lon"], 5), round(s["lat"], 5)]}}
