@@ -28,3 +28,8 @@ export function newId() {
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+// The preschool's places (the first page is also kept for offline use).
+export function placesUrl() {
+  return `${config.api.places}?preschool=${config.preschool.id}&limit=1000`;
+}

@@ -1,7 +1,9 @@
 // The mapping page: places from the server plus the outbox, shown on the map and in the
 // list; new places and changes go to the outbox first, then to the server.
 /* global L */
-import { category, config, newId, t } from './config.js';
+import {
+  category, config, newId, placesUrl, t,
+} from './config.js';
 import { allInside, fromLayer, pointAt } from './geometry.js';
 import { renderList } from './list.js';
 import {
@@ -355,7 +357,7 @@ const sync = new Sync({
 });
 
 async function loadPlaces() {
-  let url = `${config.api.places}?preschool=${config.preschool.id}&limit=1000`;
+  let url = placesUrl();
   try {
     while (url) {
       const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/geo+json' } });

@@ -1,6 +1,6 @@
 // The service worker keeps the app shell (this page, its scripts, styles, pictograms and
 // the last list of places) so that the map opens again without network.
-import { config } from './config.js';
+import { config, placesUrl } from './config.js';
 
 function shellUrls() {
   const own = (url) => new URL(url, window.location.href).origin === window.location.origin;
@@ -10,6 +10,7 @@ function shellUrls() {
   }
   for (const item of config.categories) urls.add(new URL(item.pictogram, window.location.href).href);
   urls.add(new URL(config.preschool.pictogram, window.location.href).href);
+  urls.add(new URL(placesUrl(), window.location.href).href); // the places, for offline
   return [...urls];
 }
 
