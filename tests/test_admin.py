@@ -374,3 +374,13 @@ def test_a_campaign_past_its_end_that_is_still_open_is_pointed_out(admin, db, wo
     db.commit()
     page = admin.get("/admin/campaigns").get_data(as_text=True)
     assert ("har slutat, fortfarande öppen" in page) == (date.today() > date(2026, 10, 31))
+
+
+def test_an_archived_preschool_is_no_longer_offered_to_its_staff(admin, app, auth, db, world):
+    staff = app.test_client()
+    type(auth)(staff).login(world.email("staff_a"))
+    assert staff.get(f"/map/preschools/{world.school_a.id}").status_code == 200
+    admin.post(f"/admin/preschools/{world.school_a.id}/archive")
+    assert staff.get(f"/map/preschools/{world.school_a.id}").status_code == 404
+    admin.post(f"/admin/preschools/{world.school_a.id}/restore")
+    assert staff.get(f"/map/preschools/{world.school_a.id}").status_code == 200
