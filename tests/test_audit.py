@@ -195,3 +195,17 @@ def test_the_viewer_names_actions_in_the_users_language(admin, db, world):
     page = admin.get("/admin/audit").get_data(as_text=True)
     assert "Användare inbjuden" in page and "<code>user_created</code>" in page
     assert "something_new" in page  # an unknown code is shown as it is
+
+
+def test_only_the_retention_purge_deletes_audit_rows_in_the_code():
+    import re
+
+    from smultron import ROOT
+
+    writers = set()
+    for path in (ROOT / "smultron").rglob("*.py"):
+        source = path.read_text()
+        if re.search(r"(delete|update)\(\s*AuditEvent|audit_purge|(DELETE FROM|UPDATE) audit_event",
+                     source):
+            writers.add(path.relative_to(ROOT).as_posix())
+    assert writers == {"smultron/admin/retention.py"}
