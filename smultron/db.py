@@ -8,13 +8,18 @@ it takes the Session as an argument.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import logging
 from pathlib import Path
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smultron.embedded_pg import EmbeddedPostgres
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -65,7 +70,14 @@ def _close_session(_exc: BaseException | None) -> None:
     for key in ("db_session", "db_reports_session"):
         session = g.pop(key, None)
         if session is not None:
-            session.close()
+            try:
+                session.close()
+            except DBAPIError as exc:
+                # The database went away during the request (a restart): the answer (a 503)
+                # is made already; drop the dead connection instead of turning it into a 500.
+                log.warning("closing a database session failed: %s", exc)
+                with contextlib.suppress(DBAPIError):
+                    session.invalidate()
 
 
 def database_ok(session: Session) -> bool:
