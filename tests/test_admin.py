@@ -384,3 +384,29 @@ def test_an_archived_preschool_is_no_longer_offered_to_its_staff(admin, app, aut
     assert staff.get(f"/map/preschools/{world.school_a.id}").status_code == 404
     admin.post(f"/admin/preschools/{world.school_a.id}/restore")
     assert staff.get(f"/map/preschools/{world.school_a.id}").status_code == 200
+
+
+def test_the_preschools_round_trip_through_a_spreadsheet(admin, db, world):
+    import io
+
+    exported = admin.get("/admin/preschools.csv")
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    text = exported.get_data(as_text=True)
+    assert text.splitlines()[0] == "name,lon,lat,unit_code,address,enrolled_children,departments"
+    edited = text.replace("Förskolan A,20.225300,67.855800,,,40,Blåbär",
+                          "Förskolan A,20.225300,67.855800,,,44,Blåbär;Lingon")
+    assert edited != text
+    check = admin.post("/admin/preschools/import", {
+        "file": (io.BytesIO(edited.encode()), "edited.csv"), "check_only": "on"},
+        content_type="multipart/form-data")
+    assert check.status_code == 200 and 'id="check-result"' in check.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Preschool, world.school_a.id).enrolled_children == 40  # only checked
+    response = admin.post("/admin/preschools/import", {
+        "file": (io.BytesIO(edited.encode()), "edited.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    db.expire_all()
+    school = db.get(Preschool, world.school_a.id)
+    assert school.enrolled_children == 44
+    assert sorted(d.name for d in school.departments) == ["Blåbär", "Lingon"]
+    assert db.scalar(select(func.count(Preschool.id))) == 2

@@ -336,3 +336,16 @@ def staff_of(session: Session, preschool: Preschool) -> list:
         select(User).join(user_preschool, user_preschool.c.user_id == User.id)
         .where(user_preschool.c.preschool_id == preschool.id)
         .order_by(User.active.desc(), User.email)))
+
+
+CSV_COLUMNS = ("name", "lon", "lat", "unit_code", "address", "enrolled_children", "departments")
+
+
+def csv_rows(session: Session, include_archived: bool = False):
+    """The preschools in the importer's CSV format (a round trip through a spreadsheet)."""
+    yield CSV_COLUMNS
+    for preschool, _places, _departments in list_preschools(session, include_archived):
+        point = from_db(preschool.location)
+        yield (preschool.name, f"{point.x:.6f}", f"{point.y:.6f}", preschool.unit_code or "",
+               preschool.address or "", preschool.enrolled_children,
+               ";".join(d.name for d in preschool.departments))

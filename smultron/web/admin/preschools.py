@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -197,8 +206,29 @@ def preschool_import():
         db().rollback()
         return render_template("admin/preschool_import.html", problems=problems_of(exc),
                                municipalities=domain.municipalities(db())), exc.status
+    if request.form.get("check_only") == "on":
+        db().rollback()
+        return render_template("admin/preschool_import.html", problems=[], checked=result,
+                               filename=upload.filename,
+                               municipalities=domain.municipalities(db()))
     log("preschools_imported", upload.filename, result.as_dict())
     db().commit()
     flash(_("Imported %(created)s new and updated %(updated)s preschools.",
             **result.as_dict()), "info")
     return redirect(url_for("admin.preschools"), 303)
+
+
+@bp.get("/preschools.csv")
+def preschools_csv():
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in domain.csv_rows(db(), request.args.get("archived") == "1"):
+        writer.writerow([_cell(value) for value in row])
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="smultron-preschools.csv"'})
+
+
+def _cell(value):
+    """No spreadsheet formulas from typed text."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text
