@@ -311,3 +311,25 @@ def test_stray_braces_and_unknown_names_in_a_page_text_stay_as_typed(admin, clie
     page = client.get("/about?lang=en")
     assert page.status_code == 200
     assert "a { b } {nothing} 24 {0} }{" in page.get_data(as_text=True)
+
+
+def test_the_cli_invites_and_prints_a_working_link(app, database_url, monkeypatch, db, world):
+    from click.testing import CliRunner
+
+    from smultron.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    runner = CliRunner()
+    result = runner.invoke(main, ["user", "invite", "cli.staff@example.org", "--role", "staff",
+                                  "--preschool", "Förskolan A",
+                                  "--base-url", "https://smultron.kommun.se/"])
+    assert result.exit_code == 0, result.output
+    link = result.output.strip().splitlines()[-1]
+    assert link.startswith("https://smultron.kommun.se/set-password/smt_")
+    path = link.split("kommun.se", 1)[1]
+    assert set_password(app.test_client(), path).status_code == 303
+    bad = runner.invoke(main, ["user", "invite", "x@example.org", "--role", "staff"])
+    assert bad.exit_code == 1 and "at least one preschool" in bad.output
+    reset = runner.invoke(main, ["user", "reset-link", "cli.staff@example.org"])
+    assert reset.exit_code == 0 and "/set-password/smt_" in reset.output
+    assert audit_count(db, "user_created") == 1 and audit_count(db, "link_issued") == 1
