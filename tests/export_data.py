@@ -37,6 +37,7 @@ class Places:
 def build(db, world) -> Places:
     """10 live places: 6 points, 2 areas, 2 routes (one more deleted)."""
     sa = factories.mapping_session(db, world.campaign, world.school_a, children=12)
+    sa.department_id = world.school_a.departments[0].id  # "Blåbär"
     sb = factories.mapping_session(db, world.campaign, world.school_b, children=8)
     old = factories.campaign(db, world.municipality, name="Våren 2026", status="closed")
     so = factories.mapping_session(db, old, world.school_a, children=5)

@@ -117,7 +117,11 @@ def test_no_user_identity_and_only_approved_comments(export, places):
     row = frame.loc[str(places.kiruna_point.id)]
     assert (row.category, row.category_sv, row.feeling, row.children_count) == (
         "play", "Lek", "favourite", 6)
-    assert (row.preschool, row.campaign) == ("Förskolan A", "Hösten 2026")
+    assert (row.preschool, row.department, row.campaign) == (
+        "Förskolan A", "Blåbär", "Hösten 2026")
+    other = frame.loc[str(places.other_school.id)]
+    assert (other.preschool, other.category_sv) == ("Förskolan B", "Sport och boll")
+    assert pd.isna(other.department)
 
 
 def test_filters(export, places):

@@ -91,6 +91,7 @@ def test_items_are_geojson_without_full_count(get, places):
     feature = next(f for f in data["features"] if f["id"] == str(places.kiruna_point.id))
     assert feature["geometry"] == {"type": "Point", "coordinates": [20.2253, 67.8558]}
     assert feature["properties"]["category"] == "play"
+    assert feature["properties"]["department"] == "Blåbär"
     assert "author_id" not in feature["properties"]
     one = get(f"/ogc/collections/places_points/items/{feature['id']}")
     assert one.status_code == 200 and one.get_json()["id"] == feature["id"]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import String, and_, case, cast, func, select
-from sqlalchemy.orm import Session
 
 from smultron.export.query import Scope, geometry_in, local_date
 from smultron.models import Campaign, Category, Department, MappingSession, Place, Preschool
@@ -35,24 +34,26 @@ class Lookups:
     session_departments: pa.Array
 
     @classmethod
-    def load(cls, session: Session) -> Lookups:
-        categories = session.execute(select(Category.id, Category.code, Category.label_sv)).all()
-        preschools = session.execute(select(Preschool.id, Preschool.name)).all()
-        campaigns = session.execute(select(Campaign.id, Campaign.name)).all()
-        sessions = session.execute(
-            select(MappingSession.id, Department.name)
-            .outerjoin(Department, Department.id == MappingSession.department_id)).all()
-        return cls(
-            pa.array([r[0] for r in categories], pa.int32()),
-            pa.array([r[1] for r in categories], pa.string()),
-            pa.array([r[2] for r in categories], pa.string()),
-            pa.array([r[0] for r in preschools], pa.int32()),
-            pa.array([r[1] for r in preschools], pa.string()),
-            pa.array([r[0] for r in campaigns], pa.int32()),
-            pa.array([r[1] for r in campaigns], pa.string()),
-            pa.array([r[0].bytes for r in sessions], pa.binary(16)),
-            pa.array([r[1] for r in sessions], pa.string()),
-        )
+    def read(cls, query) -> Lookups:
+        """The lookup arrays, read by ``query(select) -> pyarrow.Table`` (the export's own
+        snapshot, so every id in the places has its name)."""
+        categories = query(select(Category.id, Category.code, Category.label_sv))
+        preschools = query(select(Preschool.id, Preschool.name))
+        campaigns = query(select(Campaign.id, Campaign.name))
+        sessions = query(select(MappingSession.id, Department.name)
+                         .outerjoin(Department, Department.id == MappingSession.department_id))
+        session_ids = sessions.column(0).combine_chunks()
+        if isinstance(session_ids, pa.ExtensionArray):
+            session_ids = session_ids.storage
+        return cls(*(_array(t, i) for t, i in ((categories, 0), (categories, 1),
+                                                (categories, 2), (preschools, 0),
+                                                (preschools, 1), (campaigns, 0),
+                                                (campaigns, 1))),
+                   session_ids, _array(sessions, 1))
+
+
+def _array(table: pa.Table, index: int) -> pa.Array:
+    return table.column(index).combine_chunks()
 
 
 def places_ids_select(scope: Scope, kind: str, srid: int):

@@ -94,11 +94,13 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
     if options.layers is not None:
         layers = [layer for layer in layers if layer.name in options.layers]
     categories = category_styles(session)
-    lookups = Lookups.load(session) if any(layer.ids_for_names for layer in layers) else None
+    names_needed = any(layer.ids_for_names for layer in layers)
     exported_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     partial = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.partial.gpkg")
     try:
         with snapshot(libpq_uri(database_url)) as cur:
+            lookups = (Lookups.read(lambda stmt: stream(cur, to_sql(stmt)).read_all())
+                       if names_needed else None)
             for index, layer in enumerate(layers):
                 _write_layer(cur, partial, layer, options, scope, exported_at, lookups,
                              first=index == 0)
