@@ -435,3 +435,13 @@ def test_a_retry_after_the_session_was_finished_gets_the_stored_place(client, se
     assert retry.status_code == 200 and retry.json == first.json
     other = post(client, setup, feature(setup.session_a.id))
     assert other.status_code == 422  # but nothing new goes into a finished session
+
+
+@pytest.mark.parametrize("who,status", [("staff_a", 200), ("staff_b", 404), ("planner", 200),
+                                        ("admin", 200), ("official", 403), ("anonymous", 401)])
+def test_who_reads_a_session_summary(sclient, ssetup, who, status):
+    headers = {} if who == "anonymous" else ssetup.headers(who)
+    response = sclient.get(f"/api/v1/sessions/{ssetup.session_a.id}", headers=headers)
+    assert response.status_code == status
+    unknown = sclient.get(f"/api/v1/sessions/{uuid.uuid4()}", headers=headers)
+    assert unknown.status_code == (status if status in (401, 403) else 404)
