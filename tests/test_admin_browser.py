@@ -206,3 +206,31 @@ def test_admin_pages_reflow_at_320_css_pixels(guarded_page, live_server, world):
         if width > 320:
             too_wide[path] = width
     assert too_wide == {}
+
+
+def test_a_saved_neighbourhood_is_reshaped_by_dragging_a_corner(guarded_page, live_server, db,
+                                                                world):
+    page = guarded_page
+    original = from_db(world.school_a.neighbourhood)
+    browser_login(page, live_server, world.email("admin"))
+    page.wait_for_url(f"{live_server}/admin")
+    page.goto(f"{live_server}/admin/preschools/{world.school_a.id}")
+    page.wait_for_selector("#preschool-map[data-ready=true]")
+    before = page.input_value("#field-neighbourhood")
+    page.locator("#preschool-map").scroll_into_view_if_needed()
+    handle = page.locator(".marker-icon:not(.marker-icon-middle)").first
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y + 10, steps=5)
+    page.mouse.move(x + 60, y + 20, steps=5)
+    page.mouse.up()
+    expect(page.locator("#field-neighbourhood")).not_to_have_value(before)
+    page.click("#preschool-form button[type=submit]")
+    page.wait_for_selector("text=Ändringarna av Förskolan A sparades.")
+    db.expire_all()
+    stored = from_db(db.get(Preschool, world.school_a.id).neighbourhood)
+    assert stored.is_valid and stored.contains(from_db(world.school_a.location))
+    assert not stored.equals(original)
+    assert len(stored.exterior.coords) == len(original.exterior.coords)  # moved, not added

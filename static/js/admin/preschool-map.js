@@ -235,6 +235,9 @@ for (const input of [lon, lat]) {
 radius.addEventListener('input', refreshCircle);
 outlineField.addEventListener('change', showTypedOutline);
 
+// A view first: layers added to a map without one are only attached later, and geoman
+// then finds no map to put an outline's corner handles on.
+map.setView([62.5, 16.5], 5);
 const start = typedPoint();
 if (start) placeMarker(start, { typed: true });
 if (outlineField.value.trim()) showTypedOutline();
