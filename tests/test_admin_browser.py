@@ -80,6 +80,7 @@ def test_admin_sets_up_a_preschool_campaign_and_staff_member(guarded_page, live_
 
     link = link.replace("https://", "http://")
     page.goto(link)
+    assert run_axe(page) == []
     page.fill("#field-password", NEW_PASSWORD)
     page.fill("#field-password_repeat", NEW_PASSWORD)
     page.click("button[type=submit]")
@@ -90,6 +91,7 @@ def test_admin_sets_up_a_preschool_campaign_and_staff_member(guarded_page, live_
     assert response.status == 410
     assert page.is_visible("text=Länken fungerar inte längre")
     page.console_errors.clear()  # Chromium logs the 410 response
+    assert run_axe(page) == []
 
     # The staff member logs in and works with that preschool only.
     browser_login(page, live_server, "polstjarnan@example.org", NEW_PASSWORD)
