@@ -43,3 +43,22 @@ def test_the_report_form_has_no_accessibility_violations(guarded_page, live_serv
     page.goto(f"{live_server}/reports")
     page.wait_for_selector("#draw-map.leaflet-container")
     assert run_axe(page) == []
+
+
+def test_a_district_drawn_on_the_map_gives_its_report(guarded_page, live_server, known):
+    page = guarded_page
+    browser_login(page, live_server, known.world.email("official"))
+    page.goto(f"{live_server}/reports")
+    page.wait_for_selector("#draw-map.leaflet-container")
+    page.click(".leaflet-pm-icon-polygon")
+    box = page.locator("#draw-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((-120, -80), (120, -80), (120, 80), (-120, 80), (-120, -80)):
+        page.mouse.click(cx + dx, cy + dy)
+    drawn = page.input_value("#area")
+    assert '"Polygon"' in drawn
+    assert page.is_checked('input[name="scope"][value="area"]')
+    page.click(".report-form button[type=submit]")
+    page.wait_for_selector(".report-map .leaflet-container, .report-map .folium-map")
+    assert "A district drawn on the map" in page.content() or \
+        "Ett område ritat på kartan" in page.content()

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from smultron import audit
 from smultron.db import get_reports_session, get_session
@@ -90,7 +90,15 @@ def _choices() -> dict:
         campaigns = campaigns.where(Campaign.municipality_id == municipality)
         preschools = preschools.where(Preschool.municipality_id == municipality)
         plans = plans.where(PlanArea.municipality_id == municipality)
+    extent = db.execute(select(func.ST_XMin(func.ST_Extent(Preschool.location)),
+                               func.ST_YMin(func.ST_Extent(Preschool.location)),
+                               func.ST_XMax(func.ST_Extent(Preschool.location)),
+                               func.ST_YMax(func.ST_Extent(Preschool.location)))
+                        .where(Preschool.id.in_(preschools.with_only_columns(Preschool.id)
+                                                .order_by(None)))).one()
+    bounds = [[extent[1], extent[0]], [extent[3], extent[2]]] if extent[0] is not None else None
     return {"campaigns": db.scalars(campaigns).all(), "preschools": db.scalars(preschools).all(),
+            "bounds": bounds,
             "plan_areas": db.scalars(plans).all() if viewer.sees_all_preschools else [],
             "cell_sizes": CELL_SIZES, "staff_only": not viewer.sees_all_preschools}
 

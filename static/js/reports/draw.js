@@ -9,6 +9,9 @@ if (element && field && window.L) {
     L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
   }
   let drawn = null;
+  // a view to start from: the municipality's preschools when the page names them
+  const start = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : null;
+  if (start) map.fitBounds(start, { padding: [10, 10] });
   const show = (geojson) => {
     if (drawn) map.removeLayer(drawn);
     drawn = L.geoJSON(geojson).addTo(map);
