@@ -88,8 +88,7 @@ def test_logins_and_failed_logins_are_in_the_viewer(app, auth, admin, db, world)
     other = type(auth)(app.test_client())
     other.login(world.email("staff_a"), "wrong password")
     page = admin.get("/admin/audit?action=login_failed").get_data(as_text=True)
-    assert "staff.a@example.org" in page and "1 events" in page.replace("1 händelser",
-                                                                           "1 events")
+    assert "staff.a@example.org" in page and "Händelser: 1" in page
 
 
 def test_the_viewer_filters_by_user_action_and_date(admin, db, world):
