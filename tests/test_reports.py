@@ -361,3 +361,19 @@ def test_a_data_version_is_trusted_for_version_ttl_seconds():
     for _ in range(2):
         fresh.version("m", lambda: asked.append(1) or "v1")
     assert asked == [1, 1, 1]
+
+
+def test_participation_as_a_spreadsheet(client, auth, db, known):
+    db.execute(text("UPDATE preschool SET name = '=HYPERLINK(\"x\")' WHERE id = :id"),
+               {"id": known.school_c.id})
+    db.commit()
+    auth.login(known.world.email("official"))
+    client.get("/lang/en")
+    response = client.get("/reports/participation.csv", query_string=view_args(known))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == ("Preschool,Sessions,Children in sessions,Enrolled,Places marked,"
+                        "Children's choices")
+    assert "Förskolan A,2,20,40,7,38" in lines
+    assert "Förskolan B,1,9,40,3,16" in lines
+    assert "\"'=HYPERLINK(\"\"x\"\")\",1,withheld,25,0,0" in lines
