@@ -35,6 +35,11 @@ def test_the_report_renders_offline_with_a_painted_heatmap(guarded_page, live_se
     assert page.locator(".report-cluster").count() >= 1
     assert page.locator(".leaflet-control-layers-overlays input").count() >= 5
     assert run_axe(page) == []
+    page.click("a.lang-switch")  # the same report in English
+    page.wait_for_selector("text=Children's favourite places")
+    page.wait_for_function(PAINTED)
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert run_axe(page) == []
 
 
 def test_the_report_form_has_no_accessibility_violations(guarded_page, live_server, known):
