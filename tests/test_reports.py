@@ -377,3 +377,15 @@ def test_participation_as_a_spreadsheet(client, auth, db, known):
     assert "Förskolan A,2,20,40,7,38" in lines
     assert "Förskolan B,1,9,40,3,16" in lines
     assert "\"'=HYPERLINK(\"\"x\"\")\",1,withheld,25,0,0" in lines
+
+
+def test_a_withheld_feeling_total_cannot_be_worked_out_from_another_table(db, known):
+    # Preschool B: 16 choices in all; its scary places (7 choices) may rest on 4 children.
+    report = report_for(db, known, scope="preschool", preschool=known.world.school_b.id)
+    assert report["totals"]["children"] == 16
+    assert all(row["withheld"] for row in report["tables"]["feeling"])
+    # play (9) would be every favourite choice: 16 - 9 = the scary total. Withheld.
+    assert all(row["withheld"] for row in report["tables"]["category_favourite"])
+    assert all(row["withheld"] for row in report["tables"]["distance_favourite"])
+    assert suppress_group([{"children_min": 9}, {"children_min": 6}], 5,
+                          margin_withheld=True) == {1}

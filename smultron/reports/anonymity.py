@@ -8,7 +8,8 @@ Rule (k = ANONYMITY_THRESHOLD, default 5):
 3. Tables whose rows add up to a published total: when the withheld rows of a table
    do not together rest on k children (the largest of them is below k), the next
    smallest shown row is withheld too, so that "total minus the shown rows" cannot
-   reveal a small number.
+   reveal a small number. A table of one feeling (categories, distances) whose feeling's
+   total is withheld never shows all its rows (it would publish that total).
 4. Participation rests on the children present in sessions (no total of it is
    published, so rule 1 suffices there).
 Raw points, session ids and comments never leave aggregate.py.
@@ -40,9 +41,18 @@ def rests_on_enough(group: dict, k: int, measure: str = "children_min") -> bool:
     return group[measure] >= k
 
 
-def suppress_group(rows: list[dict], k: int, measure: str = "children_min") -> set[int]:
-    """Indexes of the rows to withhold (primary and complementary suppression)."""
+def suppress_group(rows: list[dict], k: int, measure: str = "children_min",
+                   margin_withheld: bool = False) -> set[int]:
+    """Indexes of the rows to withhold (primary and complementary suppression).
+
+    ``margin_withheld``: the table's own total is withheld elsewhere (a per-feeling table
+    whose feeling is withheld), so showing every row would publish it: then at least
+    one row, resting on k children together with the others withheld, is withheld."""
     hidden = {n for n, row in enumerate(rows) if 0 < row[measure] < k}
+    if margin_withheld and not hidden:
+        shown = [n for n, row in enumerate(rows) if row[measure] > 0]
+        if shown:
+            hidden.add(min(shown, key=lambda n: (rows[n][measure], n)))
     while hidden and max(rows[n][measure] for n in hidden) < k:
         shown = [n for n, row in enumerate(rows) if n not in hidden and row[measure] > 0]
         if not shown:
@@ -55,13 +65,30 @@ def _group_mask(dims: tuple[str, ...]) -> int:
     return ALL_BITS & ~sum(_BITS[d] for d in dims)
 
 
-def _publish_table(raw: RawReport, name: str, k: int) -> list[dict]:
+def _raw_rows(raw: RawReport, name: str) -> list[dict]:
     dims, feeling = TABLES[name]
     mask = _group_mask(dims)
     rows = [r for r in raw.dims if r["g"] == mask and (feeling is None or r["feeling"] == feeling)]
     rows.sort(key=lambda r: (-r["children"], str(r[TABLE_KEY[name]])))
-    hidden = suppress_group(rows, k)
+    return rows
+
+
+def _publish_table(raw: RawReport, name: str, k: int,
+                   withheld_feelings: frozenset[str] = frozenset()) -> list[dict]:
+    rows = _raw_rows(raw, name)
+    hidden = suppress_group(rows, k, margin_withheld=TABLES[name][1] in withheld_feelings)
     return [_row(r[TABLE_KEY[name]], r, n in hidden) for n, r in enumerate(rows)]
+
+
+def _publish_tables(raw: RawReport, k: int) -> dict:
+    """All group tables. A per-feeling table (categories, distances) adds up to its
+    feeling's total: when that total is withheld, the table may not show every row, or
+    "all children minus these" would publish the other feeling's small total."""
+    feeling = _publish_table(raw, "feeling", k)
+    withheld = frozenset(r["key"] for r in feeling if r["withheld"])
+    tables = {name: _publish_table(raw, name, k, withheld) for name in TABLES
+              if name != "feeling"}
+    return {"feeling": feeling, **tables}
 
 
 def _row(key, raw_row: dict, hidden: bool) -> dict:
@@ -129,7 +156,7 @@ def publish(raw: RawReport, k: int) -> dict:
             "scary": {"cells": scary_cells, "withheld": scary_withheld},
             "heat": {"cells": heat_cells, "withheld": heat_withheld},
         },
-        "tables": {name: _publish_table(raw, name, k) for name in TABLES},
+        "tables": _publish_tables(raw, k),
         "participation": _publish_participation(raw.participation, k),
         "plans": _publish_plans(raw.plans, k),
         "preschools": raw.preschools,
