@@ -21,7 +21,6 @@ from smultron.models import (
     AGE_GROUPS,
     Campaign,
     Category,
-    Department,
     MappingSession,
     Place,
     Preschool,
@@ -244,8 +243,3 @@ def summary(db: Session, viewer: Viewer, session_id) -> Summary:
     return Summary(row, totals[0], totals[1], totals[2],
                    [CategoryCount(*values) for values in counts])
 
-
-def department_name(db: Session, department_id: int | None) -> str | None:
-    if department_id is None:
-        return None
-    return db.scalar(select(Department.name).where(Department.id == department_id))

@@ -19,17 +19,12 @@ def js_strings() -> dict[str, str]:
     return {
         "map_label": _("Map of the preschool's neighbourhood. Arrow keys move the map; "
                        "Enter or the Place here button marks the place at the cross."),
-        "preschool": _("The preschool"),
-        "neighbourhood": _("Neighbourhood"),
         "new_place": _("New place"),
         "new_area": _("New area"),
         "new_route": _("New route"),
         "edit_place": _("Change the place"),
-        "outside": _("This is outside the preschool's neighbourhood. The children roam: "
-                     "save it anyway if this is where they mean."),
         "save": _("Save"),
         "save_anyway": _("Save anyway"),
-        "cancel": _("Cancel"),
         "edit": _("Change"),
         "move": _("Move"),
         "show_on_map": _("Show on the map"),
@@ -37,7 +32,6 @@ def js_strings() -> dict[str, str]:
         "no_position": _("The tablet could not tell where it is. Allow location, or move the "
                          "map by hand."),
         "delete": _("Delete"),
-        "confirm_delete": _("Delete this place? A planner can bring it back."),
         "yes_delete": _("Yes, delete"),
         "choose_category": _("Choose what kind of place it is."),
         "children_range": _("From 1 to %(n)s children."),
@@ -51,7 +45,6 @@ def js_strings() -> dict[str, str]:
         "waiting_one": _("1 place is waiting to be sent."),
         "waiting_many": _("%(n)s places are waiting to be sent."),
         "offline": _("No network: places are kept on this device and sent later."),
-        "sending": _("Sending…"),
         "saved_offline": _("Saved on this device."),
         "saved": _("Saved."),
         "deleted": _("Deleted."),
@@ -60,27 +53,17 @@ def js_strings() -> dict[str, str]:
         "conflict": _("Someone else changed this place meanwhile; their version is shown."),
         "login_again": _("You have been logged out. Log in again (in a new tab) and the "
                          "waiting places will be sent."),
-        "no_places": _("No places yet. Tap the map, or press Place here."),
         "place_kind_point": _("Place"),
         "place_kind_area": _("Area"),
         "place_kind_route": _("Route"),
-        "earlier": _("Earlier place"),
         "waiting": _("Waiting to be sent"),
-        "add_corner": _("Add a point at the cross"),
-        "finish_drawing": _("Finish drawing"),
         "drawing_area": _("Drawing an area: tap the corners, then Finish drawing."),
         "drawing_route": _("Drawing a route: tap along the way, then Finish drawing."),
         "moving": _("Drag the place, or move the map so the cross is where it should be "
                     "and press Move here."),
-        "move_here": _("Move here"),
         "too_few_points": _("Add more points first."),
-        "places_count": _("%(n)s places"),
         "finish_blocked": _("Some places are still waiting to be sent. Connect to the "
                             "network first, then finish."),
         "finish_refused": _("Some changes were refused. Correct them or throw them away in the "
                             "list, then finish."),
-        "kind": _("Kind"),
-        "what_said": _("What the children said"),
-        "season": _("Season"),
-        "category": _("Category"),
     }
