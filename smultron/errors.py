@@ -97,4 +97,7 @@ def _http_message(exc: HTTPException) -> str:
         413: _("The upload is too large."),
         429: _("Too many attempts. Wait a minute and try again."),
     }
+    custom = exc.description and exc.description != type(exc).description
+    if custom:  # abort(400, "a message that says what to do") keeps its message
+        return exc.description
     return messages.get(exc.code or 500, exc.description or exc.name)

@@ -27,3 +27,9 @@ def test_security_headers(client):
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json["database"] == "ok"
+
+
+def test_a_specific_message_survives_the_error_handler(client):
+    response = client.get("/api/v1/places?token=abc")
+    assert response.status_code == 400
+    assert "Authorization" in response.json["error"]

@@ -6,6 +6,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, request
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -28,8 +29,8 @@ def init_app(app: Flask) -> None:
 
 def _refuse_query_tokens():
     if any(name in request.args for name in QUERY_TOKEN_NAMES):
-        abort(400, "Credentials in the address are refused (they end up in logs). "
-                   "Send them in the Authorization header.")
+        abort(400, _("Credentials in the address are refused (they end up in logs). "
+                     "Send them in the Authorization header."))
 
 
 def _csrf_unless_token_auth():
