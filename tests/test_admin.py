@@ -410,3 +410,18 @@ def test_the_preschools_round_trip_through_a_spreadsheet(admin, db, world):
     assert school.enrolled_children == 44
     assert sorted(d.name for d in school.departments) == ["Blåbär", "Lingon"]
     assert db.scalar(select(func.count(Preschool.id))) == 2
+
+
+def test_the_preschool_and_user_lists_are_paged(admin, db, world, monkeypatch):
+    from smultron.web import admin as web_admin
+
+    monkeypatch.setattr(web_admin, "PAGE_SIZE", 1)
+    monkeypatch.setattr(web_admin.preschools, "PAGE_SIZE", 1)
+    first = admin.get("/admin/preschools").get_data(as_text=True)
+    assert "Förskolan A" in first and "Förskolan B" not in first and "Nästa sida" in first
+    second = admin.get("/admin/preschools?page=1").get_data(as_text=True)
+    assert "Förskolan B" in second and "Förskolan A" not in second
+    assert "Föregående sida" in second and "Nästa sida" not in second
+    monkeypatch.setattr(web_admin.users, "PAGE_SIZE", 1)
+    users = admin.get("/admin/users?page=2").get_data(as_text=True)
+    assert users.count("/admin/users/") >= 1 and "Sida 3" in users

@@ -48,7 +48,8 @@ def place_count(preschool_id_column):
             .scalar_subquery())
 
 
-def list_preschools(session: Session, include_archived: bool = False, text: str = "") -> list:
+def list_preschools(session: Session, include_archived: bool = False, text: str = "",
+                    limit: int = 200, offset: int = 0) -> list:
     """Rows of (preschool, live places, departments), archived ones last; ``text``
     matches the name, unit code or address."""
     departments = (select(func.count(Department.id))
@@ -63,7 +64,7 @@ def list_preschools(session: Session, include_archived: bool = False, text: str 
         query = query.where(Preschool.name.ilike(pattern, escape="\\")
                             | Preschool.unit_code.ilike(pattern, escape="\\")
                             | Preschool.address.ilike(pattern, escape="\\"))
-    return list(session.execute(query))
+    return list(session.execute(query.limit(limit).offset(offset)))
 
 
 def like_escape(value: str) -> str:

@@ -26,7 +26,8 @@ class UserInput:
     preschool_ids: tuple[int, ...]
 
 
-def list_users(session: Session, text: str = "", role: str = "") -> list[User]:
+def list_users(session: Session, text: str = "", role: str = "", limit: int = 200,
+               offset: int = 0) -> list[User]:
     """Active ones first; ``text`` matches the e-mail, ``role`` is exact."""
     from smultron.admin.preschools import like_escape
 
@@ -36,7 +37,7 @@ def list_users(session: Session, text: str = "", role: str = "") -> list[User]:
                                              escape="\\"))
     if role in ROLES:
         query = query.where(User.role == role)
-    return list(session.scalars(query))
+    return list(session.scalars(query.limit(limit).offset(offset)))
 
 
 def get(session: Session, user_id: int) -> User:

@@ -98,6 +98,16 @@ def message_of(exc: AppError) -> str:
     return "; ".join(item["message"] for item in problems_of(exc))
 
 
+PAGE_SIZE = 100
+
+
+def page_window() -> tuple[int, int, int]:
+    """(page, limit, offset) from ?page=: one row more than shown tells if there is a next."""
+    page = request.args.get("page", "0")
+    page = int(page) if page.isdigit() and int(page) < 100_000 else 0
+    return page, PAGE_SIZE + 1, page * PAGE_SIZE
+
+
 from smultron.web.admin import (  # noqa: E402,F401 - the routes attach themselves to bp
     actions,
     campaigns,
@@ -106,3 +116,4 @@ from smultron.web.admin import (  # noqa: E402,F401 - the routes attach themselv
     system,
     users,
 )
+

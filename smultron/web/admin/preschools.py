@@ -24,7 +24,7 @@ from smultron.admin import preschools as domain
 from smultron.errors import AppError
 from smultron.geo import from_db
 from smultron.models import Municipality, Preschool
-from smultron.web.admin import bp, db, log, problems_of
+from smultron.web.admin import PAGE_SIZE, bp, db, log, page_window, problems_of
 
 IMPORT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
 
@@ -33,8 +33,10 @@ IMPORT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
 def preschools():
     archived = request.args.get("archived") == "1"
     text = request.args.get("q", "")
-    return render_template("admin/preschools.html",
-                           rows=domain.list_preschools(db(), archived, text),
+    page, limit, offset = page_window()
+    rows = domain.list_preschools(db(), archived, text, limit, offset)
+    return render_template("admin/preschools.html", rows=rows[:PAGE_SIZE],
+                           more=len(rows) > PAGE_SIZE, page=page,
                            show_archived=archived, q=text)
 
 

@@ -10,15 +10,26 @@ from smultron.admin import mail
 from smultron.admin import users as domain
 from smultron.errors import AppError
 from smultron.models import ROLES, Preschool, User
-from smultron.web.admin import bp, db, local_time, log, me, problems_of
+from smultron.web.admin import (
+    PAGE_SIZE,
+    bp,
+    db,
+    local_time,
+    log,
+    me,
+    page_window,
+    problems_of,
+)
 
 
 @bp.get("/users")
 def users():
     text, role = request.args.get("q", ""), request.args.get("role", "")
-    rows = [(user, domain.link_state(db(), user))
-            for user in domain.list_users(db(), text, role)]
-    return render_template("admin/users.html", rows=rows, q=text, role=role, roles=ROLES)
+    page, limit, offset = page_window()
+    users = domain.list_users(db(), text, role, limit, offset)
+    rows = [(user, domain.link_state(db(), user)) for user in users[:PAGE_SIZE]]
+    return render_template("admin/users.html", rows=rows, q=text, role=role, roles=ROLES,
+                           more=len(users) > PAGE_SIZE, page=page)
 
 
 def _choices():
