@@ -75,7 +75,10 @@ def validate_gpkg(path: Path) -> subprocess.CompletedProcess:
     """GDAL's GeoPackage validator (gdal-utils), run by an interpreter with GDAL's
     Python bindings: the venv's when it has them, else Debian's python3-gdal."""
     script = ["-m", "osgeo_utils.samples.validate_gpkg"]
-    spec = find_spec("osgeo_utils.samples.validate_gpkg")
+    try:
+        spec = find_spec("osgeo_utils.samples.validate_gpkg")
+    except ModuleNotFoundError:  # the venv has no gdal-utils: Debian's validator
+        spec = None
     if find_spec("osgeo") is not None:
         python = sys.executable
     else:
