@@ -30,7 +30,7 @@ def test_overview_map_draws_the_places_and_lists_them(guarded_page, live_server,
         "platser")
     assert run_axe(page) == []
     # The table moves the map: zoom in far enough to see single places.
-    for _ in range(4):
+    for _ in range(10):
         page.locator("#overview-rows tr button").first.click()
         page.wait_for_selector("#places-map[data-state=idle]")
         if page.locator("#overview-rows tr th").first.inner_text() == "1":
