@@ -109,6 +109,23 @@ def test_basic_auth_takes_email_and_token(app, world, planner_token):
     assert client.get("/home", headers={"Authorization": f"Basic {wrong}"}).status_code == 302
 
 
+def test_a_token_client_is_the_token_user_whatever_cookie_it_carries(client, auth, world,
+                                                                      planner_token):
+    """QGIS keeps the cookie of an HTML page it fetched; a browser may hold a staff login.
+    Neither decides who a request with an Authorization header is."""
+    headers = {"Authorization": f"Bearer {planner_token}"}
+    assert client.get("/login").status_code == 200  # an anonymous session, CSRF token in it
+    assert _session_cookie(client)
+    for _ in range(2):
+        assert client.get("/ogc/collections", headers=headers).status_code == 200
+        assert client.get("/api/v1/categories", headers=headers).status_code == 200
+    auth.login(world.email("staff_a"))
+    assert client.get("/ogc/collections", headers=headers).status_code == 200
+    assert client.get("/ogc/collections").status_code == 403  # the cookie: still staff
+    wrong = {"Authorization": "Bearer smt_not-a-token"}
+    assert client.get("/api/v1/categories", headers=wrong).status_code == 401
+
+
 def test_tokens_are_stored_hashed_and_can_be_revoked(app, db, planner_token):
     from smultron.models import ApiToken
 

@@ -30,7 +30,20 @@ from smultron.models import User
 from smultron.web.security import limiter
 
 bp = Blueprint("auth", __name__)
-login_manager = LoginManager()
+
+
+class _LoginManager(LoginManager):
+    """A request with an Authorization header is the token's user and nothing else: the
+    session cookie it may also carry (an anonymous one with a CSRF token, or a login from
+    elsewhere) neither logs it in nor, through strong session protection, locks it out."""
+
+    def _load_user(self):
+        if request.headers.get("Authorization"):
+            return self._update_request_context_with_user(_load_from_header(request))
+        return super()._load_user()
+
+
+login_manager = _LoginManager()
 # Where each role lands after logging in (the first endpoint that exists).
 HOME_BY_ROLE = {"staff": ("map.index",), "planner": ("planner.index",),
                 "official": ("reports.index",), "admin": ("admin.index",)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, json, render_template, request, session, url_for
+from flask import Blueprint, Response, json, render_template, request, url_for
 
 from smultron.db import get_session
 from smultron.errors import AppError
@@ -29,16 +29,6 @@ CONFORMANCE = [
 ]
 COMMON_PARAMS = {"f", "lang"}
 ITEMS_PARAMS = COMMON_PARAMS | {"limit", "bbox", "bbox-crs", "crs", "datetime", "after"}
-
-
-@bp.after_request
-def _no_cookie_for_token_clients(response):
-    """Basic/Bearer clients (QGIS) get no session cookie: HTML pages put a CSRF token in
-    the session, and a cookie without a login would make Flask-Login's strong session
-    protection refuse the client's next request."""
-    if request.headers.get("Authorization"):
-        session.clear()
-    return response
 
 
 def wants_html() -> bool:
