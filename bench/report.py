@@ -65,6 +65,7 @@ def gather_into_one_municipality(data: generate.Generated) -> tuple[int, list[in
             """UPDATE place p SET municipality_id = %s, campaign_id = ms.campaign_id
                FROM mapping_session ms WHERE ms.id = p.session_id""", (muni,))
         conn.execute("UPDATE municipality SET extent = NULL WHERE id = %s", (muni,))
+        conn.execute("SELECT place_cell_rebuild()")  # the updates skipped its triggers
         conn.commit()
         campaigns = [r[0] for r in conn.execute(
             "SELECT id FROM campaign WHERE municipality_id = %s ORDER BY id", (muni,))]

@@ -19,10 +19,12 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -300,6 +302,26 @@ class Place(Base):
     session: Mapped[MappingSession] = relationship()
     preschool: Mapped[Preschool] = relationship()
     campaign: Mapped[Campaign] = relationship()
+
+
+class PlaceCell(Base):
+    """Places counted per cell of the Web Mercator tile grid at ``level`` (cell = tile of
+    that zoom), per preschool and campaign, deleted places left out. Kept by statement
+    triggers on ``place`` (migration 0002); the cluster tiles of zoom 10–13 and the
+    per-preschool counts of the overview are read from here, not from the places."""
+
+    __tablename__ = "place_cell"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    cx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    preschool_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer)
+    scary: Mapped[int] = mapped_column(Integer)
+    sum_lon: Mapped[float] = mapped_column(Double)  # mean position = sum / count
+    sum_lat: Mapped[float] = mapped_column(Double)
 
 
 class PlanArea(Base):

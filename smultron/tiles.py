@@ -4,10 +4,12 @@ A tile never carries unbounded rows. Below ``DETAIL_ZOOM`` places are clustered 
 grid of ``GRID`` x ``GRID`` cells per tile (layer ``clusters``: one point per cell with
 its place count, at the cells' mean position); from ``DETAIL_ZOOM`` on, each place is a
 feature (layer ``places``), unless the tile would hold more than ``MAX_DETAIL_FEATURES``,
-in which case it is clustered too. Up to ``PRESCHOOL_ZOOM`` (a whole region or country
-in view) the clusters are built from per-preschool counts (each preschool's places at
-the preschool), which are computed once for all preschools and kept for a while
-(``preschool_counts``): a national overview costs no scan of millions of places.
+in which case it is clustered too. No cluster tile scans the places below it: the
+database keeps the count of places per grid cell, preschool and campaign (table
+``place_cell``, kept by triggers), and a zoom 10–13 tile sums its 32 x 32 cells from it.
+Up to ``PRESCHOOL_ZOOM`` (a whole region or country in view) the clusters are built from
+per-preschool counts (each preschool's places at the preschool), summed from the same
+table and kept for a while (``preschool_counts``).
 Cluster tiles are kept the same way (in an LRU per process), so a map that many people
 look at is drawn from memory; single places (``DETAIL_ZOOM`` and closer) are always live.
 Access follows the Viewer: staff see their own preschools' places, planners and admins
@@ -34,6 +36,8 @@ from smultron.errors import AppError
 MAX_ZOOM = 22
 DETAIL_ZOOM = 14
 GRID = 32  # cluster cells per tile side (a cell is 8 px on a 256 px tile)
+CELL_SHIFT = 5  # GRID = 2**CELL_SHIFT: a tile's cells are the tiles CELL_SHIFT zooms closer
+KEPT_CELL_LEVELS = range(15, 19)  # what place_cell keeps (migration 0002)
 EXTENT = 4096  # MVT coordinate space per tile side
 MAX_DETAIL_FEATURES = 5_000
 PRESCHOOL_ZOOM = 9
@@ -60,17 +64,18 @@ class TileFilter:
     preschool: int | None = None
 
 
-def _where(viewer: Viewer, filters: TileFilter) -> tuple[str, dict]:
-    """The WHERE clause (after the tile's bounding box) and its parameters."""
-    clauses, params = ["p.deleted_at IS NULL"], {}
+def _where(viewer: Viewer, filters: TileFilter, alias: str = "p") -> tuple[str, dict]:
+    """The WHERE clause (after the tile's bounding box) and its parameters, on the place
+    table (``p``) or place_cell (``c``, which holds no deleted places)."""
+    clauses, params = ["p.deleted_at IS NULL"] if alias == "p" else ["TRUE"], {}
     if not viewer.sees_all_preschools:
-        clauses.append("p.preschool_id = ANY(:allowed)")
+        clauses.append(f"{alias}.preschool_id = ANY(:allowed)")
         params["allowed"] = sorted(viewer.preschool_ids)
     if filters.campaign is not None:
-        clauses.append("p.campaign_id = :campaign")
+        clauses.append(f"{alias}.campaign_id = :campaign")
         params["campaign"] = filters.campaign
     if filters.preschool is not None:
-        clauses.append("p.preschool_id = :preschool")
+        clauses.append(f"{alias}.preschool_id = :preschool")
         params["preschool"] = filters.preschool
     return " AND ".join(clauses), params
 
@@ -97,9 +102,32 @@ SELECT (SELECT count(*) FROM rows) AS n,
        (SELECT ST_AsMVT(rows, 'places', {extent}, 'geom') FROM rows) AS tile
 """
 
-# Cells: GRID x GRID per tile, from the place's (bounding-box centre's) longitude and
-# latitude directly, no per-row reprojection (within one tile from zoom 10 on, latitude
-# is as good as linear in Web Mercator).
+# Cells: GRID x GRID per tile, the tiles of zoom z + CELL_SHIFT, whose counts the
+# database keeps (table place_cell, migration 0002): a tile reads at most GRID² cells per
+# preschool and campaign, however many places lie under it.
+_CELL_SQL = """
+WITH {bounds},
+cells AS (
+  SELECT c.cx, c.cy, sum(c.count) AS count, sum(c.children) AS children,
+         sum(c.scary) AS scary, sum(c.sum_lon) / sum(c.count) AS lon,
+         sum(c.sum_lat) / sum(c.count) AS lat
+  FROM place_cell c
+  WHERE c.level = :level AND c.cx BETWEEN :x0 AND :x1 AND c.cy BETWEEN :y0 AND :y1
+        AND {where}
+  GROUP BY 1, 2 HAVING sum(c.count) > 0
+),
+rows AS (
+  SELECT count::int AS count, children::int AS children, scary::int AS scary,
+         ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 3857),
+                      bounds.env, {extent}, 64, true) AS geom
+  FROM cells, bounds
+)
+SELECT ST_AsMVT(rows, 'clusters', {extent}, 'geom') FROM rows
+"""
+
+# Past the kept levels (a crowded street tile): the same cells from the places themselves,
+# from their longitude and latitude directly (within one tile from zoom 14 on, latitude is
+# as good as linear in Web Mercator).
 _CLUSTER_SQL = """
 WITH {bounds},
 pts AS (
@@ -199,9 +227,10 @@ def preschool_counts(db: Session, version=None, shared=None) -> tuple:
             rows = tuple(tuple(row) for row in json.loads(found))
         else:
             rows = tuple(tuple(row) for row in db.execute(text(
-                """SELECT preschool_id, campaign_id, count(*), sum(children_count),
-                          count(*) FILTER (WHERE feeling = 'scary')
-                   FROM place WHERE deleted_at IS NULL GROUP BY 1, 2""")).all())
+                """SELECT preschool_id, campaign_id, sum(count)::int, sum(children)::int,
+                          sum(scary)::int
+                   FROM place_cell WHERE level = :level GROUP BY 1, 2
+                   HAVING sum(count) > 0"""), {"level": KEPT_CELL_LEVELS[0]}).all())
             _shared_set(shared, ("counts", key), version, json.dumps(rows).encode())
         _counts[key] = _Kept(time.monotonic(), version, rows)
         return rows
@@ -285,6 +314,8 @@ def render(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter = TileFi
     if data is None:
         if tile.z <= PRESCHOOL_ZOOM:
             data = _preschool_tile(db, viewer, tile, filters, version, shared)
+        elif tile.z + CELL_SHIFT in KEPT_CELL_LEVELS:
+            data = _cell_tile(db, viewer, tile, filters)
         else:
             data = _cluster_tile(db, viewer, tile, filters)
         _shared_set(shared, key, version, data)
@@ -303,6 +334,15 @@ def _detail_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -
     if count <= MAX_DETAIL_FEATURES:
         return bytes(data or b"")
     return _cluster_tile(db, viewer, tile, filters)  # too crowded: clusters, never truncated
+
+
+def _cell_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -> bytes:
+    where, params = _where(viewer, filters, alias="c")
+    params.update(z=tile.z, x=tile.x, y=tile.y, level=tile.z + CELL_SHIFT,
+                  x0=tile.x * GRID, x1=tile.x * GRID + GRID - 1,
+                  y0=tile.y * GRID, y1=tile.y * GRID + GRID - 1)
+    sql = _CELL_SQL.format(bounds=_BOUNDS, where=where, extent=EXTENT)
+    return bytes(db.execute(text(sql), params).scalar() or b"")
 
 
 def _cluster_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -> bytes:

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 from shapely.geometry import Point
+from sqlalchemy import text
 
 from smultron import tiles
+from smultron.geo import to_db
 from smultron.models import Place
 from tests import factories
 
@@ -225,3 +227,64 @@ def test_a_redis_that_is_down_is_ignored(app, client, auth, world, marked):
     response = client.get(tile_url(12))
     assert response.status_code == 200
     assert sum(c["count"] for c in read_tile(response.get_data())["clusters"]) == 3
+
+
+# -- the cell counts the database keeps (place_cell) ----------------------------------------
+
+CELLS = text("SELECT level, cx, cy, preschool_id, campaign_id, count, children, scary, "
+             "round(sum_lon::numeric, 8), round(sum_lat::numeric, 8) FROM place_cell "
+             "ORDER BY 1, 2, 3, 4, 5")
+
+
+def kept_and_rebuilt(db) -> tuple[list, list]:
+    """place_cell as the triggers left it, and as place_cell_rebuild() computes it."""
+    kept = db.execute(CELLS).all()
+    nested = db.begin_nested()
+    db.execute(text("SELECT place_cell_rebuild()"))
+    rebuilt = db.execute(CELLS).all()
+    nested.rollback()
+    return kept, rebuilt
+
+
+def test_cell_counts_follow_every_change_to_the_places(db, world, marked):
+    kept, rebuilt = kept_and_rebuilt(db)
+    assert kept == rebuilt and len(kept) == 3 * len(tiles.KEPT_CELL_LEVELS)
+    assert {row.level for row in kept} == set(tiles.KEPT_CELL_LEVELS)
+    a, b = db.get(Place, uuid.UUID(marked["a"])), db.get(Place, uuid.UUID(marked["b"]))
+    changes = [
+        lambda: setattr(a, "geom", to_db(Point(LON + 0.05, LAT - 0.02))),  # moved
+        lambda: setattr(a, "children_count", 7),
+        lambda: setattr(b, "feeling", "scary"),
+        lambda: setattr(a, "comment", "no count changes"),
+        lambda: setattr(b, "deleted_at", datetime.now(UTC)),  # soft delete
+        lambda: setattr(b, "deleted_at", None),  # restored
+        lambda: db.execute(text("UPDATE place SET children_count = children_count + 1")),
+        lambda: db.delete(a),
+        lambda: db.execute(text("DELETE FROM place")),
+    ]
+    for change in changes:
+        change()
+        db.commit()
+        kept, rebuilt = kept_and_rebuilt(db)
+        assert kept == rebuilt
+    assert kept == []  # the last place gone, no empty cell left behind
+
+
+def test_cluster_tiles_of_the_kept_levels_count_what_the_viewer_sees(client, auth, world,
+                                                                      marked, db):
+    factories.place(db, factories.mapping_session(db, world.campaign, world.school_a),
+                    Point(LON + 0.0005, LAT), children=4, feeling="scary")
+    db.commit()
+    auth.login(world.email("planner"))
+    for z in (10, 11, 12, 13):
+        clusters = read_tile(client.get(tile_url(z)).get_data())["clusters"]
+        assert sum(c["count"] for c in clusters) == 4, z
+        assert sum(c["scary"] for c in clusters) == 1
+        assert sum(c["children"] for c in clusters) == 3 * 3 + 4
+        later = read_tile(client.get(tile_url(z, query=f"?campaign={marked['later']}"))
+                          .get_data())["clusters"]
+        assert sum(c["count"] for c in later) == 1
+    auth.logout()
+    auth.login(world.email("staff_a"))
+    clusters = read_tile(client.get(tile_url(12)).get_data())["clusters"]
+    assert sum(c["count"] for c in clusters) == 3  # A's three places, not B's
