@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from smultron import passwords
 from smultron.errors import AppError, Conflict
@@ -83,8 +83,10 @@ def user_for_token(session: Session, token: str) -> User | None:
     """The active user an API token belongs to (and note its use), or None."""
     if not token or not token.startswith(passwords.TOKEN_PREFIX):
         return None
-    row = session.scalar(select(ApiToken).where(
-        ApiToken.token_hash == passwords.hash_token(token), ApiToken.revoked_at.is_(None)))
+    row = session.scalars(select(ApiToken).where(
+        ApiToken.token_hash == passwords.hash_token(token), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user).joinedload(User.preschools))  # one query
+    ).unique().one_or_none()
     if row is None or not row.user.active:
         return None
     now = datetime.now(UTC)

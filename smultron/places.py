@@ -354,14 +354,21 @@ def validate(db: Session, viewer: Viewer, feature, *, session: MappingSession | 
 
 # Each feature's GeoJSON text is built by PostgreSQL: a page of 1,000 places goes out
 # without a json.loads / json.dumps per row in Python. Keys are literals of this module.
-_PROPERTIES = (
-    ("session", Place.session_id), ("preschool", Place.preschool_id),
-    ("campaign", Place.campaign_id), ("category", Category.code), ("feeling", Place.feeling),
-    ("children_count", Place.children_count), ("age_group", Place.age_group),
-    ("season", Place.season), ("comment", Place.comment),
-    ("comment_state", Place.comment_state), ("version", Place.version),
-    ("created_at", Place.created_at), ("updated_at", Place.updated_at),
-    ("deleted_at", Place.deleted_at),
+_SOURCE = {
+    "id": Place.id, "geom": Place.geom, "session_id": Place.session_id,
+    "preschool_id": Place.preschool_id, "campaign_id": Place.campaign_id,
+    "category": Category.code, "feeling": Place.feeling,
+    "children_count": Place.children_count, "age_group": Place.age_group,
+    "season": Place.season, "comment": Place.comment, "comment_state": Place.comment_state,
+    "version": Place.version, "created_at": Place.created_at,
+    "updated_at": Place.updated_at, "deleted_at": Place.deleted_at,
+}
+_PROPERTIES = (  # (GeoJSON property, _SOURCE name)
+    ("session", "session_id"), ("preschool", "preschool_id"), ("campaign", "campaign_id"),
+    ("category", "category"), ("feeling", "feeling"), ("children_count", "children_count"),
+    ("age_group", "age_group"), ("season", "season"), ("comment", "comment"),
+    ("comment_state", "comment_state"), ("version", "version"),
+    ("created_at", "created_at"), ("updated_at", "updated_at"), ("deleted_at", "deleted_at"),
 )
 
 
@@ -372,11 +379,13 @@ def _json_object(pairs) -> ColumnElement:
     return func.json_build_object(*args)
 
 
-def _feature_json() -> ColumnElement:
-    geometry = cast(func.ST_AsGeoJSON(Place.geom, 15), JSON)
-    return cast(_json_object((("type", literal_column("'Feature'")), ("id", Place.id),
-                              ("geometry", geometry),
-                              ("properties", _json_object(_PROPERTIES)))), Text)
+def _feature_json(source=_SOURCE) -> ColumnElement:
+    """The Feature as GeoJSON text, from ``source``: _SOURCE, or the columns (``.c``) of a
+    subquery that selects _SOURCE under its names."""
+    geometry = cast(func.ST_AsGeoJSON(source["geom"], 15), JSON)
+    properties = _json_object((key, source[name]) for key, name in _PROPERTIES)
+    return cast(_json_object((("type", literal_column("'Feature'")), ("id", source["id"]),
+                              ("geometry", geometry), ("properties", properties))), Text)
 
 
 def _columns():
@@ -461,12 +470,16 @@ def list_places(db: Session, viewer: Viewer, filters: PlaceFilter, limit: int = 
     the next page."""
     viewer.require_raw_places()
     limit = max(1, min(limit, MAX_LIMIT))
-    query = _filtered(select(Place.id, Place.updated_at, _feature_json().label("feature_json"))
+    query = _filtered(select(*(column.label(name) for name, column in _SOURCE.items()))
                       .join(Category, Category.id == Place.category_id)
                       .where(viewer.preschool_filter(Place.preschool_id)), filters)
     if cursor:
         query = query.where(tuple_(Place.updated_at, Place.id) > tuple_(*decode_cursor(cursor)))
-    rows = db.execute(query.order_by(Place.updated_at, Place.id).limit(limit + 1)).all()
+    # The page is chosen first; only its rows are turned into JSON.
+    page = query.order_by(Place.updated_at, Place.id).limit(limit + 1).subquery()
+    rows = db.execute(select(page.c.id, page.c.updated_at,
+                             _feature_json(page.c).label("feature_json"))
+                      .order_by(page.c.updated_at, page.c.id)).all()
     following = None
     if len(rows) > limit:
         rows = rows[:limit]

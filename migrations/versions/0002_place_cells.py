@@ -101,18 +101,30 @@ CREATE TRIGGER place_cell_delete AFTER DELETE ON place REFERENCING OLD TABLE AS 
 CREATE TRIGGER place_cell_truncate AFTER TRUNCATE ON place
   FOR EACH STATEMENT EXECUTE FUNCTION place_cell_keep();
 
--- Every count again from the places (after a load that skipped the triggers).
+-- Every count again from the places (after a load that skipped the triggers): the
+-- finest level from the places, each coarser one from the level below (a cell of level
+-- L - 1 is the four cells of level L with cx >> 1, cy >> 1: the grid's scale is a power
+-- of two, so this is the same cell place_cell_x/y give).
 CREATE FUNCTION place_cell_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM place_cell;
   INSERT INTO place_cell (level, cx, cy, preschool_id, campaign_id, count, children, scary,
                           sum_lon, sum_lat)
-  SELECT l.level, place_cell_x((c).lon, l.level), place_cell_y((c).lat, l.level),
-         (c).preschool_id, (c).campaign_id, count(*), sum((c).children), sum((c).scary),
-         sum((c).lon), sum((c).lat)
-  FROM (SELECT place_cell_change(p, 1) AS c FROM place p WHERE p.deleted_at IS NULL) s,
-       generate_series(15, 18) AS l(level)
+  SELECT 18, place_cell_x(lon, 18), place_cell_y(lat, 18), preschool_id, campaign_id,
+         count(*), sum(children_count), sum(scary), sum(lon), sum(lat)
+  FROM (SELECT (ST_XMin(geom) + ST_XMax(geom)) / 2 AS lon,
+               (ST_YMin(geom) + ST_YMax(geom)) / 2 AS lat, preschool_id, campaign_id,
+               children_count, (feeling = 'scary')::int AS scary
+        FROM place WHERE deleted_at IS NULL) p
   GROUP BY 1, 2, 3, 4, 5;
+  FOR coarser IN REVERSE 17..15 LOOP
+    INSERT INTO place_cell (level, cx, cy, preschool_id, campaign_id, count, children, scary,
+                            sum_lon, sum_lat)
+    SELECT coarser, cx >> 1, cy >> 1, preschool_id, campaign_id, sum(count), sum(children),
+           sum(scary), sum(sum_lon), sum(sum_lat)
+    FROM place_cell WHERE level = coarser + 1
+    GROUP BY 1, 2, 3, 4, 5;
+  END LOOP;
 END $$;
 """
 

@@ -110,7 +110,8 @@ def _load_from_header(req):
     user = accounts.user_for_token(db, token)
     if user is None or (scheme.lower() == "basic" and user.email != email.strip().lower()):
         return None
-    db.commit()  # last_used_at
+    if db.dirty:
+        db.commit()  # last_used_at (at most once a minute)
     return LoginUser(user)
 
 
