@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from smultron import passwords
 from smultron.accounts import EMAIL
@@ -31,7 +31,8 @@ def list_users(session: Session, text: str = "", role: str = "", limit: int = 20
     """Active ones first; ``text`` matches the e-mail, ``role`` is exact."""
     from smultron.admin.preschools import like_escape
 
-    query = select(User).order_by(User.active.desc(), User.role, User.email)
+    query = (select(User).options(selectinload(User.preschools))  # shown on every row
+             .order_by(User.active.desc(), User.role, User.email))
     if text.strip():
         query = query.where(User.email.ilike(f"%{like_escape(text.strip()[:254].lower())}%",
                                              escape="\\"))

@@ -27,9 +27,8 @@ def users():
     text, role = request.args.get("q", ""), request.args.get("role", "")
     page, limit, offset = page_window()
     users = domain.list_users(db(), text, role, limit, offset)
-    rows = [(user, domain.link_state(db(), user)) for user in users[:PAGE_SIZE]]
-    return render_template("admin/users.html", rows=rows, q=text, role=role, roles=ROLES,
-                           more=len(users) > PAGE_SIZE, page=page)
+    return render_template("admin/users.html", rows=users[:PAGE_SIZE], q=text, role=role,
+                           roles=ROLES, more=len(users) > PAGE_SIZE, page=page)
 
 
 def _choices():
