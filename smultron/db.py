@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -22,8 +23,36 @@ from smultron.embedded_pg import EmbeddedPostgres
 log = logging.getLogger(__name__)
 
 
+POOL_SIZE = 5
+# Loads PostGIS and PROJ (WGS 84 -> Web Mercator) in a new connection's backend.
+_WARM_SQL = text("SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(0, 0), 4326), "
+                 "3857), ST_TileEnvelope(0, 0, 0))")
+
+
 def make_engine(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10)
+
+
+def warm(engine: Engine, count: int = POOL_SIZE) -> int:
+    """Open ``count`` pooled connections now, each with PostGIS loaded, so that a server's
+    first burst of requests (a map's ~30 tiles at once) does not wait for them. A database
+    that is not reachable yet is no error: the pool then fills on demand. Returns how many
+    were opened."""
+    opened, warmed = [], 0
+    try:
+        for _ in range(count):
+            connection = engine.connect()
+            opened.append(connection)
+            connection.execute(_WARM_SQL)
+            connection.rollback()
+            warmed += 1
+    except DBAPIError as exc:
+        log.warning("the database is not ready at start (%s); connections open on demand",
+                    str(exc).splitlines()[0])
+    finally:
+        for connection in opened:
+            connection.close()
+    return warmed
 
 
 def embedded_cluster(instance_path: str | Path) -> EmbeddedPostgres:
@@ -50,6 +79,11 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["smultron.engine"] = engine
     app.teardown_appcontext(_close_session)
+    if app.config["ENV"] == "production":
+        # Under gunicorn --preload the app is made before the workers fork: a worker must
+        # not use the parent's connections (it drops them without closing them).
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+        warm(engine)
 
 
 def get_session() -> Session:

@@ -276,3 +276,20 @@ def test_the_api_keeps_its_own_schema(case):
     headers = case.operation.schema.app.config["FUZZ_HEADERS"]
     case.call_and_validate(headers=headers,
                            checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_a_server_opens_its_connections_at_start_or_later_when_the_database_is_down(
+        database_url):
+    from smultron import db as dbmodule
+
+    engine = dbmodule.make_engine(database_url)
+    try:
+        assert dbmodule.warm(engine, 3) == 3
+        assert engine.pool.checkedin() == 3  # kept in the pool, PostGIS loaded
+    finally:
+        engine.dispose()
+    down = dbmodule.make_engine("postgresql+psycopg://postgres@/none?host=/nonexistent&port=1")
+    try:
+        assert dbmodule.warm(down, 3) == 0  # logged, not raised: the pool fills on demand
+    finally:
+        down.dispose()
