@@ -102,6 +102,17 @@ SELECT (SELECT count(*) FROM rows) AS n,
        (SELECT ST_AsMVT(rows, 'places', {extent}, 'geom') FROM rows) AS tile
 """
 
+# Layer `clusters` from a CTE ``cells`` (count, children, scary, lon, lat), the end of
+# every cluster tile's SQL.
+_CLUSTERS = """rows AS (
+  SELECT count::int AS count, children::int AS children, scary::int AS scary,
+         ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 3857),
+                      bounds.env, {extent}, 64, true) AS geom
+  FROM cells, bounds
+)
+SELECT ST_AsMVT(rows, 'clusters', {extent}, 'geom') FROM rows
+"""
+
 # Cells: GRID x GRID per tile, the tiles of zoom z + CELL_SHIFT, whose counts the
 # database keeps (table place_cell, migration 0002): a tile reads at most GRID² cells per
 # preschool and campaign, however many places lie under it.
@@ -116,14 +127,7 @@ cells AS (
         AND {where}
   GROUP BY 1, 2 HAVING sum(c.count) > 0
 ),
-rows AS (
-  SELECT count::int AS count, children::int AS children, scary::int AS scary,
-         ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 3857),
-                      bounds.env, {extent}, 64, true) AS geom
-  FROM cells, bounds
-)
-SELECT ST_AsMVT(rows, 'clusters', {extent}, 'geom') FROM rows
-"""
+{clusters}"""
 
 # Past the kept levels (a crowded street tile): the same cells from the places themselves,
 # from their longitude and latitude directly (within one tile from zoom 14 on, latitude is
@@ -146,14 +150,7 @@ cells AS (
          avg(lon) AS lon, avg(lat) AS lat
   FROM pts, bounds GROUP BY 1, 2
 ),
-rows AS (
-  SELECT count::int AS count, children::int AS children, scary::int AS scary,
-         ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 3857),
-                      bounds.env, {extent}, 64, true) AS geom
-  FROM cells, bounds
-)
-SELECT ST_AsMVT(rows, 'clusters', {extent}, 'geom') FROM rows
-"""
+{clusters}"""
 
 
 _PRESCHOOL_SQL = """
@@ -174,14 +171,7 @@ cells AS (
          sum(lon * count) / sum(count) AS lon, sum(lat * count) / sum(count) AS lat
   FROM pts GROUP BY 1, 2
 ),
-rows AS (
-  SELECT count::int AS count, children::int AS children, scary::int AS scary,
-         ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 3857),
-                      bounds.env, {extent}, 64, true) AS geom
-  FROM cells, bounds
-)
-SELECT ST_AsMVT(rows, 'clusters', {extent}, 'geom') FROM rows
-"""
+{clusters}"""
 
 
 @dataclass(frozen=True)
@@ -288,7 +278,7 @@ def _preschool_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter
     params = {"z": tile.z, "x": tile.x, "y": tile.y, "scale": float(2**tile.z * GRID),
               "ids": ids, "counts": [totals[i][0] for i in ids],
               "children": [totals[i][1] for i in ids], "scary": [totals[i][2] for i in ids]}
-    sql = _PRESCHOOL_SQL.format(bounds=_BOUNDS, extent=EXTENT)
+    sql = _PRESCHOOL_SQL.format(bounds=_BOUNDS, clusters=_CLUSTERS.format(extent=EXTENT))
     return bytes(db.execute(text(sql), params).scalar() or b"")
 
 
@@ -341,14 +331,16 @@ def _cell_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -> 
     params.update(z=tile.z, x=tile.x, y=tile.y, level=tile.z + CELL_SHIFT,
                   x0=tile.x * GRID, x1=tile.x * GRID + GRID - 1,
                   y0=tile.y * GRID, y1=tile.y * GRID + GRID - 1)
-    sql = _CELL_SQL.format(bounds=_BOUNDS, where=where, extent=EXTENT)
+    sql = _CELL_SQL.format(bounds=_BOUNDS, where=where,
+                          clusters=_CLUSTERS.format(extent=EXTENT))
     return bytes(db.execute(text(sql), params).scalar() or b"")
 
 
 def _cluster_tile(db: Session, viewer: Viewer, tile: Tile, filters: TileFilter) -> bytes:
     where, params = _where(viewer, filters)
     params.update(z=tile.z, x=tile.x, y=tile.y, scale=float(2**tile.z * GRID))
-    sql = _CLUSTER_SQL.format(bounds=_BOUNDS, where=where, extent=EXTENT, grid=GRID)
+    sql = _CLUSTER_SQL.format(bounds=_BOUNDS, where=where, grid=GRID,
+                             clusters=_CLUSTERS.format(extent=EXTENT))
     return bytes(db.execute(text(sql), params).scalar() or b"")
 
 
