@@ -324,6 +324,23 @@ def test_paging_visits_every_place_once(client, setup):
     assert sorted(seen) == sorted(ids) and pages == 3
 
 
+def test_a_listed_feature_is_the_same_as_the_place_read_alone(sclient, ssetup):
+    """The list's features are built by PostgreSQL; they must read as GET /places/{id}."""
+    body = feature(ssetup.session_a.id, comment="Ekorren <bor> här & \"där\" 🐿")
+    assert post(sclient, ssetup, body).status_code == 201
+    listed = sclient.get(f"/api/v1/places?session={ssetup.session_a.id}&limit=1000",
+                         headers=ssetup.headers("staff_a"))
+    assert listed.status_code == 200 and listed.mimetype == "application/geo+json"
+    collection = listed.json
+    assert collection["type"] == "FeatureCollection"
+    assert collection["numberReturned"] == len(collection["features"])
+    [mine] = [f for f in collection["features"] if f["id"] == body["id"]]
+    alone = sclient.get(f"/api/v1/places/{body['id']}", headers=ssetup.headers("staff_a"))
+    assert mine == alone.json
+    assert mine["properties"]["comment"] == body["properties"]["comment"]
+    assert datetime.fromisoformat(mine["properties"]["created_at"]).tzinfo is not None
+
+
 def test_filters(client, setup):
     ids = make_places(client, setup, 6)
     headers = setup.headers("planner")
