@@ -390,10 +390,10 @@ def _feature_json(source=_SOURCE) -> ColumnElement:
 
 def _columns():
     return (Place.id, Place.session_id, Place.preschool_id, Place.campaign_id,
-            func.ST_AsGeoJSON(Place.geom, 15).label("geojson"), Category.code.label("category"),
-            Place.feeling, Place.children_count, Place.age_group, Place.season, Place.comment,
-            Place.comment_state, Place.version, Place.created_at, Place.updated_at,
-            Place.deleted_at, _feature_json().label("feature_json"))
+            Category.code.label("category"), Place.feeling, Place.children_count,
+            Place.age_group, Place.season, Place.comment, Place.comment_state, Place.version,
+            Place.created_at, Place.updated_at, Place.deleted_at,
+            _feature_json().label("feature_json"))
 
 
 def feature(row) -> dict:
@@ -496,7 +496,7 @@ def _require_editor(viewer: Viewer) -> None:
 
 
 def _same(row, values: PlaceValues) -> bool:
-    stored = json.loads(row.geojson)
+    stored = feature(row)["geometry"]
     return (from_geojson(stored).equals_exact(values.geom, 1e-9)
             and row.session_id == values.session.id and row.category == values.category.code
             and row.feeling == values.feeling and row.children_count == values.children_count
