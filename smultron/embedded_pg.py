@@ -60,6 +60,39 @@ def _postgis_available(bindir: Path) -> bool:
     return bool(sharedir) and (Path(sharedir) / "extension" / "postgis.control").exists()
 
 
+def fallback_folder(wanted: Path) -> Path:
+    """Where a root-run cluster lives when the ``postgres`` user cannot reach ``wanted``
+    (a clone under /root, which is 0700)."""
+    digest = hashlib.sha256(str(wanted).encode()).hexdigest()[:12]
+    return Path("/var/lib/smultron") / digest
+
+
+def _folder_for_root(wanted: Path) -> Path:
+    """The cluster's folder when running as root, the same for every command and every run:
+    a cluster that exists already is used where it is; otherwise ``wanted``'s parent (say
+    ``instance/``) is made first, so that whether the ``postgres`` user can reach it never
+    depends on which command happened to create it."""
+    fallback = fallback_folder(wanted)
+    for folder in (wanted, fallback):
+        if (folder / "data" / "PG_VERSION").exists():
+            return folder
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    return wanted if _reachable_by_postgres(wanted.parent) else fallback
+
+
+def _reachable_by_postgres(path: Path) -> bool:
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError as exc:
+        raise EmbeddedPostgresError(
+            "Running as root needs a 'postgres' system user to run the database server "
+            "(the postgresql package creates it)."
+        ) from exc
+    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(path)],
+                           check=False)
+    return probe.returncode == 0
+
+
 @dataclass
 class EmbeddedPostgres:
     """A PostgreSQL cluster in ``base_dir``; ``ensure()`` makes it exist and run."""
@@ -73,10 +106,8 @@ class EmbeddedPostgres:
     def __post_init__(self) -> None:
         self.base_dir = Path(self.base_dir).absolute()
         self._as_postgres = os.geteuid() == 0
-        if self._as_postgres and not self._reachable_by_postgres(self.base_dir.parent):
-            # /root is 0700: keep the cluster where the postgres user can reach it.
-            digest = hashlib.sha256(str(self.base_dir).encode()).hexdigest()[:12]
-            self.base_dir = Path("/var/lib/smultron") / digest
+        if self._as_postgres:
+            self.base_dir = _folder_for_root(self.base_dir)
 
     # -- paths and URLs ---------------------------------------------------
     @property
@@ -181,18 +212,6 @@ class EmbeddedPostgres:
              "-E", "UTF8", "--no-locale"],
             failure="initdb failed",
         )
-
-    def _reachable_by_postgres(self, path: Path) -> bool:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError as exc:
-            raise EmbeddedPostgresError(
-                "Running as root needs a 'postgres' system user to run the database server "
-                "(the postgresql package creates it)."
-            ) from exc
-        probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(path)],
-                               check=False)
-        return probe.returncode == 0
 
     def _run(self, argv: list[str], failure: str = "", check: bool = True):
         command = [str(self.bindir / argv[0]), *argv[1:]]
