@@ -1,5 +1,7 @@
 """The embedded PostGIS manager: create once, start, stop, restart, data kept."""
 
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -59,3 +61,19 @@ def test_missing_server_names_the_package(monkeypatch):
     monkeypatch.setenv("SMULTRON_PG_BINDIR", "/nonexistent")
     with pytest.raises(EmbeddedPostgresError, match="apt-get install postgresql"):
         embedded_pg._find_bindir()
+
+
+def test_the_folder_does_not_depend_on_whether_instance_exists_yet():
+    """The folder's parent (instance/) is made before anything is decided, and a cluster
+    that exists is used where it is: every command picks the same folder."""
+    base = Path(tempfile.mkdtemp(prefix="smt-clone-"))
+    try:
+        base.chmod(0o755)
+        wanted = base / "instance" / "postgres"
+        first = EmbeddedPostgres(wanted)
+        assert (base / "instance").is_dir()
+        assert EmbeddedPostgres(wanted).base_dir == first.base_dir
+        if os.geteuid() == 0:  # /tmp/… is reachable by the postgres user: no fallback
+            assert first.base_dir == wanted
+    finally:
+        shutil.rmtree(base)
