@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from smultron.models import Campaign, Place
+from smultron.models import Campaign, Category, Place
 from tests import factories
 from tests.conftest import browser_login, run_axe
 
@@ -466,3 +466,46 @@ def test_axe_on_login_map_with_panel_list_and_summary(guarded_page, live_server,
     page.get_by_role("button", name="Avsluta kartläggningen").click()
     page.wait_for_url(re.compile(r"/summary$"))
     assert run_axe(page) == []
+
+
+def test_an_empty_tile_url_means_no_background_map_and_no_request(guarded_page, live_server,
+                                                                   world, app, db):
+    """SMULTRON_TILE_URL="" is documented as "no tiles": no tile layer, no request for
+    one, no error; the map still works."""
+    app.config["TILE_URL"] = ""
+    page = guarded_page
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    session_id = start_session(page, live_server)
+    expect(page.locator(".leaflet-tile-pane")).to_be_attached()
+    assert page.locator(".leaflet-tile-pane > *").count() == 0
+    assert page.locator("img.leaflet-tile").count() == 0
+    page.click("#place-here")
+    fill_panel(page, "Lek")
+    wait_all_saved(page, 1)
+    assert len(places_of(db, session_id)) == 1
+    assert [url for url in requested if "{z}" in url or "tiles" in url] == []
+
+
+def test_category_labels_with_markup_stay_text_everywhere_on_the_map(guarded_page, live_server,
+                                                                     world, db):
+    """An administrator's category label reaches the panel, the marker, the popup and the
+    list as text (textContent), never as markup."""
+    db.scalar(select(Category).where(Category.code == "play")).label_sv = XSS
+    db.commit()
+    page = guarded_page
+    start_session(page, live_server)
+    page.click("#place-here")
+    choice = page.locator("#category-choices label:has(input[value=play])")
+    expect(choice).to_have_text(XSS)
+    choice.click()
+    page.click("#panel-save")
+    wait_all_saved(page, 1)
+    expect(page.locator("#places-table tbody tr th")).to_have_text(XSS)
+    page.locator("#places-table tbody tr button", has_text="Visa på kartan").click()
+    expect(page.locator(".place-popup h3")).to_contain_text(XSS)
+    marker = page.locator(".leaflet-marker-icon.place-icon .visually-hidden")
+    expect(marker).to_contain_text(XSS)
+    for where in ("#category-choices", "#places-table", ".leaflet-map-pane"):
+        assert page.locator(f"{where} script, {where} img[src=x]").count() == 0, where
+    assert page.evaluate("window.__pwned") is None

@@ -208,3 +208,16 @@ def test_responses_match_the_openapi_schemas(client, setup):
     categories = client.get("/api/v1/categories", headers=headers).json
     for item in categories:
         validator(document, "Category").validate(item)
+
+
+def test_the_map_scripts_never_parse_text_as_html():
+    """Text on the staff map is set with textContent: no innerHTML, no HTML strings handed
+    to Leaflet (divIcon html, bindPopup, bindTooltip take DOM nodes or functions)."""
+    from smultron import ROOT
+
+    for path in sorted((ROOT / "static" / "js" / "map").glob("*.js")):
+        source = path.read_text(encoding="utf-8")
+        for pattern in (r"innerHTML", r"outerHTML", r"insertAdjacentHTML", r"html:\s*[`'\"]",
+                        r"bind(?:Popup|Tooltip)\(\s*[`'\"]", r"setContent\(\s*[`'\"]",
+                        r"document\.write"):
+            assert not re.search(pattern, source), f"{path.name}: {pattern}"

@@ -9,13 +9,14 @@ export const map = L.map('map', {
   keyboardPanDelta: 60,
   tapTolerance: 20,
   zoomSnap: 0.5,
+  maxZoom: 19, // also without a tile layer (the clusters need it)
 });
 const layers = {
   earlier: L.markerClusterGroup({
     disableClusteringAtZoom: 18,
     showCoverageOnHover: false,
     iconCreateFunction: (cluster) => L.divIcon({
-      html: `<span>${cluster.getChildCount()}</span>`,
+      html: textNode('span', String(cluster.getChildCount())),
       className: 'cluster-icon',
       iconSize: [48, 48],
     }),
@@ -23,6 +24,14 @@ const layers = {
   shapes: L.featureGroup(),
   session: L.featureGroup(),
 };
+
+// Every node with words is built with textContent: nothing shown is parsed as HTML.
+function textNode(tag, text, className = '') {
+  const element = document.createElement(tag);
+  element.textContent = text;
+  if (className) element.className = className;
+  return element;
+}
 
 function preschoolImage() {
   const img = document.createElement('img');
@@ -32,7 +41,10 @@ function preschoolImage() {
 }
 
 export function setUpMap() {
-  L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map);
+  // An empty tile URL means no background map (SMULTRON_TILE_URL=""): no layer, no request.
+  if (config.tiles.url) {
+    L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map);
+  }
   const area = L.geoJSON(config.preschool.neighbourhood, {
     style: { color: '#b00d28', weight: 3, dashArray: '8 6', fillOpacity: 0.04 },
     interactive: false,
@@ -71,32 +83,19 @@ function describe(feature) {
 function popupContent(entry, actions) {
   const { feature } = entry;
   const p = feature.properties;
-  const box = document.createElement('div');
-  box.className = 'place-popup';
-  const title = document.createElement('h3');
-  title.textContent = `${category(p.category).label} · ${t(`place_kind_${kindOf(feature.geometry)}`)}`;
-  const facts = document.createElement('p');
-  facts.textContent = `${t(p.feeling)} · ${p.children_count} ${p.children_count === 1 ? t('child') : t('children')} · ${config.season_labels[p.season] || p.season}`;
+  const box = textNode('div', '', 'place-popup');
+  const title = textNode('h3', `${category(p.category).label} · ${t(`place_kind_${kindOf(feature.geometry)}`)}`);
+  const count = `${p.children_count} ${p.children_count === 1 ? t('child') : t('children')}`;
+  const facts = textNode('p', `${t(p.feeling)} · ${count} · ${config.season_labels[p.season] || p.season}`);
   box.append(title, facts);
-  if (p.comment) {
-    const said = document.createElement('p');
-    said.className = 'said';
-    said.textContent = `“${p.comment}”`;
-    box.append(said);
-  }
+  if (p.comment) box.append(textNode('p', `“${p.comment}”`, 'said'));
   if (entry.state !== 'saved') {
-    const state = document.createElement('p');
-    state.className = entry.error ? 'status-failed' : 'status-waiting';
-    state.textContent = entry.error || t('waiting');
-    box.append(state);
+    box.append(textNode('p', entry.error || t('waiting'), entry.error ? 'status-failed' : 'status-waiting'));
   }
-  const row = document.createElement('div');
-  row.className = 'popup-actions';
+  const row = textNode('div', '', 'popup-actions');
   for (const [key, handler] of actions(entry)) {
-    const button = document.createElement('button');
+    const button = textNode('button', t(key), 'button');
     button.type = 'button';
-    button.className = 'button';
-    button.textContent = t(key);
     button.addEventListener('click', () => handler(entry, button));
     row.append(button);
   }
