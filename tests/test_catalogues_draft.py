@@ -1,9 +1,12 @@
 """Every message catalogue present (sv, and the drafted fi, fit and se): it parses,
 names its language, has the locale's plural forms, keeps each message id's
-placeholders, and translates a message id shared by two areas the same way."""
+placeholders, and translates a message id shared by two areas the same way. The
+drafted public pages keep the English page's structure and placeholders, and every
+category has a label in each drafted language."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -11,6 +14,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from smultron import ROOT
+from smultron.admin.sitepages import FOLDER, PAGES, blocks
 from smultron.i18n import TRANSLATIONS, merged_catalog
 
 # Plural forms per language (Babel/CLDR): North Sámi has one, two, other.
@@ -24,6 +29,7 @@ PLURAL_FORMS = {
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 STRAY_PERCENT = re.compile(r"%(?!\(\w+\)[sd]|%)")
 CATALOGUES = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po"))
+DRAFTED = ("fi", "fit", "se")
 
 
 def _language(path: Path) -> str:
@@ -97,3 +103,28 @@ def test_the_check_finds_broken_entries(tmp_path):
     assert len(found) == 5, found
     assert "Language is not se" in found[0] and "nplurals=3" in found[1]
     assert "placeholders" in found[2] and "lone %" in found[3] and "plural forms" in found[4]
+
+
+def _shape(text: str) -> list:
+    """The page's blocks with their kind, list length and links, not their words."""
+    return [(block.kind, len(block.items),
+             [href for spans in (block.items or [block.spans]) for _text, href in spans if href])
+            for block in blocks(text)]
+
+
+@pytest.mark.parametrize("language", DRAFTED)
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_drafted_page_keeps_the_english_structure(page, language):
+    english = (FOLDER / f"{page}.en.txt").read_text(encoding="utf-8")
+    drafted = (FOLDER / f"{page}.{language}.txt").read_text(encoding="utf-8")
+    assert _shape(drafted) == _shape(english)
+    assert sorted(re.findall(r"\{\w+\}", drafted)) == sorted(re.findall(r"\{\w+\}", english))
+
+
+def test_every_category_has_a_drafted_label():
+    codes = [category["code"] for category in json.loads(
+        (ROOT / "data" / "categories.json").read_text(encoding="utf-8"))]
+    labels = json.loads((ROOT / "data" / "category_labels.json").read_text(encoding="utf-8"))
+    assert list(labels) == codes
+    assert all(sorted(labels[code]) == sorted(DRAFTED) and all(labels[code].values())
+               for code in codes)
