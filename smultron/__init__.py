@@ -41,4 +41,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind SMULTRON_PROXY_HOPS reverse proxies, the client's address, scheme and host
+    come from their X-Forwarded-* headers (the login rate limit and the audit log see the
+    person, not the proxy). With 0 hops those headers are ignored: anyone can forge them."""
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

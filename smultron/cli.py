@@ -24,6 +24,7 @@ class Context:
 
     def __init__(self):
         self.config = settings.from_environment()
+        settings.check(self.config)  # the same check as the app factory's
         self.cluster = None
         self._engine = None
 

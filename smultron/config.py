@@ -44,6 +44,8 @@ def from_environment(env: dict | None = None) -> dict:
         "ANONYMITY_THRESHOLD": _int(env, "SMULTRON_ANONYMITY_THRESHOLD", 5),
         "LOGIN_RATE_LIMIT": env.get("SMULTRON_LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_SECURE": env.get("SMULTRON_INSECURE_COOKIES", "") != "1",
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+        "PROXY_HOPS": _int(env, "SMULTRON_PROXY_HOPS", 0),
         # Optional: invitations and reset links can also be e-mailed (Administration).
         "SMTP_HOST": env.get("SMULTRON_SMTP_HOST") or None,
         "SMTP_PORT": _int(env, "SMULTRON_SMTP_PORT", 587),
@@ -65,7 +67,8 @@ def development_secret(instance_path: Path) -> str:
 
 
 def check(config: dict) -> None:
-    """Refuse settings that are unsafe outside development."""
+    """Refuse settings that are wrong or unsafe. Every entry point calls this: the app factory
+    and the CLI (before any command touches the database)."""
     if config["ENV"] not in ("development", "production", "testing"):
         raise ConfigError("SMULTRON_ENV must be 'development', 'production' or 'testing'")
     if config["ENV"] == "production" and not config.get("SECRET_KEY"):
@@ -76,3 +79,6 @@ def check(config: dict) -> None:
         )
     if config["ANONYMITY_THRESHOLD"] < 2:
         raise ConfigError("SMULTRON_ANONYMITY_THRESHOLD must be 2 or more")
+    if not 0 <= config.get("PROXY_HOPS", 0) <= 10:
+        raise ConfigError("SMULTRON_PROXY_HOPS must be from 0 (no proxy) to 10: the number of "
+                          "reverse proxies in front of the app that set X-Forwarded-For")

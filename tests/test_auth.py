@@ -88,6 +88,49 @@ def test_login_is_rate_limited(database_url, world):
     app.extensions["smultron.engine"].dispose()
 
 
+def _failed_logins(app, forwarded_for: str, count: int) -> list[int]:
+    """``count`` wrong-password attempts by a new client that sends X-Forwarded-For."""
+    client = app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"  # the proxy terminates TLS
+    client.environ_base["HTTP_REFERER"] = "https://localhost/login"
+    token = factories.csrf_from(client.get("/login").get_data(as_text=True))
+    return [client.post("/login", data={"email": "nobody@example.org", "password": "x",
+                                        "csrf_token": token}).status_code
+            for _ in range(count)]
+
+
+def _rate_limited_app(database_url, hops: int):
+    return create_app(app_config(database_url, RATELIMIT_ENABLED=True, PROXY_HOPS=hops,
+                                 LOGIN_RATE_LIMIT="2 per minute",
+                                 SESSION_COOKIE_SECURE=False))
+
+
+def test_behind_a_proxy_each_client_has_its_own_login_limit(database_url, world, db):
+    app = _rate_limited_app(database_url, hops=1)
+    try:
+        assert _failed_logins(app, "203.0.113.7", 3) == [401, 401, 429]
+        assert _failed_logins(app, "198.51.100.9", 2) == [401, 401]  # someone else
+        # The proxy appends the address it saw: only the last hop is trusted.
+        assert _failed_logins(app, "198.51.100.1, 203.0.113.7", 1) == [429]
+    finally:
+        app.extensions["smultron.engine"].dispose()
+    ips = db.scalars(select(AuditEvent.ip).where(AuditEvent.action == "login_failed"))
+    assert sorted(str(ip) for ip in ips) == ["198.51.100.9", "198.51.100.9",
+                                             "203.0.113.7", "203.0.113.7"]
+
+
+def test_without_proxy_hops_a_forged_forwarded_header_changes_nothing(database_url, world, db):
+    app = _rate_limited_app(database_url, hops=0)
+    try:
+        assert _failed_logins(app, "203.0.113.7", 2) == [401, 401]
+        assert _failed_logins(app, "198.51.100.9", 1) == [429]  # the same client after all
+    finally:
+        app.extensions["smultron.engine"].dispose()
+    ips = db.scalars(select(AuditEvent.ip).where(AuditEvent.action == "login_failed"))
+    assert [str(ip) for ip in ips] == ["127.0.0.1", "127.0.0.1"]
+
+
 @pytest.fixture
 def planner_token(db, world):
     token = accounts.create_token(db, db.get(User, world.users["planner"].id), "QGIS")

@@ -4,7 +4,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from smultron import cli
+from smultron import cli, create_app
+from smultron.config import ConfigError
 from smultron.models import ApiToken, Place, Preschool, User
 
 
@@ -85,3 +86,19 @@ def test_preschools_import_reports_bad_rows(smultron, db, world, tmp_path):
 def test_db_upgrade_is_repeatable(smultron):
     assert smultron("db", "upgrade").exit_code == 0
     assert "up to date" in smultron("db", "upgrade").output
+
+
+@pytest.mark.parametrize("variable,value,message", [
+    ("SMULTRON_ANONYMITY_THRESHOLD", "1", "SMULTRON_ANONYMITY_THRESHOLD must be 2 or more"),
+    ("SMULTRON_ENV", "staging", "SMULTRON_ENV must be"),
+    ("SMULTRON_PROXY_HOPS", "-1", "SMULTRON_PROXY_HOPS must be"),
+])
+def test_the_cli_checks_the_configuration_as_the_web_app_does(
+        smultron, world, tmp_path, monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=message):  # what the web app says
+        create_app()
+    out = tmp_path / "places.gpkg"
+    result = smultron("export", str(out))
+    assert result.exit_code == 1
+    assert message in result.output and not out.exists()
