@@ -65,14 +65,43 @@ def test_deactivated_user_cannot_log_in(client, auth, world, db):
     assert auth.login(world.email("staff_a")).status_code == 401
 
 
-def test_next_parameter_cannot_redirect_elsewhere(client, auth, world):
-    client.get("/login")
+OFF_SITE = ["//evil.example/", "/\t/evil.example/x", "/\n/evil.example", "/\r\n/evil.example",
+            "/\\evil.example", "/\\/evil.example", "\\\\evil.example", "https://evil.example/",
+            "http:/evil.example", "javascript:alert(1)", " //evil.example", "/\x00/evil.example",
+            "/\u2028/evil.example", "/\u200b/evil.example", "evil.example", "/" + "a" * 3000]
+
+
+def _short(target: str) -> str:
+    return repr(target)[:30]
+
+
+@pytest.mark.parametrize("target", OFF_SITE, ids=_short)
+def test_login_never_redirects_off_the_site(client, world, target):
+    form = client.get("/login", query_string={"next": target}).get_data(as_text=True)
+    assert 'name="next"' not in form  # not carried into the form either
     response = client.post("/login", data={
         "email": world.email("staff_a"), "password": factories.PASSWORD,
-        "csrf_token": factories.csrf_from(client.get("/login").get_data(as_text=True)),
-        "next": "//evil.example/"})
-    assert response.headers["Location"].startswith("/")
-    assert "evil" not in response.headers["Location"]
+        "csrf_token": factories.csrf_from(form), "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/map"  # the role's home, not the target
+
+
+@pytest.mark.parametrize("target", OFF_SITE, ids=_short)
+def test_the_language_switch_never_redirects_off_the_site(client, target):
+    response = client.get("/lang/en", query_string={"next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/planner/?campaign=1&preschool=2", "/map",
+                                    "/reports/view?campaign=1#anonymity", "/ogc/%2F"])
+def test_a_path_on_the_site_is_where_login_and_the_language_switch_go_back_to(
+        client, world, target):
+    assert client.get("/lang/en", query_string={"next": target}).headers["Location"] == target
+    form = client.get("/login", query_string={"next": target}).get_data(as_text=True)
+    response = client.post("/login", data={
+        "email": world.email("staff_a"), "password": factories.PASSWORD,
+        "csrf_token": factories.csrf_from(form), "next": target})
+    assert response.headers["Location"] == target
 
 
 def test_login_is_rate_limited(database_url, world):

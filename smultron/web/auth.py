@@ -27,7 +27,7 @@ from smultron.access import Viewer
 from smultron.db import get_session
 from smultron.errors import wants_json
 from smultron.models import User
-from smultron.web.security import limiter
+from smultron.web.security import limiter, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -142,19 +142,13 @@ def role_required(*roles: str):
     return decorator
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(home_url(current_user.role))
-        return render_template("login.html", next=_safe_next(request.args.get("next")))
+        return render_template("login.html", next=safe_next(request.args.get("next")))
     email = request.form.get("email", "")
     db = get_session()
     user = accounts.authenticate(db, email, request.form.get("password", ""))
@@ -164,12 +158,12 @@ def login():
         db.commit()
         flash(_("The e-mail or password is wrong."), "error")
         return render_template("login.html", email=email,
-                               next=_safe_next(request.form.get("next"))), 401
+                               next=safe_next(request.form.get("next"))), 401
     session.clear()  # a new session: nothing from before the login survives
     login_user(LoginUser(user))
     audit.record(db, "login", user, ip=request.remote_addr)
     db.commit()
-    return redirect(_safe_next(request.form.get("next")) or home_url(user.role))
+    return redirect(safe_next(request.form.get("next")) or home_url(user.role))
 
 
 @bp.route("/logout", methods=["POST"])

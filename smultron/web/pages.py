@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from smultron.db import database_ok, get_session
 from smultron.i18n import LANGUAGES
+from smultron.web.security import safe_next
 
 bp = Blueprint("pages", __name__)
 
@@ -55,10 +56,7 @@ def _public_page(page: str):
 def set_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("pages.index"))
 
 
 @bp.route("/healthz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, request
@@ -14,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 QUERY_TOKEN_NAMES = ("token", "access_token", "api_key", "apikey", "password")
+MAX_NEXT = 2000  # characters of a ?next= address kept
 
 
 def init_app(app: Flask) -> None:
@@ -25,6 +27,24 @@ def init_app(app: Flask) -> None:
     app.before_request(_csrf_unless_token_auth)
     app.before_request(_new_csp_nonce)
     app.after_request(_security_headers)
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site to go back to after a login or a language
+    switch, else None. Only a path that starts with one ``/``: no second slash or backslash
+    (``//host`` and ``/\\host`` leave the site), no scheme or host, and no control, format or
+    space characters (browsers drop a tab or newline, so ``/\\t/evil.example`` becomes
+    ``//evil.example``)."""
+    if not target or len(target) > MAX_NEXT or not target.startswith("/"):
+        return None
+    if target[1:2] == "/" or "\\" in target:
+        return None
+    if any(char.isspace() or unicodedata.category(char).startswith("C") for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def _refuse_query_tokens():
