@@ -165,7 +165,8 @@ def test_the_map_page_has_no_inline_script_or_style(client, auth, setup):
     assert " style=" not in page and " onclick=" not in page
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
     inline = [attrs for attrs, body in scripts if body.strip()]
-    assert inline == [' type="application/json" id="map-config"']
+    assert sorted(inline) == [' type="application/json" id="geoman-lang"',
+                              ' type="application/json" id="map-config"']
 
 
 # -- OpenAPI ------------------------------------------------------------------------------

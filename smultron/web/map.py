@@ -30,9 +30,16 @@ from smultron.messages import translate
 from smultron.models import FEELINGS, SEASONS, Campaign, Category, Preschool
 from smultron.places import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
-from smultron.web.map_strings import age_group_labels, js_strings, season_labels
+from smultron.web.map_strings import (
+    age_group_labels,
+    geoman_strings,
+    js_strings,
+    season_labels,
+)
 
 bp = Blueprint("map", __name__)
+# templates/geoman.html puts these into every page that draws with Leaflet-Geoman.
+bp.add_app_template_global(geoman_strings, "geoman_strings")
 
 
 @bp.errorhandler(AppError)
@@ -165,7 +172,8 @@ def _service_worker_source(static_folder: str) -> str:
     """sw.js with a hash of the map's static files as its cache version."""
     folder = Path(static_folder)
     digest = hashlib.sha256()
-    for path in sorted([*folder.glob("js/map/*.js"), folder / "css" / "map.css",
+    for path in sorted([*folder.glob("js/map/*.js"), *folder.glob("js/shared/*.js"),
+                        folder / "css" / "map.css",
                         *folder.glob("img/pictograms/*.svg")]):
         digest.update(path.name.encode() + path.read_bytes())
     source = (folder / "js" / "map" / "sw.js").read_text(encoding="utf-8")

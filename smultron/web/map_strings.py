@@ -67,3 +67,52 @@ def js_strings() -> dict[str, str]:
         "finish_refused": _("Some changes were refused. Correct them or throw them away in the "
                             "list, then finish."),
     }
+
+
+def geoman_strings() -> dict[str, dict[str, str]]:
+    """Leaflet-Geoman's words (its translation file's keys) in the page's language, for
+    every map that draws with it (staff map, planner, reports, admin); measurements are
+    left out (no map shows them)."""
+    return {
+        "tooltips": {
+            "placeMarker": _("Click to place a marker"),
+            "placeMarkerTouch": _("Tap the map to place a marker"),
+            "firstVertex": _("Tap or click to place the first point"),
+            "continueLine": _("Tap or click to add the next point"),
+            "finishLine": _("Tap or click the last point again to finish"),
+            "finishPoly": _("Tap or click the first point to finish"),
+            "finishRect": _("Tap or click to finish"),
+            "startCircle": _("Tap or click to place the centre of the circle"),
+            "finishCircle": _("Tap or click to finish the circle"),
+            "placeCircleMarker": _("Tap or click to place a circle marker"),
+            "placeText": _("Tap or click to place a text"),
+            "selectFirstLayerFor": _("Choose the first shape for {action}"),
+            "selectSecondLayerFor": _("Choose the second shape for {action}"),
+        },
+        "actions": {
+            "finish": _("Finish"),
+            "cancel": _("Cancel"),
+            "removeLastVertex": _("Remove the last point"),
+        },
+        "buttonTitles": {
+            "drawMarkerButton": _("Draw a marker"),
+            "drawPolyButton": _("Draw an area"),
+            "drawLineButton": _("Draw a line"),
+            "drawCircleButton": _("Draw a circle"),
+            "drawRectButton": _("Draw a rectangle"),
+            "editButton": _("Change the shapes"),
+            "dragButton": _("Move the shapes"),
+            "cutButton": _("Cut the shapes"),
+            "deleteButton": _("Remove shapes"),
+            "drawCircleMarkerButton": _("Draw a circle marker"),
+            "snappingButton": _("Snap a dragged point to other shapes and corners"),
+            "pinningButton": _("Pin shared corners together"),
+            "rotateButton": _("Rotate the shapes"),
+            "drawTextButton": _("Write a text"),
+            "scaleButton": _("Scale the shapes"),
+            "autoTracingButton": _("Trace a line automatically"),
+            "snapGuidesButton": _("Show snap guides"),
+            "unionButton": _("Join shapes"),
+            "differenceButton": _("Subtract shapes"),
+        },
+    }

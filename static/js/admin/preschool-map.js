@@ -2,6 +2,7 @@
 // neighbourhood (a circle preview, or an outline drawn and reshaped with leaflet-geoman).
 // Every change is mirrored into the form's fields, which remain the keyboard way in.
 /* global L */
+import { geomanLanguage } from '../shared/geoman-lang.js';
 
 const element = document.getElementById('preschool-map');
 const config = JSON.parse(element.dataset.config);
@@ -22,7 +23,7 @@ const map = L.map(element, { keyboard: true, zoomSnap: 0.5 });
 if (config.tileUrl) {
   L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
 }
-map.pm.setLang(config.lang === 'sv' ? 'sv' : 'en');
+geomanLanguage(map);
 
 // geoman's corner handles are for pointers only (the corner table is the keyboard way):
 // keep them out of the tab order and the accessibility tree.

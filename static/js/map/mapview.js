@@ -3,6 +3,7 @@
 /* global L */
 import { category, config, t } from './config.js';
 import { kindOf } from './geometry.js';
+import { geomanLanguage } from '../shared/geoman-lang.js';
 
 export const map = L.map('map', {
   keyboard: true,
@@ -58,7 +59,7 @@ export function setUpMap() {
   map.fitBounds(area.getBounds(), { padding: [10, 10] });
   map.getContainer().setAttribute('aria-label', t('map_label'));
   map.getContainer().setAttribute('role', 'application');
-  map.pm.setLang(document.documentElement.lang === 'en' ? 'en' : 'sv');
+  geomanLanguage(map);
   // leaflet-geoman's vertex and hint markers are for the pointer; keyboard users have the
   // "Add a point at the cross" and "Finish drawing" buttons.
   map.on('layeradd', ({ layer }) => {

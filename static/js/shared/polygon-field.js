@@ -1,6 +1,7 @@
 // A polygon drawn on a Leaflet map (leaflet-geoman) kept in a GeoJSON text field, which
 // can also be typed or pasted (keyboard users); the server validates whatever arrives.
 // Used by the planner's plan areas and the reports' districts.
+import { geomanLanguage } from "./geoman-lang.js";
 
 const HIDDEN_TOOLS = {
   position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
@@ -29,6 +30,7 @@ export function polygonField(map, element, field, onPolygon = () => {}) {
     if (field.value.trim()) show(JSON.parse(field.value));
   } catch (error) { /* the server explains a broken polygon */ }
   if (map.pm) {
+    geomanLanguage(map);
     map.pm.addControls(HIDDEN_TOOLS);
     nameTheButtons(element);
     map.on("pm:create", (event) => {
