@@ -29,7 +29,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_NAME="smultron_session",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
-        MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.security, skipped for token auth
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: tablets stay open all day
     )

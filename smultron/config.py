@@ -18,6 +18,7 @@ class ConfigError(RuntimeError):
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+MB = 1024 * 1024
 
 
 def _int(env: dict, name: str, default: int) -> int:
@@ -46,6 +47,10 @@ def from_environment(env: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env.get("SMULTRON_INSECURE_COOKIES", "") != "1",
         # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
         "PROXY_HOPS": _int(env, "SMULTRON_PROXY_HOPS", 0),
+        # Request bodies: JSON, forms and the API at most this many bytes; the upload routes
+        # (plan areas, preschool imports; marked with web.security.large_upload) more.
+        "MAX_CONTENT_LENGTH": _int(env, "SMULTRON_MAX_BODY_MB", 2) * MB,
+        "MAX_UPLOAD_LENGTH": _int(env, "SMULTRON_MAX_UPLOAD_MB", 20) * MB,
         # Optional: invitations and reset links can also be e-mailed (Administration).
         "SMTP_HOST": env.get("SMULTRON_SMTP_HOST") or None,
         "SMTP_PORT": _int(env, "SMULTRON_SMTP_PORT", 587),
@@ -79,6 +84,10 @@ def check(config: dict) -> None:
         )
     if config["ANONYMITY_THRESHOLD"] < 2:
         raise ConfigError("SMULTRON_ANONYMITY_THRESHOLD must be 2 or more")
+    for name, key in (("SMULTRON_MAX_BODY_MB", "MAX_CONTENT_LENGTH"),
+                      ("SMULTRON_MAX_UPLOAD_MB", "MAX_UPLOAD_LENGTH")):
+        if not 0 < config.get(key, MB) <= 1024 * MB:
+            raise ConfigError(f"{name} must be from 1 to 1024 (megabytes)")
     if not 0 <= config.get("PROXY_HOPS", 0) <= 10:
         raise ConfigError("SMULTRON_PROXY_HOPS must be from 0 (no proxy) to 10: the number of "
                           "reverse proxies in front of the app that set X-Forwarded-For")

@@ -94,10 +94,13 @@ def _http_message(exc: HTTPException) -> str:
         403: _("You do not have access to this."),
         404: _("There is nothing here."),
         405: _("This address does not accept that method."),
-        413: _("The upload is too large."),
         429: _("Too many attempts. Wait a minute and try again."),
     }
     custom = exc.description and exc.description != type(exc).description
     if custom:  # abort(400, "a message that says what to do") keeps its message
         return exc.description
+    if exc.code == 413:
+        limit = request.max_content_length or 0
+        return _("This is too large: at most %(size)s MB can be sent at once.",
+                 size=max(1, round(limit / 2**20)))
     return messages.get(exc.code or 500, exc.description or exc.name)

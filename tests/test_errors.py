@@ -1,5 +1,7 @@
 """Errors: JSON under /api/ and /ogc, an HTML page elsewhere, never a stack trace."""
 
+import pytest
+
 
 def test_api_errors_are_json(client):
     response = client.get("/api/v1/no-such-thing")
@@ -33,3 +35,56 @@ def test_a_specific_message_survives_the_error_handler(client):
     response = client.get("/api/v1/places?token=abc")
     assert response.status_code == 400
     assert "Authorization" in response.json["error"]
+
+
+# -- request size limits ---------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def test_a_too_large_json_body_is_refused_before_it_is_read(client, world, db):
+    from smultron import accounts
+    from smultron.models import Place, User
+
+    token = accounts.create_token(db, db.get(User, world.users["staff_a"].id), "tablet")
+    db.commit()
+    body = b"[" * (3 * MB)  # not JSON: read and parsed it would be a 400
+    response = client.post("/api/v1/places", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 413 and response.is_json
+    assert response.json["error"] == ("Det här är för stort: högst 2 MB kan skickas åt "
+                                      "gången.")
+    assert db.query(Place).count() == 0
+
+
+def test_a_too_large_form_is_a_413_page_with_the_security_headers(client):
+    client.get("/lang/en")
+    response = client.post("/login", data={"email": "x" * (3 * MB), "password": "x"})
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert "at most 2 MB can be sent at once" in response.get_data(as_text=True)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def _upload(client, auth, path: str, size: int, **fields):
+    """A multipart form with a file of ``size`` bytes (built here: the test client's own
+    encoder spools big files into temporary files it never closes)."""
+    boundary = "smultron-test-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+             f"{value}\r\n".encode() for name, value in
+             {"csrf_token": auth.csrf_token(), **fields}.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                 f'filename="area.geojson"\r\nContent-Type: application/geo+json\r\n\r\n'
+                 .encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode())
+    return client.post(path, data=b"".join(parts),
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+@pytest.mark.parametrize("role,path", [("planner", "/planner/plans"),
+                                       ("admin", "/admin/preschools/import")])
+def test_upload_routes_take_larger_files_up_to_their_own_limit(client, auth, world, role, path):
+    auth.login(world.email(role))
+    accepted = _upload(client, auth, path, 3 * MB, name="Detaljplan")
+    assert accepted.status_code == 400  # read, and refused as not GeoJSON: not a 413
+    refused = _upload(client, auth, path, 21 * MB, name="Detaljplan")
+    assert refused.status_code == 413
+    assert "högst 20 MB" in refused.get_data(as_text=True)

@@ -17,6 +17,7 @@ from smultron.export.query import ALLOWED_SRIDS
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, Campaign, Category, Preschool
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.export import request_filters
+from smultron.web.security import large_upload
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 PLANNER_ROLES = ("planner", "admin")
@@ -64,6 +65,7 @@ def index():
 
 
 @bp.post("/plans")
+@large_upload
 @role_required(*PLANNER_ROLES)
 def upload_plan():
     session = get_session()

@@ -6,7 +6,7 @@ import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
+    app.before_request(_body_limit)  # first: CSRF reads the form
     app.before_request(_refuse_query_tokens)
     app.before_request(_csrf_unless_token_auth)
     app.before_request(_new_csp_nonce)
@@ -45,6 +46,19 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def large_upload(view):
+    """Let ``view`` take a body up to MAX_UPLOAD_LENGTH (a file upload) instead of the app's
+    MAX_CONTENT_LENGTH. Larger bodies are refused with 413 before anything reads them."""
+    view.smultron_large_upload = True
+    return view
+
+
+def _body_limit():
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "smultron_large_upload", False):
+        request.max_content_length = current_app.config["MAX_UPLOAD_LENGTH"]
 
 
 def _refuse_query_tokens():
@@ -92,8 +106,6 @@ def content_security_policy(tile_url: str, nonce: str) -> str:
 
 
 def _security_headers(response):
-    from flask import current_app
-
     nonce = g.get("csp_nonce", "")
     response.headers.setdefault(
         "Content-Security-Policy",

@@ -25,6 +25,7 @@ from smultron.errors import AppError
 from smultron.geo import from_db
 from smultron.models import Municipality, Preschool
 from smultron.web.admin import PAGE_SIZE, bp, db, log, page_window, problems_of
+from smultron.web.security import large_upload
 
 IMPORT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
 
@@ -194,6 +195,7 @@ def department_delete(preschool_id: int, department_id: int):
 
 
 @bp.route("/preschools/import", methods=["GET", "POST"])
+@large_upload
 def preschool_import():
     if request.method == "GET":
         return render_template("admin/preschool_import.html", problems=[],
