@@ -10,7 +10,7 @@ Then, with gunicorn serving Smultron:
   ``--requests`` more (the cache, keyed by filters and data version);
 - the PDF: first (rendered) and again (cached);
 - the report page in Debian's Chromium: page weight (the document and everything it
-  loads) and render time (navigation until the heatmap canvas is painted), beside the
+  loads) and render time (navigation until the map's canvas is painted), beside the
   naive approach: folium's HeatMap fed every raw point, in one HTML file with the same
   vendored Leaflet. Ends with ``ratio report: <smultron render time / naive render time>``.
 """
@@ -38,13 +38,14 @@ from smultron import accounts
 from smultron.db import make_engine
 
 OFFICIAL = "official@bench.example"
-PAINTED = """() => {
-  const canvas = document.querySelector('canvas.leaflet-heatmap-layer');
-  if (!canvas || !canvas.width) return false;
+# The map has drawn: a canvas of its overlays (our hexagons, the naive page's heatmap)
+# holds a painted pixel.
+PAINTED = """() => [...document.querySelectorAll('.leaflet-overlay-pane canvas')].some((canvas) => {
+  if (!canvas.width) return false;
   const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   for (let n = 3; n < pixels.length; n += 4) if (pixels[n] > 0) return true;
   return false;
-}"""
+})"""
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 

@@ -8,13 +8,14 @@ from tests.conftest import browser_login, run_axe
 
 pytestmark = pytest.mark.browser
 
-PAINTED = """() => {
-  const canvas = document.querySelector('canvas.leaflet-heatmap-layer');
+PAINTED = """(selector) => {
+  const canvas = document.querySelector(selector);
   if (!canvas || !canvas.width) return false;
   const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   for (let n = 3; n < pixels.length; n += 4) if (pixels[n] > 0) return true;
   return false;
 }"""
+HEXAGONS = ".leaflet-overlay-pane canvas:not(.leaflet-heatmap-layer)"
 
 
 @pytest.fixture
@@ -22,23 +23,42 @@ def known(db):
     return report_data.build(db)
 
 
-def test_the_report_renders_offline_with_a_painted_heatmap(guarded_page, live_server, known):
+def layer_switches(page) -> dict[str, bool]:
+    """The layer control's switches: name -> checked."""
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        '.leaflet-control-layers-overlays label')].map(label => [label.textContent.trim(),
+        label.querySelector('input').checked]))""")
+
+
+def test_the_report_renders_offline_with_its_layers(guarded_page, live_server, known):
     page = guarded_page
     browser_login(page, live_server, known.world.email("official"))
     page.wait_for_url("**/reports")
     page.click(".report-form button[type=submit]")  # the defaults: newest campaign, all
-    page.wait_for_selector(".leaflet-heatmap-layer")
-    page.wait_for_function(PAINTED)
+    page.wait_for_selector("#report-map[data-ready=true]")
+    page.wait_for_function(PAINTED, arg=HEXAGONS)
     assert page.locator("#table-favourite tbody tr").count() > 0
-    # hexagons, scary cells and preschools are drawn on Leaflet's canvas renderer
-    assert page.locator(".report-map canvas:not(.leaflet-heatmap-layer)").count() == 1
+    # hexagons and scary cells on one canvas, the preschools on their own above the markers
+    assert page.locator(f".report-map {HEXAGONS}").count() == 1
+    assert page.locator(".report-map .leaflet-preschools-pane svg path").count() == 3
     assert page.locator(".report-cluster").count() >= 1
-    assert page.locator(".leaflet-control-layers-overlays input").count() >= 5
+    switches = layer_switches(page)
+    assert switches == {"Bakgrundskarta": True, "Värmekarta: smultronställen": False,
+                        "Hexagoner: smultronställen": True, "Läskiga platser": True,
+                        "Planområden": False, "Rapportens område": True,
+                        "Mest älskade områden": True, "Förskolor": True}
+    page.get_by_label("Värmekarta: smultronställen").check()
+    page.wait_for_function(PAINTED, arg="canvas.leaflet-heatmap-layer")
+    # the scale bar is metric only
+    assert page.locator(".leaflet-control-scale-line").count() == 1
+    assert " m" in page.inner_text(".leaflet-control-scale-line") or \
+        "km" in page.inner_text(".leaflet-control-scale-line")
     assert run_axe(page) == []
     page.click("a.lang-switch")  # the same report in English
     page.wait_for_selector("text=Children's favourite places")
-    page.wait_for_function(PAINTED)
+    page.wait_for_function(PAINTED, arg=HEXAGONS)
     assert page.locator("html").get_attribute("lang") == "en"
+    assert "Hexagons: favourite places" in layer_switches(page)
     assert run_axe(page) == []
 
 
@@ -64,6 +84,6 @@ def test_a_district_drawn_on_the_map_gives_its_report(guarded_page, live_server,
     assert '"Polygon"' in drawn
     assert page.is_checked('input[name="scope"][value="area"]')
     page.click(".report-form button[type=submit]")
-    page.wait_for_selector(".report-map .leaflet-container, .report-map .folium-map")
+    page.wait_for_selector("#report-map[data-ready=true]")
     assert "A district drawn on the map" in page.content() or \
         "Ett område ritat på kartan" in page.content()

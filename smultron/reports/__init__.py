@@ -1,5 +1,5 @@
-"""Reports for officials: aggregates in PostGIS, the anonymity rule, a cache, a
-folium map and a PDF. No Flask in here: the web layer passes a Session, plain
+"""Reports for officials: aggregates in PostGIS, the anonymity rule, a cache, the
+map's data and a PDF. No Flask in here: the web layer passes a Session, plain
 values and a translation function.
 
     report = build_report(session, filters, k=5, cache=ReportCache())

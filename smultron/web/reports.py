@@ -12,7 +12,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    g,
     render_template,
     request,
     url_for,
@@ -27,7 +26,6 @@ from smultron.errors import AppError, Forbidden, NotFound
 from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES
-from smultron.web import vendor_url
 from smultron.web.auth import current_viewer, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -121,14 +119,13 @@ def view():
         ("map", filters.key(), report["about"]["data_version"], _threshold(), lang),
         lambda: render.render_map(report, t=gettext, lang=lang,
                                   tile_url=current_app.config["TILE_URL"],
-                                  tile_attribution=current_app.config["TILE_ATTRIBUTION"],
-                                  vendor=vendor_url))
+                                  tile_attribution=current_app.config["TILE_ATTRIBUTION"]))
     links = _links(filters)
     body = _cache().get_or_compute(
         ("page", filters.key(), report["about"]["data_version"], _threshold(), lang),
         lambda: render_template("reports/_report_body.html", parts=parts, links=links,
                                 csv_link=links["csv"], **_figure_context(report)))
-    return render_template("reports/report.html", parts=parts, body=body, nonce=g.csp_nonce)
+    return render_template("reports/report.html", body=body)
 
 
 def _figure_context(report: dict) -> dict:
