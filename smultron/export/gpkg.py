@@ -26,7 +26,7 @@ from sqlalchemy import URL, make_url, select
 from sqlalchemy.orm import Session
 
 from smultron.access import Viewer
-from smultron.export import styles
+from smultron.export import qgis_project, styles
 from smultron.export.enrich import Lookups, named
 from smultron.export.layers import DEFAULT_HEX_SIZE, Layer, all_layers
 from smultron.export.prefetch import Prefetch
@@ -107,6 +107,9 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
         _write_styles(partial, categories, [layer.name for layer in layers])
         write_schema(partial, categories)
         _write_qgis_metadata(partial, layers, options, scope, exported_at)
+        qgis_project.store(partial, layers, qgis_project.About(
+            path.name, options.srid, scope.filters.describe(), exported_at, options.source,
+            options.threshold))
         counts = feature_counts(partial)
         os.replace(partial, path)
     except BaseException:
