@@ -184,3 +184,15 @@ def test_a_moved_copy_opens_with_its_layers(export, tmp_path):
     assert result["crs"] == "EPSG:4326"
     assert all(layer["valid"] for layer in result["layers"].values())
     assert all(layer["source"].startswith(str(moved)) for layer in result["layers"].values())
+
+
+def test_a_download_names_the_file_it_is_saved_as(client, auth, world, places, tmp_path):
+    auth.login(world.email("planner"))
+    response = client.get("/export/places.gpkg?crs=EPSG:3007")
+    assert response.status_code == 200
+    name = re.search(r'filename="([^"]+)"', response.headers["Content-Disposition"])[1]
+    path = tmp_path / name
+    path.write_bytes(response.get_data())
+    _name, _metadata, document = stored(path)
+    assert {e.text.split("|")[0] for e in document.iter("datasource")} == {f"./{name}"}
+    assert document.find("projectCrs/spatialrefsys/authid").text == "EPSG:3007"

@@ -97,9 +97,10 @@ def gpkg():
         head = Response(mimetype="application/geopackage+sqlite3")
         return _download_headers(head, _filename("gpkg", srid))
     folder = Path(tempfile.mkdtemp(prefix="smultron-export-"))
+    filename = _filename("gpkg", srid)  # the QGIS project inside names the file by it
     try:
         result = write_scope(session, current_app.extensions["smultron.engine"].url, scope,
-                             folder / "places.gpkg", options)
+                             folder / filename, options)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -108,7 +109,7 @@ def gpkg():
     response = Response(_stream_file(result.path, folder),
                         mimetype="application/geopackage+sqlite3", direct_passthrough=True)
     response.content_length = result.path.stat().st_size
-    return _download_headers(response, _filename("gpkg", srid))
+    return _download_headers(response, filename)
 
 
 def _streamed(render, *args):
