@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Smultron needs from the platform's package manager, only when missing.
 #   install-system-deps.sh server        PostgreSQL + PostGIS
-#   install-system-deps.sh server test   + Chromium, gdal-bin and python3-gdal for the test suite
+#   install-system-deps.sh server test   + Chromium, gdal-bin, python3-gdal and QGIS (python3-qgis) for the test suite
 #   install-system-deps.sh bench         + wrk, the load tool of bench/api.py (optional)
 set -euo pipefail
 
@@ -45,6 +45,9 @@ if [ $need_test = 1 ]; then
   command -v ogrinfo >/dev/null || pkgs+=(gdal-bin)
   # GDAL's GeoPackage validator (tests) runs on Debian's Python bindings
   /usr/bin/python3 -c 'import osgeo_utils, osgeo.gdal' 2>/dev/null || pkgs+=(python3-gdal)
+  # QGIS itself opens the exports in the tests (PyQGIS on Debian's Python, about 1 GB)
+  { /usr/bin/python3 -c 'import qgis.core' && dpkg -s qgis-providers; } >/dev/null 2>&1 ||
+    pkgs+=(python3-qgis qgis-providers)
 fi
 if [ $need_bench = 1 ]; then
   command -v wrk >/dev/null || pkgs+=(wrk)
