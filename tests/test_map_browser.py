@@ -404,7 +404,12 @@ def test_a_refused_change_is_shown_and_can_be_thrown_away(guarded_page, live_ser
     page.click("#panel-save")
     failed = page.locator("#places-table tbody .status-failed")
     expect(failed).to_contain_text("Kampanjen Hösten 2026 är stängd")
-    expect(page.locator("body")).to_have_attribute("data-waiting", "1")
+    expect(page.locator("#notice")).to_contain_text("Kampanjen Hösten 2026 är stängd")
+    # Refused is not "waiting to be sent": the bar says it apart.
+    expect(page.locator("body")).to_have_attribute("data-refused", "1")
+    expect(page.locator("body")).to_have_attribute("data-waiting", "0")
+    expect(page.locator("#sync-status")).to_have_text(
+        "1 plats sparades inte: rätta den eller släng den i listan.")
     page.get_by_role("button", name="Avsluta kartläggningen").click()
     expect(page.locator("#notice")).to_contain_text("Några ändringar togs inte emot")
     assert page.url.endswith(session_id)
@@ -509,3 +514,73 @@ def test_category_labels_with_markup_stay_text_everywhere_on_the_map(guarded_pag
     for where in ("#category-choices", "#places-table", ".leaflet-map-pane"):
         assert page.locator(f"{where} script, {where} img[src=x]").count() == 0, where
     assert page.evaluate("window.__pwned") is None
+
+
+OUTBOX = """() => new Promise((resolve, reject) => {
+  const request = indexedDB.open('smultron', 1);
+  request.onsuccess = () => {
+    const get = request.result.transaction('outbox').objectStore('outbox').getAll();
+    get.onsuccess = () => resolve(get.result);
+    get.onerror = () => reject(get.error);
+  };
+  request.onerror = () => reject(request.error);
+})"""
+
+
+def test_a_refused_place_comes_back_at_once_with_the_reason_and_is_not_kept(
+        guarded_page, live_server, world, db):
+    """A comment that looks like a personal identity number: the server refuses it (422).
+    The panel opens again with the reason, the field marked and focused, nothing looks
+    saved or waiting, the refused text is not left on the tablet; corrected, it saves."""
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    page.click("#place-here")
+    page.wait_for_selector("#panel:not([hidden])")
+    page.locator("#category-choices label", has_text="Vatten").click()
+    page.fill("#comment", "Olles 20200101-1234")
+    page.click("#panel-save")
+    alert = page.locator("#form-error")
+    expect(alert).to_be_visible()
+    expect(alert).to_have_attribute("role", "alert")
+    expect(alert).to_contain_text("Inte sparat")
+    expect(page.locator("#comment-error")).to_contain_text("personnummer")
+    expect(page.locator("#comment")).to_be_focused()
+    expect(page.locator("#comment")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#comment")).to_have_value("Olles 20200101-1234")
+    assert page.is_checked("#category-choices input[value=water]")
+    expect(page.locator("#notice")).not_to_have_text("Sparat.")
+    expect(page.locator("body")).to_have_attribute("data-waiting", "0")
+    expect(page.locator("#sync-status")).to_have_text("Allt är sparat.")
+    expect(page.locator("#places-table tbody tr")).to_have_count(0)
+    assert page.evaluate(OUTBOX) == []
+    assert places_of(db, session_id) == []
+    assert run_axe(page) == []
+    page.fill("#comment", "Olles favoritbrygga")
+    page.click("#panel-save")
+    wait_all_saved(page, 1)
+    expect(page.locator("#notice")).to_have_text("Sparat.")
+    expect(page.locator("#comment")).not_to_have_attribute("aria-invalid", "true")
+    [place] = places_of(db, session_id)
+    assert (place.comment, place.category.code) == ("Olles favoritbrygga", "water")
+    page.console_errors.clear()  # Chromium logs the 422
+
+
+def test_a_refused_change_comes_back_in_the_panel(guarded_page, live_server, world, db):
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    page.click("#place-here")
+    fill_panel(page, "Lek", comment="Gungorna")
+    wait_all_saved(page, 1)
+    page.locator("#places-table tbody tr button", has_text="Ändra").click()
+    page.fill("#comment", "Gungorna 200101-1234")
+    page.click("#panel-save")
+    expect(page.locator("#comment-error")).to_contain_text("personnummer")
+    expect(page.locator("#comment")).to_be_focused()
+    expect(page.locator("#panel-heading")).to_have_text("Ändra platsen")
+    expect(page.locator("body")).to_have_attribute("data-waiting", "0")
+    expect(page.locator("#places-table tbody td.said")).to_have_text("Gungorna")
+    assert page.evaluate(OUTBOX) == []
+    page.click("#panel-close")
+    [place] = places_of(db, session_id)
+    assert (place.comment, place.version) == ("Gungorna", 1)
+    page.console_errors.clear()

@@ -44,6 +44,9 @@ def js_strings() -> dict[str, str]:
         "all_saved": _("Everything is saved."),
         "waiting_one": _("1 place is waiting to be sent."),
         "waiting_many": _("%(n)s places are waiting to be sent."),
+        "refused_one": _("1 place was not saved: correct it or throw it away in the list."),
+        "refused_many": _("%(n)s places were not saved: correct them or throw them away in "
+                          "the list."),
         "offline": _("No network: places are kept on this device and sent later."),
         "saved_offline": _("Saved on this device."),
         "saved": _("Saved."),

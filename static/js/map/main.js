@@ -42,7 +42,9 @@ function entries() {
   for (const [id, op] of outbox) {
     if (op.kind === 'delete') result.delete(id);
     else if (op.feature.properties.preschool === config.preschool.id || op.feature.properties.session === config.session.id) {
-      result.set(id, { feature: op.feature, state: 'waiting', error: op.error });
+      result.set(id, {
+        feature: op.feature, state: op.error ? 'refused' : 'waiting', error: op.error, fields: op.fields,
+      });
     }
   }
   const list = [...result.values()];
@@ -50,13 +52,20 @@ function entries() {
   return list;
 }
 
+// The bar above the map: what waits to be sent, and (apart) what the server refused — a
+// refused place is not "waiting", it waits for the staff member.
 function showStatus() {
-  const waiting = outbox.size;
+  const ops = [...outbox.values()];
+  const refused = ops.filter((op) => op.error).length;
+  const waiting = ops.length - refused;
   document.body.dataset.waiting = String(waiting);
-  statusLine.classList.toggle('waiting', waiting > 0);
-  let text = waiting === 0 ? t('all_saved') : (waiting === 1 ? t('waiting_one') : t('waiting_many', { n: waiting }));
-  if (waiting && stopReason === 'offline') text = `${text} ${t('offline')}`;
-  statusLine.textContent = text;
+  document.body.dataset.refused = String(refused);
+  statusLine.classList.toggle('waiting', waiting > 0 || refused > 0);
+  const parts = [];
+  if (waiting) parts.push(waiting === 1 ? t('waiting_one') : t('waiting_many', { n: waiting }));
+  if (waiting && stopReason === 'offline') parts.push(t('offline'));
+  if (refused) parts.push(refused === 1 ? t('refused_one') : t('refused_many', { n: refused }));
+  statusLine.textContent = parts.length ? parts.join(' ') : t('all_saved');
   syncButton.hidden = waiting === 0;
   if (stopReason === 'login') say(t('login_again'), true);
 }
@@ -101,6 +110,8 @@ async function queue(id, change) {
   op.rev = (previous?.rev || 0) + 1;
   op.queuedAt = previous?.queuedAt || Date.now();
   delete op.error;
+  delete op.reason;
+  delete op.fields;
   await store.put(op);
   await refresh();
   sync.flush();
@@ -108,6 +119,45 @@ async function queue(id, change) {
 
 function currentFeature(id) {
   return outbox.get(id)?.feature || server.get(id);
+}
+
+// What the server refused that the staff member can correct in the panel.
+const FORM_FIELDS = ['category', 'feeling', 'children_count', 'season', 'comment'];
+
+function correctable(op) {
+  return Object.keys(op.fields || {}).some((name) => FORM_FIELDS.includes(name));
+}
+
+// A refused place back in the panel, with what was typed and why it was refused.
+function reopen(op) {
+  if (op.kind === 'create') startPlace(op.feature.geometry, op);
+  else openEdit(currentFeature(op.id), op, t('failed', { reason: op.reason }));
+}
+
+// After Save: what became of the change, once the server has answered or could not be
+// reached. "Saved." only when the server has it; without an answer it waits on the
+// tablet. A refusal that can be corrected comes back at once in the panel, with the
+// reason; the refused text is not kept on the tablet. Returns the outcome.
+async function afterSave(id, savedText = t('saved')) {
+  await sync.flush();
+  const op = await store.get(id);
+  if (!op) {
+    say(savedText);
+    return 'saved';
+  }
+  if (!op.error) {
+    say(t('saved_offline'));
+    return 'waiting';
+  }
+  if (correctable(op) && !isOpen()) {
+    await store.remove(id);
+    await refresh();
+    say('');
+    reopen(op);
+    return 'reopened';
+  }
+  say(op.error, true);
+  return 'refused';
 }
 
 async function saveNew(geometry, props) {
@@ -120,33 +170,39 @@ async function saveNew(geometry, props) {
     },
   };
   await queue(feature.id, () => ({ kind: 'create', feature }));
-  say(navigator.onLine ? t('saved') : t('saved_offline'));
+  await afterSave(feature.id);
 }
 
-async function saveChange(id, changes) {
+async function saveChange(id, changes, savedText = t('saved')) {
   const before = currentFeature(id);
   const feature = { ...before, ...changes, properties: { ...before.properties, ...(changes.properties || {}) } };
   await queue(id, (previous) => {
     if (previous && previous.kind !== 'delete') return { ...previous, feature };
     return { kind: 'update', base: server.get(id)?.properties.version, feature };
   });
+  return afterSave(id, savedText);
 }
 
 function isOutside(geometry) {
   return !allInside(geometry, config.preschool.neighbourhood);
 }
 
-function startPlace(geometry) {
+// The panel for a new place; ``refused``: the outbox entry the server refused, shown
+// again with its values and the reason.
+function startPlace(geometry, refused = null) {
   if (isOpen()) closePanel();
   showDraft(geometry);
   const kind = geometry.type === 'Point' ? 'new_place' : (geometry.type === 'Polygon' ? 'new_area' : 'new_route');
   openPanel({
     title: t(kind),
     outside: isOutside(geometry),
+    properties: refused?.feature.properties,
+    errors: refused?.fields,
+    alert: refused && t('failed', { reason: refused.reason }),
     onSave: async (props) => {
       clearDraft();
-      await saveNew(geometry, props);
       document.getElementById('place-here').focus();
+      await saveNew(geometry, props);
     },
     onCancel: () => {
       clearDraft();
@@ -156,16 +212,22 @@ function startPlace(geometry) {
   requestAnimationFrame(keepDraftInView);
 }
 
-function editPlace(entry) {
+// The panel for a change of ``feature``; ``shown``: what to show in it (the place, or a
+// refused change with its messages per field), ``alert``: why it was refused.
+function openEdit(feature, shown, alert) {
   map.closePopup();
-  const { feature } = entry;
   openPanel({
     title: t('edit_place'),
-    properties: feature.properties,
+    properties: shown.feature.properties,
     outside: false,
-    errors: entry.error ? { general: entry.error } : {},
+    errors: shown.fields,
+    alert,
     onSave: (props) => saveChange(feature.id, { properties: props }),
   });
+}
+
+function editPlace(entry) {
+  openEdit(entry.feature, entry, entry.error);
 }
 
 async function deletePlace(entry, button) {
@@ -218,8 +280,7 @@ async function endMove(save) {
   showActions('map-actions');
   say('');
   if (save) {
-    await saveChange(entry.feature.id, { geometry: fromLayer(layer) });
-    say(t('moved'));
+    await saveChange(entry.feature.id, { geometry: fromLayer(layer) }, t('moved'));
   } else {
     await refresh();
   }

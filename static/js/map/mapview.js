@@ -108,7 +108,7 @@ function icon(entry) {
   const p = entry.feature.properties;
   const cat = category(p.category);
   const classes = ['place-icon', p.feeling];
-  if (entry.state !== 'saved') classes.push('pending');
+  if (entry.state !== 'saved') classes.push(entry.error ? 'refused' : 'pending');
   const html = document.createElement('span');
   const ring = document.createElement('span');
   ring.className = 'ring';

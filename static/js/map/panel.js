@@ -10,6 +10,8 @@ const comment = document.getElementById('comment');
 const commentCount = document.getElementById('comment-count');
 const outside = document.getElementById('outside-warning');
 const saveButton = document.getElementById('panel-save');
+const formError = document.getElementById('form-error');
+// Fields with their own message next to them (and controls named after them).
 const FIELDS = ['category', 'children_count', 'comment', 'geometry'];
 let current = null;
 
@@ -20,6 +22,7 @@ function buildCategories() {
     label.className = 'big-choice';
     const input = document.createElement('input');
     Object.assign(input, { type: 'radio', name: 'category', value: item.code });
+    input.setAttribute('aria-describedby', 'category-error');
     const img = document.createElement('img');
     Object.assign(img, { src: item.pictogram, alt: '', width: 40, height: 40 });
     const text = document.createElement('span');
@@ -35,16 +38,25 @@ function clamp(value) {
   return Math.min(Math.max(number, 1), config.session.children_present);
 }
 
-function showErrors(errors) {
+// Each message next to its field, the field marked invalid; messages for anything else
+// (and ``alert``) go to the alert at the top. Returns the first invalid control.
+function showErrors(errors, alert = '') {
+  let first = null;
   for (const name of FIELDS) {
     const element = document.getElementById(`${name}-error`);
-    if (!element) continue;
     element.textContent = errors[name] || '';
     element.hidden = !errors[name];
+    for (const control of form.querySelectorAll(`[name="${name}"]`)) {
+      if (errors[name]) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
+      if (errors[name] && !first) first = control;
+    }
   }
-  const general = document.getElementById('form-error');
-  general.textContent = errors.general || '';
-  general.hidden = !errors.general;
+  const other = Object.entries(errors).filter(([name]) => !FIELDS.includes(name)).map(([, text]) => text);
+  const text = [alert, ...other].filter(Boolean).join(' ');
+  formError.textContent = text;
+  formError.hidden = !text;
+  return first;
 }
 
 function updateCommentCount() {
@@ -79,7 +91,9 @@ function setChecked(name, value) {
   for (const input of form.querySelectorAll(`input[name="${name}"]`)) input.checked = input.value === value;
 }
 
-// Opens the panel. ``options``: {title, properties, outside, error, onSave, onCancel}.
+// Opens the panel. ``options``: {title, properties, outside, errors (per field), alert
+// (why the server refused it), onSave, onCancel}. With errors, focus goes to the first
+// invalid field; otherwise to the heading.
 export function openPanel(options) {
   current = options;
   const props = options.properties || {};
@@ -93,9 +107,10 @@ export function openPanel(options) {
   updateCommentCount();
   outside.hidden = !options.outside;
   saveButton.textContent = options.outside ? t('save_anyway') : t('save');
-  showErrors(options.errors || {});
+  const invalid = showErrors(options.errors || {}, options.alert || '');
   panel.hidden = false;
-  heading.focus();
+  const checked = invalid && form.querySelector(`[name="${invalid.name}"]:checked`);
+  (checked || invalid || heading).focus();
 }
 
 export function closePanel(cancelled = true) {
@@ -127,9 +142,10 @@ export function initPanel() {
     event.preventDefault();
     const props = values();
     const errors = validate(props);
-    showErrors(errors);
-    if (Object.keys(errors).length) {
+    const invalid = showErrors(errors);
+    if (invalid) {
       form.querySelector('.field-error:not([hidden])')?.scrollIntoView({ block: 'nearest' });
+      invalid.focus();
       return;
     }
     const done = current;

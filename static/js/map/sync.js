@@ -51,17 +51,20 @@ export class Sync {
     this.again = false;
   }
 
+  // Sends what waits; the promise settles when no round is pending any more, so a caller
+  // knows what became of the change it has just queued.
   flush() {
     if (this.running) {
       this.again = true;
       return this.running;
     }
-    this.running = this.round().finally(() => {
-      this.running = null;
-      if (this.again) {
+    this.running = (async () => {
+      do {
         this.again = false;
-        this.flush();
-      }
+        await this.round();
+      } while (this.again);
+    })().finally(() => {
+      this.running = null;
     });
     return this.running;
   }
@@ -121,6 +124,8 @@ export class Sync {
     const current = await store.get(op.id);
     if (current && current.rev === op.rev) {
       current.error = t('failed', { reason: reasonOf(body, status) });
+      current.reason = body.error || String(status);
+      current.fields = (body.detail && body.detail.fields) || {};
       await store.put(current);
     }
     return 'next';
