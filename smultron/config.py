@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +41,9 @@ def from_environment(env: dict | None = None) -> dict:
         "DATABASE_URL": env.get("DATABASE_URL") or None,
         "REPORTS_DATABASE_URL": env.get("REPORTS_DATABASE_URL") or None,
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # The site's public address (https://smultron.kommun.se): links that leave the site
+        # (the OpenAPI document's server, e-mailed links) use it, never the request's Host.
+        "BASE_URL": (env.get("SMULTRON_BASE_URL") or "").rstrip("/") or None,
         "TILE_URL": env.get("SMULTRON_TILE_URL", DEFAULT_TILE_URL),
         "TILE_ATTRIBUTION": env.get("SMULTRON_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
         "ANONYMITY_THRESHOLD": _int(env, "SMULTRON_ANONYMITY_THRESHOLD", 5),
@@ -88,6 +92,10 @@ def check(config: dict) -> None:
                       ("SMULTRON_MAX_UPLOAD_MB", "MAX_UPLOAD_LENGTH")):
         if not 0 < config.get(key, MB) <= 1024 * MB:
             raise ConfigError(f"{name} must be from 1 to 1024 (megabytes)")
+    base = urlsplit(config.get("BASE_URL") or "https://x")
+    if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
+        raise ConfigError("SMULTRON_BASE_URL must be the site's address, e.g. "
+                          "https://smultron.kommun.se")
     if not 0 <= config.get("PROXY_HOPS", 0) <= 10:
         raise ConfigError("SMULTRON_PROXY_HOPS must be from 0 (no proxy) to 10: the number of "
                           "reverse proxies in front of the app that set X-Forwarded-For")

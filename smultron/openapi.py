@@ -250,6 +250,16 @@ def _paths() -> dict:
     }
 
 
+API_PREFIX = "/api/v1"
+
+
+def server_url(base_url: str | None) -> str:
+    """The API's address for ``servers``: under the configured SMULTRON_BASE_URL, else a
+    relative one (resolved against wherever the document was fetched). Never built from the
+    request's Host header, which the client chooses."""
+    return f"{base_url.rstrip('/')}{API_PREFIX}" if base_url else API_PREFIX
+
+
 def document(server_url: str, categories: list[str] | None = None) -> dict:
     """The document; ``categories`` (the known codes) become the category enum."""
     return {

@@ -236,3 +236,26 @@ def test_anonymous_visitors_see_only_public_pages(client, path, status):
 def test_every_role_reaches_home(client, auth, world, role):
     auth.login(world.email(role))
     assert client.get("/home").status_code == 200
+
+
+def test_the_openapi_document_never_echoes_the_host_header(client):
+    response = client.get("/api/v1/openapi.json", headers={"Host": "evil.example"})
+    assert response.json["servers"] == [{"url": "/api/v1"}]
+    assert "evil.example" not in response.get_data(as_text=True)
+
+
+def test_the_openapi_server_is_the_configured_base_url(database_url):
+    app = create_app(app_config(database_url, BASE_URL="https://smultron.kommun.se"))
+    try:
+        response = app.test_client().get("/api/v1/openapi.json",
+                                         headers={"Host": "evil.example"})
+    finally:
+        app.extensions["smultron.engine"].dispose()
+    assert response.json["servers"] == [{"url": "https://smultron.kommun.se/api/v1"}]
+
+
+@pytest.mark.parametrize("value", ["smultron.kommun.se", "ftp://x.se", "https://x.se/?a=1"])
+def test_a_base_url_that_is_not_an_address_is_refused(monkeypatch, value):
+    monkeypatch.setenv("SMULTRON_BASE_URL", value)
+    with pytest.raises(ConfigError, match="SMULTRON_BASE_URL"):
+        create_app()

@@ -253,4 +253,4 @@ def categories():
 def openapi_document():
     codes = list(get_session().scalars(select(Category.code).where(Category.hidden.is_(False))
                                        .order_by(Category.sort_order)))
-    return jsonify(openapi.document(request.host_url.rstrip("/") + bp.url_prefix, codes))
+    return jsonify(openapi.document(openapi.server_url(current_app.config["BASE_URL"]), codes))
