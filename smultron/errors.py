@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from smultron.messages import translate
+
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/ogc", "/export/", "/reports/data")
 
@@ -55,13 +57,13 @@ def error_response(status: int, message: str, detail=None):
 def register(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
-        return error_response(exc.status, exc.message, exc.detail)
+        return error_response(exc.status, translate(exc.message, _), translate(exc.detail, _))
 
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):
+    def _csrf(_exc: CSRFError):  # its description (which check failed) is English only
         return error_response(
             400, _("The form has expired or did not come from this site. Reload the page and "
-                   "try again."), exc.description)
+                   "try again."), None)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -75,6 +77,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _db_down(exc: DBAPIError):
         log.warning("database unavailable: %s", exc)
+        # The page must not load the user again from the database that just failed (that
+        # raised inside this handler: a bare 500 without the security headers).
+        current_app.login_manager._update_request_context_with_user()  # noqa: SLF001
         return error_response(503, _("The database is not reachable right now. Try again in a "
                                      "moment."), None)
 
@@ -87,7 +92,20 @@ def register(app: Flask) -> None:
                               None)
 
 
+# Codes whose description is never shown: the libraries' own texts are English only (the
+# login limiter's is "10 per 1 minute").
+_OWN_MESSAGE_ONLY = (405, 413, 429)
+
+
 def _http_message(exc: HTTPException) -> str:
+    code = exc.code or 500
+    custom = exc.description and exc.description != type(exc).description
+    if custom and code not in _OWN_MESSAGE_ONLY:
+        return exc.description  # abort(400, _("a message that says what to do"))
+    if code == 413:
+        limit = request.max_content_length or 0
+        return _("This is too large: at most %(size)s MB can be sent at once.",
+                 size=max(1, round(limit / 2**20)))
     messages = {
         400: _("The request could not be understood."),
         401: _("Please log in first."),
@@ -96,11 +114,5 @@ def _http_message(exc: HTTPException) -> str:
         405: _("This address does not accept that method."),
         429: _("Too many attempts. Wait a minute and try again."),
     }
-    custom = exc.description and exc.description != type(exc).description
-    if custom:  # abort(400, "a message that says what to do") keeps its message
-        return exc.description
-    if exc.code == 413:
-        limit = request.max_content_length or 0
-        return _("This is too large: at most %(size)s MB can be sent at once.",
-                 size=max(1, round(limit / 2**20)))
-    return messages.get(exc.code or 500, exc.description or exc.name)
+    return messages.get(code) or _("This request could not be handled (error %(code)s).",
+                                   code=code)

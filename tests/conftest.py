@@ -6,9 +6,11 @@ guarded Playwright page for browser tests."""
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import tempfile
 import threading
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -210,3 +212,45 @@ def browser_login(page, base_url: str, email: str, password: str = factories.PAS
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+# -- the page's language -------------------------------------------------------------------
+
+class _TextNodes(HTMLParser):
+    SKIP = {"script", "style"}
+
+    def __init__(self):
+        super().__init__()
+        self.texts, self._skipping = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skipping += tag in self.SKIP
+
+    def handle_endtag(self, tag):
+        self._skipping -= tag in self.SKIP and self._skipping > 0
+
+    def handle_data(self, data):
+        if not self._skipping and data.strip():
+            self.texts.append(" ".join(data.split()))
+
+
+def text_nodes(html: str) -> list[str]:
+    parser = _TextNodes()
+    parser.feed(html)
+    return parser.texts
+
+
+# Text that is the same in every language: the product's name and the languages' own names.
+NAMES = re.compile(r"Smultron|Svenska|English")
+NEUTRAL = re.compile(r"[\d\s–:.()/-]*")
+
+
+def _neutral(text: str) -> bool:
+    return NEUTRAL.fullmatch(NAMES.sub("", text)) is not None
+
+
+def untranslated(swedish_html: str, english_html: str) -> list[str]:
+    """The texts of a page rendered in Swedish that are the same in its English rendering
+    (so English on a Swedish page), apart from names and numbers."""
+    english = set(text_nodes(english_html))
+    return [t for t in text_nodes(swedish_html) if t in english and not _neutral(t)]

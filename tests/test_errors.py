@@ -1,6 +1,13 @@
 """Errors: JSON under /api/ and /ogc, an HTML page elsewhere, never a stack trace."""
 
 import pytest
+from flask import abort
+
+from smultron import create_app
+from smultron.errors import NotFound
+from smultron.messages import M
+from tests import factories
+from tests.conftest import HttpsClient, app_config, untranslated
 
 
 def test_api_errors_are_json(client):
@@ -88,3 +95,60 @@ def test_upload_routes_take_larger_files_up_to_their_own_limit(client, auth, wor
     refused = _upload(client, auth, path, 21 * MB, name="Detaljplan")
     assert refused.status_code == 413
     assert "högst 20 MB" in refused.get_data(as_text=True)
+
+
+# -- error pages in the page's language ---------------------------------------------------
+
+def _boom():
+    raise RuntimeError("a bug")
+
+
+def _gone():
+    abort(410)  # a code without a message of its own
+
+
+def _domain_error():
+    raise NotFound(M("There is nothing here."))  # as domain code (no Flask) raises
+
+
+ERROR_PAGES = {
+    "404": (404, lambda c: c.get("/no-such-page")),
+    "405": (405, lambda c: c.get("/logout")),
+    "413": (413, lambda c: c.post("/login", data={"email": "x" * (3 * MB)})),
+    "429": (429, lambda c: [c.post("/login", data={
+        "email": "x@example.org", "password": "x",
+        "csrf_token": factories.csrf_from(c.get("/login").get_data(as_text=True))})
+        for _ in range(3)][-1]),
+    "csrf": (400, lambda c: c.post("/login", data={"email": "x@example.org"})),
+    "500": (500, lambda c: c.get("/boom")),
+    "abort": (400, lambda c: c.get("/about?token=x")),
+    "domain": (404, lambda c: c.get("/domain-error")),
+    "410": (410, lambda c: c.get("/gone")),
+}
+
+
+def _error_page(database_url, situation: str, lang: str):
+    app = create_app(app_config(database_url, RATELIMIT_ENABLED=True,
+                                LOGIN_RATE_LIMIT="2 per minute"))
+    app.add_url_rule("/boom", "boom", _boom)
+    app.add_url_rule("/domain-error", "domain_error", _domain_error)
+    app.add_url_rule("/gone", "gone", _gone)
+    app.test_client_class = HttpsClient
+    client = app.test_client()
+    try:
+        client.get(f"/lang/{lang}")
+        status, request = ERROR_PAGES[situation]
+        response = request(client)
+        assert response.status_code == status and response.mimetype == "text/html"
+        return response.get_data(as_text=True)
+    finally:
+        app.extensions["smultron.engine"].dispose()
+
+
+@pytest.mark.parametrize("situation", sorted(ERROR_PAGES))
+def test_an_error_page_has_no_english_when_swedish_is_chosen(database_url, situation):
+    swedish = _error_page(database_url, situation, "sv")
+    english = _error_page(database_url, situation, "en")
+    assert 'lang="sv"' in swedish and 'lang="en"' in english
+    assert untranslated(swedish, english) == []
+    assert swedish != english

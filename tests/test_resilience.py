@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -26,9 +29,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from smultron import ROOT
-from smultron.embedded_pg import wait_until_ready
+from smultron import ROOT, create_app, migrate, reference
+from smultron.embedded_pg import EmbeddedPostgres, wait_until_ready
 from tests import factories, place_data
+from tests.conftest import AuthActions, HttpsClient, app_config, untranslated
 
 REDIS_URL = os.environ.get("SMULTRON_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 
@@ -123,6 +127,68 @@ def test_restart_under_concurrent_requests_never_gives_a_500(live_server, setup,
     assert all(isinstance(b, dict) and b.get("error") for b in bodies), bodies[:3]
     after = [http("GET", url, headers=headers)[0] for _ in range(10)]
     assert after == [200] * 10
+
+
+# -- a database outage on the pages (a cluster of the test's own) --------------------------
+
+@pytest.fixture
+def own_cluster_app():
+    """An app on a PostGIS cluster of its own (so stopping it disturbs no other test), with
+    the world's users; yields (app, cluster, world)."""
+    base = Path(tempfile.mkdtemp(prefix="smt-down-"))
+    base.chmod(0o755)
+    pg = EmbeddedPostgres(base / "pg", fast=True)
+    app = None
+    try:
+        pg.ensure()
+        app = create_app(app_config(pg.url()))
+        migrate.upgrade(app.extensions["smultron.engine"])
+        with app.extensions["smultron.db"]() as session:
+            reference.ensure_categories(session)
+            world = factories.World.build(session)
+        app.test_client_class = HttpsClient
+        yield app, pg, world
+    finally:
+        if app is not None:
+            app.extensions["smultron.engine"].dispose()
+        pg.remove()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+PAGES_BY_ROLE = {"/map": "staff_a", "/home": "staff_a", "/about": "staff_a",
+                 "/planner/": "planner", "/admin": "admin", "/reports": "official"}
+
+
+def test_pages_during_a_database_outage_are_503_pages_with_the_security_headers(
+        own_cluster_app):
+    app, pg, world = own_cluster_app
+    clients = {}
+    for role in set(PAGES_BY_ROLE.values()):
+        clients[role] = app.test_client()
+        assert AuthActions(clients[role]).login(world.email(role)).status_code == 302
+    english = app.test_client()
+    AuthActions(english).login(world.email("staff_a"))
+    english.get("/lang/en")
+    for path, role in PAGES_BY_ROLE.items():
+        assert clients[role].get(path).status_code in (200, 302), path  # /map: its preschool
+    pg.stop()
+    try:
+        for path, role in PAGES_BY_ROLE.items():
+            response = clients[role].get(path)
+            assert (response.status_code, response.mimetype) == (503, "text/html"), path
+            page = response.get_data(as_text=True)
+            assert "Databasen går inte att nå just nu" in page, path
+            csp = response.headers.get("Content-Security-Policy", "")
+            assert "default-src 'self'" in csp and "unsafe-inline" not in csp, path
+            assert response.headers["X-Frame-Options"] == "DENY"
+        in_english = english.get("/home")
+        assert in_english.status_code == 503
+        assert untranslated(clients["staff_a"].get("/home").get_data(as_text=True),
+                            in_english.get_data(as_text=True)) == []
+    finally:
+        pg.start()
+        wait_until_ready(pg)
+    assert clients["planner"].get("/planner/").status_code == 200  # logged in still
 
 
 # -- two app instances, one database, Redis for the rate limits ---------------------------
