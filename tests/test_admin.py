@@ -191,8 +191,10 @@ def test_a_bad_import_lists_every_row_and_imports_nothing(admin, db):
         content_type="multipart/form-data")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "row 3: the name is missing" in page
-    assert "row 4: no point location" in page and "row 4: enrolled_children" in page
+    assert "Ingenting importerades. Problem i forskolor.csv: 3" in page
+    assert "Rad 3: Namnet saknas" in page
+    assert "Rad 4: Longituden måste vara ett tal" in page
+    assert "Rad 4: Inskrivna barn måste vara mellan 0 och 100000" in page
     assert preschool_named(db, "God") is None
 
 

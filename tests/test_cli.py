@@ -79,7 +79,7 @@ def test_preschools_import_reports_bad_rows(smultron, db, world, tmp_path):
     path.write_text("name,lon,lat\nFörskolan C,20.2,67.8\nFörskolan D,abc,67.8\n")
     result = smultron("preschools", "import", str(path))
     assert result.exit_code == 1
-    assert "row 3: no point location" in result.output
+    assert "Row 3: The longitude must be a number" in result.output
     assert db.scalar(select(func.count(Preschool.id))) == 2  # only the world's two
 
 

@@ -76,11 +76,7 @@ def parse(session: Session, form: Mapping, preschool_ids: list[str]) -> Campaign
 
 def _preschool_ids(session: Session, raw: list[str], municipality_id: int | None,
                    problems: Collector) -> tuple[int, ...]:
-    try:
-        ids = sorted({int(value) for value in raw})
-    except ValueError:
-        problems.add(N_("Choose preschools from the list"), "preschools")
-        return ()
+    ids = problems.ids(raw, "preschools")
     if not ids or municipality_id is None:
         return tuple(ids)
     known = set(session.scalars(select(Preschool.id).where(

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from shapely.geometry import Point, Polygon, shape
+from shapely.geometry import MultiPoint, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import exists, func, select
@@ -28,6 +28,9 @@ from smultron.models import (
 DEFAULT_RADIUS = 1000
 MAX_NEIGHBOURHOOD_KM2 = 200
 MAX_VERTICES = 2000
+MAX_GEOJSON_CHARACTERS = 200_000  # 2,000 corners with room to spare
+NAME_MAX, UNIT_CODE_MAX, ADDRESS_MAX, DEPARTMENT_MAX = 200, 40, 300, 200
+ENROLLED_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -85,23 +88,62 @@ def municipalities(session: Session) -> list[Municipality]:
 def parse(session: Session, form: Mapping) -> PreschoolInput:
     """Check a preschool form (every problem at once)."""
     problems = Collector()
-    name = problems.text(form, "name", 200, label=N_("The name"))
-    unit_code = problems.text(form, "unit_code", 40, required=False, label=N_("The unit code"))
-    address = problems.text(form, "address", 300, required=False, label=N_("The address"))
-    enrolled = problems.integer(form, "enrolled_children", 0, 100_000, default=0,
-                                label=N_("Enrolled children"))
-    lon = problems.number(form, "lon", -180, 180, label=N_("The longitude"))
-    lat = problems.number(form, "lat", -90, 90, label=N_("The latitude"))
+    fields = check_fields(form, problems)
     radius = problems.integer(form, "radius", 50, 10_000, default=DEFAULT_RADIUS,
                               label=N_("The radius"))
     municipality = _municipality(session, form, problems)
-    point = Point(lon, lat) if lon is not None and lat is not None else None
-    neighbourhood = _neighbourhood(form.get("neighbourhood"), point, problems)
-    if point is not None and municipality is not None:
-        _check_in_municipality(session, municipality, point, problems)
+    neighbourhood = _neighbourhood(form.get("neighbourhood"), fields.point, problems)
+    if fields.point is not None and municipality is not None and outside_municipality(
+            session, municipality, [fields.point]):
+        problems.add(OUTSIDE, "lon", municipality=municipality.name)
     problems.raise_if_any()
-    return PreschoolInput(municipality.id, name, unit_code, address, enrolled, point,
-                          neighbourhood, radius)
+    return PreschoolInput(municipality.id, fields.name, fields.unit_code, fields.address,
+                          fields.enrolled_children, fields.point, neighbourhood, radius)
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What a form and a row of an import file both give (None where it is wrong)."""
+
+    name: str | None
+    unit_code: str | None
+    address: str | None
+    enrolled_children: int | None
+    point: Point | None
+
+
+def check_fields(values: Mapping, problems: Collector) -> Fields:
+    """The checks the preschool form and the importer share: name, unit code, address,
+    enrolled children, longitude and latitude."""
+    name = problems.text(values, "name", NAME_MAX, label=N_("The name"))
+    unit_code = problems.text(values, "unit_code", UNIT_CODE_MAX, required=False,
+                              label=N_("The unit code"))
+    address = problems.text(values, "address", ADDRESS_MAX, required=False,
+                            label=N_("The address"))
+    enrolled = problems.integer(values, "enrolled_children", 0, ENROLLED_MAX, default=0,
+                                label=N_("Enrolled children"))
+    lon = problems.number(values, "lon", -180, 180, label=N_("The longitude"))
+    lat = problems.number(values, "lat", -90, 90, label=N_("The latitude"))
+    point = Point(lon, lat) if lon is not None and lat is not None else None
+    return Fields(name, unit_code, address, enrolled, point)
+
+
+OUTSIDE = N_("The location lies outside %(municipality)s")
+
+
+def outside_municipality(session: Session, municipality: Municipality,
+                         points: list[Point]) -> set[int]:
+    """The positions (0-based) of the points that lie outside the municipality's extent,
+    in one query however many there are; none when the municipality has no extent."""
+    if municipality.extent is None or not points:
+        return set()
+    dumped = select(func.ST_Dump(to_db(MultiPoint(points))).label("part")).subquery()
+    part = dumped.c.part
+    rows = session.scalars(select(part.path[1]).where(
+        ~func.ST_Contains(select(Municipality.extent)
+                          .where(Municipality.id == municipality.id).scalar_subquery(),
+                          part.geom)))
+    return {position - 1 for position in rows}
 
 
 def _municipality(session: Session, form: Mapping, problems: Collector) -> Municipality | None:
@@ -123,12 +165,16 @@ def _neighbourhood(raw, point: Point | None, problems: Collector) -> Polygon | N
     raw = (raw or "").strip()
     if not raw:
         return None
+    if len(raw) > MAX_GEOJSON_CHARACTERS:
+        problems.add(N_("The neighbourhood has more than %(max)s corners"), "neighbourhood",
+                     max=MAX_VERTICES)
+        return None
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_no_constant)
         if data.get("type") == "Feature":
             data = data.get("geometry") or {}
         geometry: BaseGeometry = shape(data)
-    except (ValueError, TypeError, AttributeError, KeyError):
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         problems.add(N_("The neighbourhood is not a GeoJSON polygon"), "neighbourhood")
         return None
     if geometry.geom_type == "MultiPolygon" and len(geometry.geoms) == 1:
@@ -137,7 +183,11 @@ def _neighbourhood(raw, point: Point | None, problems: Collector) -> Polygon | N
         problems.add(N_("The neighbourhood must be one polygon"), "neighbourhood")
         return None
     geometry = Polygon(geometry.exterior.coords, [r.coords for r in geometry.interiors])
-    if len(geometry.exterior.coords) > MAX_VERTICES:
+    west, south, east, north = geometry.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        problems.add(N_("The neighbourhood's corners must be longitude and latitude in "
+                        "degrees"), "neighbourhood")
+    elif len(geometry.exterior.coords) > MAX_VERTICES:
         problems.add(N_("The neighbourhood has more than %(max)s corners"), "neighbourhood",
                      max=MAX_VERTICES)
     elif not geometry.is_valid:
@@ -148,14 +198,9 @@ def _neighbourhood(raw, point: Point | None, problems: Collector) -> Polygon | N
     return geometry
 
 
-def _check_in_municipality(session: Session, municipality: Municipality, point: Point,
-                           problems: Collector) -> None:
-    if municipality.extent is None:
-        return
-    inside = session.scalar(select(func.ST_Contains(municipality.extent, to_db(point))))
-    if not inside:
-        problems.add(N_("The location lies outside %(municipality)s"), "lon",
-                     municipality=municipality.name)
+def _no_constant(name: str):
+    """json.loads calls this for NaN and Infinity: no such coordinate."""
+    raise ValueError(name)
 
 
 def _check_unique(session: Session, data: PreschoolInput, own_id: int | None) -> None:
@@ -276,12 +321,10 @@ def add_department(session: Session, preschool: Preschool, name: str) -> Departm
 
 
 def _department_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise fail(N_("%(label)s is missing"), "department", label=N_("The department's name"))
-    if len(name) > 200:
-        raise fail(N_("%(label)s is longer than %(max)s characters"), "department",
-                   label=N_("The department's name"), max=200)
+    problems = Collector()
+    name = problems.check_text(name, "department", DEPARTMENT_MAX,
+                               label=N_("The department's name"))
+    problems.raise_if_any()
     return name
 
 

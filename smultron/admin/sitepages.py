@@ -66,7 +66,7 @@ def text(session: Session, page: str, lang: str) -> tuple[str, bool]:
 def save(session: Session, page: str, lang: str, form) -> None:
     _check(page, lang)
     problems = Collector()
-    value = problems.text(form, "text", MAX_TEXT, label=N_("The text"))
+    value = problems.text(form, "text", MAX_TEXT, label=N_("The text"), multiline=True)
     problems.raise_if_any()
     settings.write(session, _key(page, lang), {"text": value.replace("\r\n", "\n")})
 
@@ -84,10 +84,7 @@ def save_site(session: Session, form) -> dict:
     problems = Collector()
     values = {"organisation": problems.text(form, "organisation", 200, required=False) or ""}
     for name in ("contact_email", "dpo_email", "feedback_email"):
-        value = (form.get(name) or "").strip()
-        if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-            problems.add(N_("Type an e-mail address, e.g. name@kommun.se"), name)
-        values[name] = value[:254]
+        values[name] = problems.email(form, name, required=False)
     problems.raise_if_any()
     before = site(session)
     settings.write(session, SITE_KEY, values)

@@ -12,7 +12,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from smultron import passwords
-from smultron.accounts import EMAIL
 from smultron.admin.problems import N_, Collector, fail
 from smultron.models import ROLES, ApiToken, OneTimeLink, Preschool, User
 
@@ -53,17 +52,11 @@ def parse(session: Session, form: Mapping, preschool_ids: list[str], *,
     problems = Collector()
     email = ""
     if with_email:
-        email = (form.get("email") or "").strip().lower()
-        if not EMAIL.match(email) or len(email) > 254:
-            problems.add(N_("Type an e-mail address, e.g. name@kommun.se"), "email")
+        email = problems.email(form, "email")
     role = form.get("role") or ""
     if role not in ROLES:
         problems.add(N_("Choose a role"), "role")
-    try:
-        ids = tuple(sorted({int(value) for value in preschool_ids}))
-    except ValueError:
-        ids = ()
-        problems.add(N_("Choose preschools from the list"), "preschools")
+    ids = problems.ids(preschool_ids, "preschools")
     known = set(session.scalars(select(Preschool.id).where(Preschool.id.in_(ids)))) if ids \
         else set()
     if known != set(ids):

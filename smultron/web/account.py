@@ -20,11 +20,12 @@ from smultron import audit
 from smultron.admin import users
 from smultron.db import get_session
 from smultron.errors import AppError
-from smultron.web.admin import problems_of
+from smultron.web.admin import problems_of, refuse_nul_characters
 from smultron.web.auth import LoginUser
 from smultron.web.security import limiter
 
 bp = Blueprint("account", __name__)
+bp.before_request(refuse_nul_characters)
 
 
 @bp.after_request

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from smultron import audit
 from smultron.admin import mail
-from smultron.admin.problems import Invalid, Problem
+from smultron.admin.problems import Invalid, Problem, parse_id
 from smultron.db import get_session
 from smultron.errors import AppError
 
@@ -27,6 +27,31 @@ def _admins_only():
     if current_user.role != "admin":
         abort(403)
     return None
+
+
+def refuse_nul_characters() -> None:
+    """A NUL character anywhere in the address, the form or a file name is a 400:
+    PostgreSQL can neither store nor search for it (the forms check other control
+    characters field by field)."""
+    values = [*request.args.keys(), *request.args.values(), *request.form.keys(),
+              *request.form.values(), *(f.filename or "" for f in request.files.values())]
+    if any("\x00" in value for value in values):
+        raise AppError(gettext("The address or the form holds a NUL character, which cannot "
+                               "be saved or searched for: remove it and try again."))
+
+
+bp.before_request(refuse_nul_characters)
+
+MAX_SEARCH = 200
+
+
+def search_text(name: str = "q") -> str:
+    """A search box's text; longer than MAX_SEARCH characters is a 400 with a message."""
+    text = request.args.get(name, "")
+    if len(text) > MAX_SEARCH:
+        raise AppError(gettext("The search text is longer than %(max)s characters: "
+                               "shorten it.", max=MAX_SEARCH))
+    return text
 
 
 @bp.after_request
@@ -75,11 +100,15 @@ def me():
 
 def log(action: str, target: str | None = None, detail: dict | None = None) -> None:
     """One audit row for an admin change (committed with the change)."""
-    audit.record(db(), action, me(), target=target, detail=detail, ip=request.remote_addr)
+    audit.record(db(), action, me(), target=target[:300] if target else target, detail=detail,
+                 ip=request.remote_addr)
 
 
 def translate(problem: Problem) -> str:
-    params = {key: gettext(value) if key == "label" else value
+    """The problem in the page's language; a label or a Problem given as a parameter
+    (an import row's problem) is translated too."""
+    params = {key: translate(value) if isinstance(value, Problem)
+              else gettext(value) if key == "label" else value
               for key, value in problem.params.items()}
     return gettext(problem.msgid, **params) if params else gettext(problem.msgid)
 
@@ -103,8 +132,8 @@ PAGE_SIZE = 100
 
 def page_window() -> tuple[int, int, int]:
     """(page, limit, offset) from ?page=: one row more than shown tells if there is a next."""
-    page = request.args.get("page", "0")
-    page = int(page) if page.isdigit() and int(page) < 100_000 else 0
+    page = parse_id(request.args.get("page", "0")) or 0
+    page = page if page < 100_000 else 0
     return page, PAGE_SIZE + 1, page * PAGE_SIZE
 
 

@@ -24,7 +24,15 @@ from smultron.admin import preschools as domain
 from smultron.errors import AppError
 from smultron.geo import from_db
 from smultron.models import Municipality, Preschool
-from smultron.web.admin import PAGE_SIZE, bp, db, log, page_window, problems_of
+from smultron.web.admin import (
+    PAGE_SIZE,
+    bp,
+    db,
+    log,
+    page_window,
+    problems_of,
+    search_text,
+)
 from smultron.web.security import large_upload
 
 IMPORT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
@@ -33,7 +41,7 @@ IMPORT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
 @bp.get("/preschools")
 def preschools():
     archived = request.args.get("archived") == "1"
-    text = request.args.get("q", "")
+    text = search_text()
     page, limit, offset = page_window()
     rows = domain.list_preschools(db(), archived, text, limit, offset)
     return render_template("admin/preschools.html", rows=rows[:PAGE_SIZE],
@@ -194,27 +202,30 @@ def department_delete(preschool_id: int, department_id: int):
     return _action(preschool_id, work, "department_deleted", _("The department was deleted."))
 
 
+def _import_page(problems=(), status: int = 200, **extra):
+    return render_template("admin/preschool_import.html", problems=list(problems),
+                           municipalities=domain.municipalities(db()),
+                           max_rows=importer.MAX_ROWS, max_mb=importer.MAX_FILE_MB,
+                           max_problems=importer.MAX_PROBLEMS, **extra), status
+
+
 @bp.route("/preschools/import", methods=["GET", "POST"])
 @large_upload
 def preschool_import():
     if request.method == "GET":
-        return render_template("admin/preschool_import.html", problems=[],
-                               municipalities=domain.municipalities(db()))
+        return _import_page()
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
             raise AppError(_("Choose a file to import"))
         code = request.form.get("municipality") or None
-        result = importer.import_file(db(), io.BytesIO(upload.read()), upload.filename, code)
+        result = importer.import_file(db(), upload.stream, upload.filename, code)
     except AppError as exc:
         db().rollback()
-        return render_template("admin/preschool_import.html", problems=problems_of(exc),
-                               municipalities=domain.municipalities(db())), exc.status
+        return _import_page(problems_of(exc), exc.status)
     if request.form.get("check_only") == "on":
         db().rollback()
-        return render_template("admin/preschool_import.html", problems=[], checked=result,
-                               filename=upload.filename,
-                               municipalities=domain.municipalities(db()))
+        return _import_page(checked=result, filename=upload.filename)
     log("preschools_imported", upload.filename, result.as_dict())
     db().commit()
     flash(_("Imported %(created)s new and updated %(updated)s preschools.",

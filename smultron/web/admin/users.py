@@ -19,12 +19,13 @@ from smultron.web.admin import (
     me,
     page_window,
     problems_of,
+    search_text,
 )
 
 
 @bp.get("/users")
 def users():
-    text, role = request.args.get("q", ""), request.args.get("role", "")
+    text, role = search_text(), request.args.get("role", "")
     page, limit, offset = page_window()
     users = domain.list_users(db(), text, role, limit, offset)
     return render_template("admin/users.html", rows=users[:PAGE_SIZE], q=text, role=role,
