@@ -51,7 +51,7 @@ PROJECT_NAME = "Smultron"
 QGIS_METADATA_URI = "http://mrcc.com/qgis.dtd"
 ELLIPSOID = "EPSG:7019"  # GRS 1980, SWEREF 99's: the scale bar measures on it
 PAGE = (420.0, 297.0)  # A3 landscape, mm
-MAP_BOX = (10.0, 30.0, 310.0, 257.0)  # x, y, width, height on the page, mm
+MAP_BOX = (10.0, 30.0, 310.0, 238.0)  # x, y, width, height on the page, mm
 
 # Groups from the top of the layer tree (drawn last, on top) to the bottom.
 GROUPS = (
@@ -455,13 +455,31 @@ def _layout(about: About, extent) -> ET.Element:
           svgBorderColor="0,0,0,255", svgBorderWidth="0.2", frame="false",
           background="false")
     _scalebar(layout, about, extent, (MAP_BOX[0] + 5, top + MAP_BOX[3] - 18, 80, 14))
-    _item(layout, "legend", "legend", (side, top, PAGE[0] - side - 10, 190), 2,
-          map_uuid="{smultron-map}", title=about.t(M("Legend")), legendFilterByMap="1",
-          resizeToContents="1", columnCount="1", symbolWidth="7", symbolHeight="4",
-          frame="false", background="true")
-    _label(layout, "source", (side, 232, PAGE[0] - side - 10, 55), 3,
-           "[% @smultron_source %]\n\n[% @smultron_note %]", 8)
+    _legend(layout, about, (side, top, PAGE[0] - side - 10, MAP_BOX[3]))
+    _label(layout, "source", (MAP_BOX[0], top + MAP_BOX[3] + 4, MAP_BOX[2], 16), 3,
+           "[% @smultron_source %]\n[% @smultron_note %]", 8)
     return layout
+
+
+LEGEND_FONTS = {"title": (14, 75, 3.0), "group": (11, 75, 2.5), "subgroup": (10, 50, 2.0),
+                "symbol": (9, 50, 1.5), "symbolLabel": (9, 50, 1.5)}  # pt, weight, margin
+
+
+def _legend(layout: ET.Element, about: About, box) -> None:
+    """The legend of what the map shows (filtered by the map's content), in fonts small
+    enough for three place layers of ten categories each."""
+    legend = _item(layout, "legend", "legend", box, 2, map_uuid="{smultron-map}",
+                   title=about.t(M("Legend")), legendFilterByMap="1", resizeToContents="1",
+                   columnCount="1", symbolWidth="6", symbolHeight="3.5", frame="false",
+                   background="true")
+    styles = _sub(legend, "styles")
+    for name, (size, weight, margin) in LEGEND_FONTS.items():
+        side = "marginBottom" if name == "title" else "marginTop"
+        style = _sub(styles, "style", name=name, alignment="1", indent="0", **{side: margin})
+        if name == "symbolLabel":
+            style.set("marginLeft", "2")
+        _sub(style, "styleFont", style="",
+             description=f"Sans Serif,{size},-1,5,{weight},0,0,0,0,0")
 
 
 def _scalebar(layout: ET.Element, about: About, extent, box) -> None:
