@@ -6,12 +6,21 @@ import { kindOf } from './geometry.js';
 const table = document.getElementById('places-table');
 const body = table.querySelector('tbody');
 const empty = document.getElementById('list-empty');
+// On narrow screens each row is a card: its cells name their column (map.css shows
+// data-label before the value).
+const labels = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
 
 function cell(text, className) {
   const td = document.createElement('td');
   td.textContent = text;
   if (className) td.className = className;
   return td;
+}
+
+function labelCells(tr) {
+  [...tr.children].forEach((child, index) => {
+    if (child.tagName === 'TD' && !child.classList.contains('actions')) child.dataset.label = labels[index];
+  });
 }
 
 function row(entry, actions) {
@@ -35,10 +44,10 @@ function row(entry, actions) {
     cell(String(p.children_count)),
     cell(config.season_labels[p.season] || p.season),
     cell(p.comment || '', 'said'));
-  const status = cell(entry.error || (entry.state === 'saved' ? t('saved') : t('waiting')));
-  status.className = entry.error ? 'status-failed' : (entry.state === 'saved' ? '' : 'status-waiting');
+  const status = cell(entry.error || (entry.state === 'saved' ? t('saved') : t('waiting')),
+    entry.error ? 'status-failed' : (entry.state === 'saved' ? '' : 'status-waiting'));
   tr.append(status);
-  const actionsCell = document.createElement('td');
+  const actionsCell = cell('', 'actions');
   const box = document.createElement('div');
   box.className = 'row-actions';
   for (const [key, handler] of actions(entry)) {
@@ -52,6 +61,7 @@ function row(entry, actions) {
   }
   actionsCell.append(box);
   tr.append(actionsCell);
+  labelCells(tr);
   return tr;
 }
 

@@ -350,7 +350,17 @@ function noteCenter() {
   document.body.dataset.mapCenter = `${lat.toFixed(6)},${lng.toFixed(6)}`;
 }
 
+// The map and the panel fill the screen below the header and the toolbar, however tall
+// they are (the status line grows offline): map.css reads --map-top.
+function fitToScreen() {
+  const top = document.querySelector('.map-layout').getBoundingClientRect().top + window.scrollY;
+  document.documentElement.style.setProperty('--map-top', `${Math.round(top)}px`);
+}
+
 function wire() {
+  const fit = new ResizeObserver(fitToScreen);
+  fit.observe(document.querySelector('.site-header'));
+  fit.observe(document.querySelector('.map-toolbar'));
   map.on('moveend', noteCenter);
   // The panel beside the map makes it narrower: Leaflet must know its new size.
   new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(map.getContainer());
