@@ -7,9 +7,11 @@ is in it and that real responses match its schemas.
 from __future__ import annotations
 
 from smultron.models import AGE_GROUPS, COMMENT_STATES, FEELINGS, SEASONS
+from smultron.places import CODE as CODE_PATTERN
 from smultron.places import MAX_COMMENT, MAX_LIMIT, MAX_VERTICES
 
 ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+CODE = CODE_PATTERN.pattern
 LON = {"type": "number", "minimum": -180, "maximum": 180}
 LAT = {"type": "number", "minimum": -90, "maximum": 90}
 BBOX = {"type": "array", "prefixItems": [LON, LAT, LON, LAT], "items": False,
@@ -153,9 +155,20 @@ COMMON_ERRORS = {"401": _error("not logged in / no valid token"),
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "the place's version"}}
 
 
-def _place_response(description: str) -> dict:
-    return {"description": description, "headers": ETAG_HEADER,
-            **_json(_ref("Place"), "application/geo+json")}
+def _place_response(description: str, links: bool = False) -> dict:
+    response = {"description": description, "headers": ETAG_HEADER,
+                **_json(_ref("Place"), "application/geo+json")}
+    if links:
+        response["links"] = PLACE_LINKS
+    return response
+
+
+# What a client can do next with the place it was answered (stateful clients and fuzzers).
+PLACE_LINKS = {
+    name: {"operationId": operation, "parameters": {"place_id": "$response.body#/id"}}
+    for name, operation in (("GetPlace", "getPlace"), ("PatchPlace", "patchPlace"),
+                            ("DeletePlace", "deletePlace"))
+}
 
 
 def _list_parameters() -> list[dict]:
@@ -165,13 +178,16 @@ def _list_parameters() -> list[dict]:
         _param("campaign", ID, "campaign id"),
         _param("preschool", ID, "preschool id"),
         _param("session", {"type": "string", "format": "uuid"}, "mapping session id"),
-        _param("category", {"type": "string"}, "category code(s), comma-separated"),
+        _param("category", {"type": "string", "pattern": f"^,*(?:{CODE},+)*(?:{CODE})?$"},
+               "category code(s), comma-separated (empty: every category)"),
         _param("updated_since", {"type": "string", "format": "date-time"},
                "only places changed after this moment (with time zone)"),
         _param("include_deleted", {"type": "boolean"}, "also soft-deleted places"),
         _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
                f"page size (default 500, at most {MAX_LIMIT})"),
-        _param("cursor", {"type": "string"}, "from the previous page's next link"),
+        _param("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]{0,200}$"},
+               "from the previous page's next link (opaque: any other value is a 400; "
+               "empty is the first page)"),
     ]
 
 
@@ -190,8 +206,9 @@ def _paths() -> dict:
                          "application/json": {"schema": _ref("NewPlace")},
                          "application/geo+json": {"schema": _ref("NewPlace")}}},
                      "responses": {
-                         "201": _place_response("created"),
-                         "200": _place_response("already saved with the same content"),
+                         "201": _place_response("created", links=True),
+                         "200": _place_response("already saved with the same content",
+                                                links=True),
                          "400": _error("not JSON"),
                          "409": _error("the id was used for a different place"),
                          "422": _error("invalid fields (detail.fields)"), **COMMON_ERRORS}},
