@@ -236,3 +236,53 @@ def test_a_saved_neighbourhood_is_reshaped_by_dragging_a_corner(guarded_page, li
     assert stored.is_valid and stored.contains(from_db(world.school_a.location))
     assert not stored.equals(original)
     assert len(stored.exterior.coords) == len(original.exterior.coords)  # moved, not added
+
+
+WIDTHS = (360, 390, 768, 1024)
+FITS = """() => {
+  const root = document.documentElement;
+  const wide = [...document.querySelectorAll('main *')].filter((el) => {
+    const style = getComputedStyle(el);
+    return ['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+  }).map((el) => el.className || el.tagName);
+  return {page: root.scrollWidth - root.clientWidth, boxes: wide};
+}"""
+
+
+def _busy_audit_log(db, world):
+    """Events with long values and every kind of detail."""
+    from smultron import audit
+
+    admin = world.users["admin"]
+    audit.record(db, "login_failed", actor="en.mycket.lang.adress.som.nagon.skrev@" + "x" * 60
+                 + ".kiruna.se", ip="2001:db8:85a3:0000:0000:8a2e:0370:7334")
+    audit.record(db, "preschool_updated", admin, target="Förskolan Örnen med ett långt namn",
+                 detail={"name": ["Förskolan Ripan", "Förskolan Örnen med ett långt namn"],
+                         "location": [[20.2253, 67.8558], [20.2301, 67.8602]],
+                         "neighbourhood_bounds": [[20.2, 67.84, 20.25, 67.87],
+                                                  [20.21, 67.85, 20.26, 67.88]]})
+    audit.record(db, "export", world.users["planner"], target="/export/places.gpkg?crs=EPSG:"
+                 "3006&campaign=H%C3%B6sten%202026&category=nature&category=water",
+                 detail={"format": "gpkg", "filters": {"campaigns": ["Hösten 2026"],
+                         "categories": ["nature", "water", "snow"]},
+                         "counts": {"places_points": 120, "places_areas": 4, "preschools": 2}})
+    audit.record(db, "retention_changed", admin, detail={"comment_months": [24, 12]})
+    db.commit()
+
+
+def test_the_audit_log_fits_every_width_as_field_before_after(guarded_page, live_server, db,
+                                                             world, tmp_path):
+    page = guarded_page
+    _busy_audit_log(db, world)
+    browser_login(page, live_server, world.email("admin"))
+    page.wait_for_url(f"{live_server}/admin")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server}/admin/audit")
+        page.screenshot(path=str(tmp_path / f"audit-{width}.png"), full_page=True)
+        assert page.evaluate(FITS) == {"page": 0, "boxes": []}, width
+        detail = page.locator("dl.audit-detail").filter(has_text="Örnen").first
+        expect(detail).to_contain_text("Förskolan Ripan")
+        assert "\\u00" not in page.content()
+    print(f"screenshots in {tmp_path}")
+    assert run_axe(page) == []

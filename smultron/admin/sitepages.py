@@ -142,19 +142,30 @@ def spans(line: str) -> list[tuple[str, str | None]]:
 
 
 def blocks(raw: str) -> list[Block]:
-    """The tiny format as blocks (text is escaped by the template, never trusted)."""
-    result = []
+    """The tiny format as blocks (text is escaped by the template, never trusted): a
+    ``#`` line is a heading, a run of ``- `` (or ``* ``) lines a list, a run of other
+    lines a paragraph; blank lines separate paragraphs and lists."""
+    result: list[Block] = []
     for chunk in re.split(r"\n\s*\n", raw.replace("\r\n", "\n").strip()):
-        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        if not lines:
-            continue
-        if lines[0].startswith("#"):
-            result.append(Block("heading", spans(lines[0].lstrip("#").strip())))
-            lines = lines[1:]
-        if lines and all(line.startswith(("- ", "* ")) for line in lines):
-            result.append(Block("list", items=[spans(line[2:].strip()) for line in lines]))
-        elif lines:
-            result.append(Block("paragraph", spans(" ".join(lines))))
+        paragraph: list[str] = []
+        items: list | None = None  # the list being filled
+        for line in (line.strip() for line in chunk.splitlines()):
+            if line.startswith(("- ", "* ", "#")) and paragraph:
+                result.append(Block("paragraph", spans(" ".join(paragraph))))
+                paragraph = []
+            if line.startswith(("- ", "* ")):
+                if items is None:
+                    items = []
+                    result.append(Block("list", items=items))
+                items.append(spans(line[2:].strip()))
+                continue
+            items = None
+            if line.startswith("#"):
+                result.append(Block("heading", spans(line.lstrip("#").strip())))
+            elif line:
+                paragraph.append(line)
+        if paragraph:
+            result.append(Block("paragraph", spans(" ".join(paragraph))))
     return result
 
 

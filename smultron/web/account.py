@@ -70,6 +70,7 @@ def set_password_save(token: str):
     db.commit()
     if current_user.is_authenticated:
         logout_user()
+    session["login_email"] = user.email  # the login form fills it in
     flash(_("Your password is set. Log in with your e-mail and the new password."), "info")
     return redirect(url_for("auth.login"), 303)
 

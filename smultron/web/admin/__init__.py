@@ -68,18 +68,26 @@ def _labels():
     from smultron.passwords import MIN_PASSWORD_LENGTH
 
     return {
-        "role_labels": {"staff": gettext("Preschool staff"), "planner": gettext("Planner"),
-                        "official": gettext("Official"), "admin": gettext("Administrator")},
+        "role_labels": role_labels(),
         "role_hints": {
             "staff": gettext("maps places with the children at their preschools"),
             "planner": gettext("sees every place, moderates comments, exports, connects QGIS"),
             "official": gettext("reads aggregated reports only"),
             "admin": gettext("everything under Administration")},
-        "link_labels": {"invite": gettext("invitation"), "reset": gettext("password reset")},
+        "link_labels": link_labels(),
         "admin_timezone": ZoneInfo("Europe/Stockholm"),
         "min_password": MIN_PASSWORD_LENGTH,
         "can_email": mail.configured(current_app.config),
     }
+
+
+def role_labels() -> dict:
+    return {"staff": gettext("Preschool staff"), "planner": gettext("Planner"),
+            "official": gettext("Official"), "admin": gettext("Administrator")}
+
+
+def link_labels() -> dict:
+    return {"invite": gettext("invitation"), "reset": gettext("password reset")}
 
 
 @bp.app_template_filter("local_time")

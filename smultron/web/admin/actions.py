@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+
+from smultron.web.admin import link_labels, local_time, role_labels
 
 ACTION_LABELS = {
     "login": _l("Logged in"), "login_failed": _l("Failed login"), "logout": _l("Logged out"),
@@ -43,3 +50,96 @@ ACTION_LABELS = {
 def label(action: str) -> str:
     found = ACTION_LABELS.get(action)
     return str(found) if found is not None else action
+
+
+# -- the details of an event, as readable field / before / after -------------------------
+
+# Actions whose detail is {field: [before, after]}.
+CHANGE_ACTIONS = frozenset({
+    "preschool_updated", "campaign_updated", "category_updated", "user_updated",
+    "retention_changed", "site_contacts_changed", "department_renamed"})
+
+FIELD_LABELS = {
+    "name": _l("Name"), "unit_code": _l("Unit code"), "address": _l("Address"),
+    "enrolled_children": _l("Enrolled children"), "location": _l("Location (lon, lat)"),
+    "neighbourhood_vertices": _l("Corners of the neighbourhood"),
+    "neighbourhood_bounds": _l("Neighbourhood's extent"), "departments": _l("Departments"),
+    "department": _l("Department"), "code": _l("Code"), "starts_on": _l("Starts"),
+    "ends_on": _l("Ends"), "preschools": _l("Preschools"), "preschool": _l("Preschool"),
+    "status": _l("Status"), "label_sv": _l("Swedish"), "label_en": _l("English"),
+    "pictogram": _l("Pictogram"), "colour": _l("Colour"), "sort_order": _l("Order"),
+    "hidden": _l("Hidden"), "role": _l("Role"), "active": _l("Active"),
+    "link": _l("Link"), "emailed": _l("E-mailed"), "link_expires_at": _l("Link expires"),
+    "comment_months": _l("Comments, in months"),
+    "deleted_place_days": _l("Deleted places, in days"),
+    "audit_months": _l("Audit events, in months"), "organisation": _l("Organisation"),
+    "contact_email": _l("Contact e-mail"), "dpo_email": _l("Data protection officer"),
+    "feedback_email": _l("Accessibility feedback"), "filters": _l("Filters"),
+    "rows": _l("Rows"), "counts": _l("Rows per layer"), "format": _l("Format"),
+    "crs": _l("Coordinate system"), "characters": _l("Characters"),
+    "direction": _l("Direction"), "comments": _l("Comments"),
+    "deleted_places": _l("Deleted places"), "audit_events": _l("Audit events"),
+    "links": _l("One-time links"), "periods": _l("Periods"), "created": _l("Added"),
+    "updated": _l("Updated"), "prefix": _l("Token begins"), "now": _l("Now called"),
+    "session": _l("Mapping session"), "category": _l("Category"),
+    "children": _l("Children"), "fields": _l("Fields"), "source": _l("Source"),
+    "campaigns": _l("Campaigns"), "categories": _l("Categories"), "feelings": _l("Feeling"),
+    "seasons": _l("Season"), "date_from": _l("From"), "date_to": _l("To"),
+}
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")
+
+
+@dataclass(frozen=True)
+class DetailLine:
+    field: str
+    value: str | None = None  # or, for a change:
+    before: str | None = None
+    after: str | None = None
+
+
+def field_label(key: str) -> str:
+    found = FIELD_LABELS.get(key)
+    return str(found) if found is not None else key
+
+
+def detail_lines(action: str, detail) -> list[DetailLine]:
+    """An event's detail (JSON) as lines a person reads: a field and its value, or for a
+    change the field with its value before and after. Text only (the page escapes it)."""
+    if not detail:
+        return []
+    if not isinstance(detail, dict):
+        return [DetailLine("", value=_text("", detail))]
+    if set(detail) == {"from", "to"}:  # a comment's moderation state
+        return [DetailLine(gettext("State"), before=str(detail["from"]),
+                           after=str(detail["to"]))]
+    lines = []
+    for key, value in _ordered(detail):
+        if action in CHANGE_ACTIONS and isinstance(value, list) and len(value) == 2:
+            lines.append(DetailLine(field_label(key), before=_text(key, value[0]),
+                                    after=_text(key, value[1])))
+        else:
+            lines.append(DetailLine(field_label(key), value=_text(key, value)))
+    return lines
+
+
+ORDER = {key: position for position, key in enumerate(FIELD_LABELS)}
+
+
+def _ordered(values: dict) -> list[tuple]:
+    """The keys in FIELD_LABELS's order (the database keeps JSON keys in its own)."""
+    return sorted(values.items(), key=lambda item: (ORDER.get(item[0], len(ORDER)), item[0]))
+
+
+def _text(key: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, dict):
+        return "; ".join(f"{field_label(k)}: {_text(k, v)}" for k, v in _ordered(value))
+    if isinstance(value, list):
+        return ", ".join(_text(key, item) for item in value)
+    if isinstance(value, str) and ISO_TIME.match(value):
+        return local_time(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    named = {"role": role_labels, "link": link_labels}.get(key)
+    return named().get(value, str(value)) if named else str(value)

@@ -106,7 +106,7 @@ def audit_log():
     wanted = auditlog.AuditFilter.from_args(request.args)
     events, total = auditlog.search(db(), wanted, TIMEZONE)
     return render_template("admin/audit.html", events=events, total=total, wanted=wanted,
-                           action_label=actions.label,
+                           action_label=actions.label, detail_lines=actions.detail_lines,
                            actions=auditlog.actions(db()), pages=auditlog.pages(total),
                            timezone=TIMEZONE)
 
