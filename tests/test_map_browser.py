@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
+from shapely.geometry import LineString
 from sqlalchemy import func, select
 
 from smultron.models import Campaign, Category, Place
@@ -584,3 +585,95 @@ def test_a_refused_change_comes_back_in_the_panel(guarded_page, live_server, wor
     [place] = places_of(db, session_id)
     assert (place.comment, place.version) == ("Gungorna", 1)
     page.console_errors.clear()
+
+
+def centre(box) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+PANE_ABOVE = """([upper, lower]) => {
+  const z = (selector) => Number(getComputedStyle(
+    document.querySelector(selector).closest('.leaflet-pane')).zIndex);
+  return z(upper) > z(lower);
+}"""
+
+
+def test_the_house_stays_above_the_clusters_and_off_the_cross(guarded_page, live_server, world,
+                                                               db):
+    """Earlier places heaped on the preschool: their numbered circle does not cover the
+    house, and at start the house is not under the cross."""
+    earlier = factories.mapping_session(db, world.campaign, world.school_a, children=8)
+    for _ in range(12):
+        factories.place(db, earlier, geometry=factories.Point(*factories.KIRUNA))
+    db.commit()
+    page = guarded_page
+    start_session(page, live_server)
+    expect(page.locator(".cluster-icon")).to_have_text("12")
+    assert page.evaluate(PANE_ABOVE, [".preschool-icon", ".cluster-icon"])
+    house = page.locator(".preschool-icon").bounding_box()
+    cross = centre(page.locator(".crosshair").bounding_box())
+    hx, hy = centre(house)
+    assert ((hx - cross[0]) ** 2 + (hy - cross[1]) ** 2) ** 0.5 > 44
+    page.click("#place-here")  # at once, without moving the map: not the preschool
+    page.wait_for_selector("#panel:not([hidden])")
+    expect(page.locator("#preschool-warning")).to_be_hidden()
+
+
+def test_earlier_places_look_different_from_this_sessions_and_the_legend_says_so(
+        guarded_page, live_server, world, db):
+    """Earlier places are smaller and greyed, this session's outlined, the legend says which
+    is which; a place put right on the preschool is questioned."""
+    earlier = factories.mapping_session(db, world.campaign, world.school_a, children=8)
+    factories.place(db, earlier, geometry=factories.Point(20.2300, 67.8580))
+    db.commit()
+    page = guarded_page
+    start_session(page, live_server)
+    page.click("#place-here")
+    fill_panel(page, "Lek")
+    wait_all_saved(page, 1)
+    mine = page.locator(".leaflet-marker-icon.place-icon.mine .ring")
+    old = page.locator(".leaflet-marker-icon.place-icon.earlier .ring")
+    expect(mine).to_have_count(1)
+    expect(old).to_have_count(1)
+    assert mine.bounding_box()["width"] > old.bounding_box()["width"] + 6
+    style = "el => { const s = getComputedStyle(el); return [s.boxShadow, s.borderTopWidth]; }"
+    assert mine.evaluate(style) != old.evaluate(style)
+    legend = page.locator(".map-legend")
+    expect(legend).to_be_visible()
+    expect(legend).to_contain_text("Platser från den här kartläggningen")
+    expect(legend).to_contain_text("Förskolans tidigare platser")
+    expect(legend).to_contain_text("Förskolan")
+    assert legend.locator(".legend-sample.mine").count() == 1
+    assert legend.locator(".legend-sample.earlier").count() == 1
+    assert run_axe(page) == []
+    # A tap right on the preschool (the pin points at it from above) asks first.
+    house = page.locator(".preschool-icon").bounding_box()
+    page.mouse.click(house["x"] + house["width"] / 2, house["y"] + house["height"] + 10)
+    page.wait_for_selector("#panel:not([hidden])")
+    expect(page.locator("#preschool-warning")).to_be_visible()
+    expect(page.locator("#preschool-warning")).to_contain_text("precis på förskolan")
+
+
+def test_areas_and_routes_show_their_pictogram(guarded_page, live_server, world, db):
+    earlier = factories.mapping_session(db, world.campaign, world.school_a, children=8)
+    factories.place(db, earlier, category_code="snow", geometry=LineString(
+        [(20.2200, 67.8540), (20.2230, 67.8530), (20.2260, 67.8535)]))
+    db.commit()
+    page = guarded_page
+    start_session(page, live_server)
+    page.click("#draw-area")
+    for key in (None, "ArrowRight", "ArrowDown"):
+        if key:
+            pan(page, key, 2)
+        page.click("#add-corner")
+    page.click("#finish-drawing")
+    fill_panel(page, "Natur")
+    wait_all_saved(page, 1)
+    area = page.locator(".leaflet-marker-icon.place-icon.mine img[src$='/nature.svg']")
+    route = page.locator(".leaflet-marker-icon.place-icon.earlier img[src$='/snow.svg']")
+    expect(area).to_have_count(1)
+    expect(route).to_have_count(1)
+    expect(page.locator(".leaflet-marker-icon.place-icon.mine .visually-hidden")).to_contain_text(
+        "Natur och skog · Område")
+    page.locator(".leaflet-marker-icon.place-icon.earlier").click()
+    expect(page.locator(".place-popup h3")).to_have_text("Snö och pulka · Väg")

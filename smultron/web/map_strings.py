@@ -56,6 +56,10 @@ def js_strings() -> dict[str, str]:
         "conflict": _("Someone else changed this place meanwhile; their version is shown."),
         "login_again": _("You have been logged out. Log in again (in a new tab) and the "
                          "waiting places will be sent."),
+        "legend": _("Legend"),
+        "legend_mine": _("Places of this session"),
+        "legend_earlier": _("Earlier places of the preschool"),
+        "legend_preschool": _("The preschool"),
         "place_kind_point": _("Place"),
         "place_kind_area": _("Area"),
         "place_kind_route": _("Route"),

@@ -29,6 +29,33 @@ export function kindOf(geometry) {
   return { Point: 'point', LineString: 'route', Polygon: 'area' }[geometry.type];
 }
 
+// Where an area's or a route's pictogram goes: the middle of a route (its middle point,
+// or the middle of its middle stretch), the centre of gravity of an area's outline
+// (computed from its first corner, which keeps the sums small and exact enough).
+export function labelPoint(geometry) {
+  if (geometry.type === 'Point') return geometry.coordinates;
+  if (geometry.type === 'LineString') {
+    const line = geometry.coordinates;
+    const [a, b] = [line[Math.floor((line.length - 1) / 2)], line[Math.ceil((line.length - 1) / 2)]];
+    return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+  }
+  const ring = geometry.coordinates[0];
+  const [ox, oy] = ring[0];
+  let area = 0;
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < ring.length - 1; i += 1) {
+    const [x0, y0] = [ring[i][0] - ox, ring[i][1] - oy];
+    const [x1, y1] = [ring[i + 1][0] - ox, ring[i + 1][1] - oy];
+    const cross = x0 * y1 - x1 * y0;
+    area += cross;
+    x += (x0 + x1) * cross;
+    y += (y0 + y1) * cross;
+  }
+  if (area === 0) return ring[0];
+  return [ox + x / (3 * area), oy + y / (3 * area)];
+}
+
 export function round(value) {
   return Math.round(value * 1e7) / 1e7;
 }

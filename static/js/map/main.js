@@ -7,7 +7,7 @@ import {
 import { allInside, fromLayer, pointAt } from './geometry.js';
 import { renderList } from './list.js';
 import {
-  clearDraft, keepDraftInView, layerOf, map, openPopup, render, setUpMap, showDraft,
+  clearDraft, keepDraftInView, layerOf, map, onPreschool, openPopup, render, setUpMap, showDraft,
 } from './mapview.js';
 import { closePanel, initPanel, isOpen, openPanel } from './panel.js';
 import * as store from './store.js';
@@ -196,6 +196,7 @@ function startPlace(geometry, refused = null) {
   openPanel({
     title: t(kind),
     outside: isOutside(geometry),
+    atPreschool: geometry.type === 'Point' && onPreschool(L.latLng(geometry.coordinates[1], geometry.coordinates[0])),
     properties: refused?.feature.properties,
     errors: refused?.fields,
     alert: refused && t('failed', { reason: refused.reason }),

@@ -2,7 +2,7 @@
 // clustered), popups built from DOM nodes (text stays text), drawing with leaflet-geoman.
 /* global L */
 import { category, config, t } from './config.js';
-import { kindOf } from './geometry.js';
+import { kindOf, labelPoint } from './geometry.js';
 import { geomanLanguage } from '../shared/geoman-lang.js';
 
 export const map = L.map('map', {
@@ -34,11 +34,57 @@ function textNode(tag, text, className = '') {
   return element;
 }
 
-function preschoolImage() {
+function image(src, size = 0) {
   const img = document.createElement('img');
-  img.src = config.preschool.pictogram;
+  img.src = src;
   img.alt = '';
+  if (size) Object.assign(img, { width: size, height: size });
   return img;
+}
+
+const preschoolAt = L.latLng(config.preschool.location.coordinates[1], config.preschool.location.coordinates[0]);
+
+// The preschool's house, in its own pane above the places and their numbered circles
+// (map.css: .leaflet-preschool-pane), below the popups; a pin pointing down at its point
+// from just above it, so that a numbered circle there still shows its number.
+function addPreschool() {
+  map.createPane('preschool');
+  L.marker(preschoolAt, {
+    icon: L.divIcon({
+      className: 'preschool-icon', html: image(config.preschool.pictogram), iconSize: [36, 46], iconAnchor: [18, 56],
+    }),
+    keyboard: false,
+    interactive: false,
+    pane: 'preschool',
+  }).addTo(map);
+}
+
+// Whether a point on the map is (on screen) on the preschool's house.
+export function onPreschool(latlng) {
+  return map.latLngToContainerPoint(latlng).distanceTo(map.latLngToContainerPoint(preschoolAt)) < 28;
+}
+
+// What the markers mean: this session's places, the preschool's earlier ones, the house.
+function addLegend() {
+  const legend = L.control({ position: 'topleft' });
+  legend.onAdd = () => {
+    const box = textNode('details', '', 'map-legend');
+    box.open = map.getSize().x > 600;
+    const list = textNode('ul', '');
+    const item = (sample, text) => {
+      const li = textNode('li', '');
+      li.append(sample, textNode('span', text));
+      list.append(li);
+    };
+    item(textNode('span', '', 'legend-sample mine'), t('legend_mine'));
+    item(textNode('span', '', 'legend-sample earlier'), t('legend_earlier'));
+    item(image(config.preschool.pictogram, 24), t('legend_preschool'));
+    box.append(textNode('summary', t('legend')), list);
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  legend.addTo(map);
 }
 
 export function setUpMap() {
@@ -50,13 +96,11 @@ export function setUpMap() {
     style: { color: '#b00d28', weight: 3, dashArray: '8 6', fillOpacity: 0.04 },
     interactive: false,
   }).addTo(map);
-  const [lon, lat] = config.preschool.location.coordinates;
-  L.marker([lat, lon], {
-    icon: L.divIcon({ className: 'preschool-icon', html: preschoolImage(), iconSize: [40, 40] }),
-    keyboard: false,
-    interactive: false,
-  }).addTo(map);
-  map.fitBounds(area.getBounds(), { padding: [10, 10] });
+  addPreschool();
+  // The neighbourhood fits above the buttons at the map's foot, so the house starts above
+  // the cross, not under it: "Place here" at once does not mark the preschool.
+  map.fitBounds(area.getBounds(), { paddingTopLeft: [10, 10], paddingBottomRight: [10, 150] });
+  addLegend();
   map.getContainer().setAttribute('aria-label', t('map_label'));
   map.getContainer().setAttribute('role', 'application');
   geomanLanguage(map);
@@ -78,7 +122,8 @@ export function setUpMap() {
 function describe(feature) {
   const p = feature.properties;
   const cat = category(p.category);
-  return `${cat.label} (${t(p.feeling)}), ${p.children_count} ${p.children_count === 1 ? t('child') : t('children')}`;
+  const kind = feature.geometry.type === 'Point' ? '' : ` · ${t(`place_kind_${kindOf(feature.geometry)}`)}`;
+  return `${cat.label}${kind} (${t(p.feeling)}), ${p.children_count} ${p.children_count === 1 ? t('child') : t('children')}`;
 }
 
 function popupContent(entry, actions) {
@@ -104,44 +149,52 @@ function popupContent(entry, actions) {
   return box;
 }
 
+// A place's marker: its pictogram in a ring of its category's colour; this session's big
+// and outlined, the preschool's earlier ones smaller and greyed (see the legend).
 function icon(entry) {
   const p = entry.feature.properties;
   const cat = category(p.category);
-  const classes = ['place-icon', p.feeling];
+  const classes = ['place-icon', p.feeling, entry.mine ? 'mine' : 'earlier'];
   if (entry.state !== 'saved') classes.push(entry.error ? 'refused' : 'pending');
-  const html = document.createElement('span');
-  const ring = document.createElement('span');
-  ring.className = 'ring';
+  const ring = textNode('span', '', 'ring');
   ring.style.setProperty('--ring', cat.colour);
-  const img = document.createElement('img');
-  img.src = cat.pictogram;
-  img.alt = '';
-  ring.append(img);
-  const label = document.createElement('span');
-  label.className = 'visually-hidden';
-  label.textContent = describe(entry.feature);
-  html.append(ring, label);
-  return L.divIcon({ className: classes.join(' '), html, iconSize: [44, 44], iconAnchor: [22, 22], popupAnchor: [0, -20] });
+  ring.append(image(cat.pictogram));
+  const html = textNode('span', '');
+  html.append(ring, textNode('span', describe(entry.feature), 'visually-hidden'));
+  const size = entry.mine ? 44 : 34;
+  return L.divIcon({
+    className: classes.join(' '), html, iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2],
+  });
 }
 
+function shapeStyle(entry) {
+  const { feature, mine } = entry;
+  const line = feature.geometry.type === 'LineString';
+  return {
+    color: category(feature.properties.category).colour,
+    weight: (line ? 6 : 3) - (mine ? 0 : 2),
+    opacity: mine ? 1 : 0.6,
+    fillOpacity: mine ? 0.2 : 0.08,
+    dashArray: feature.properties.feeling === 'scary' ? '10 6' : null,
+  };
+}
+
+// A place on the map; an area or a route also carries its pictogram (``layer.badge``),
+// which opens the same popup and is reachable from the keyboard.
 function layerFor(entry, actions) {
   const { feature } = entry;
-  const cat = category(feature.properties.category);
+  const content = () => popupContent(entry, actions);
   let layer;
   if (feature.geometry.type === 'Point') {
     const [lon, lat] = feature.geometry.coordinates;
     layer = L.marker([lat, lon], { icon: icon(entry), keyboard: true, riseOnHover: true });
   } else {
-    layer = L.geoJSON(feature, {
-      style: {
-        color: cat.colour,
-        weight: feature.geometry.type === 'LineString' ? 6 : 3,
-        fillOpacity: 0.2,
-        dashArray: feature.properties.feeling === 'scary' ? '10 6' : null,
-      },
-    }).getLayers()[0];
+    layer = L.geoJSON(feature, { style: shapeStyle(entry) }).getLayers()[0];
+    const [lon, lat] = labelPoint(feature.geometry);
+    layer.badge = L.marker([lat, lon], { icon: icon(entry), keyboard: true });
+    layer.badge.bindPopup(content, { maxWidth: 320 });
   }
-  layer.bindPopup(() => popupContent(entry, actions), { maxWidth: 320 });
+  layer.bindPopup(content, { maxWidth: 320 });
   layer.placeId = feature.id;
   return layer;
 }
@@ -155,9 +208,11 @@ export function render(entries, actions) {
   for (const entry of entries) {
     const layer = layerFor(entry, actions);
     byId.set(entry.feature.id, layer);
-    if (entry.mine) layers.session.addLayer(layer);
-    else if (entry.feature.geometry.type === 'Point') layers.earlier.addLayer(layer);
-    else layers.shapes.addLayer(layer);
+    let group = layers.shapes;
+    if (entry.mine) group = layers.session;
+    else if (entry.feature.geometry.type === 'Point') group = layers.earlier;
+    group.addLayer(layer);
+    if (layer.badge) group.addLayer(layer.badge);
   }
 }
 

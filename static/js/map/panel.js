@@ -9,6 +9,7 @@ const count = document.getElementById('children-count');
 const comment = document.getElementById('comment');
 const commentCount = document.getElementById('comment-count');
 const outside = document.getElementById('outside-warning');
+const atPreschool = document.getElementById('preschool-warning');
 const saveButton = document.getElementById('panel-save');
 const formError = document.getElementById('form-error');
 // Fields with their own message next to them (and controls named after them).
@@ -91,8 +92,8 @@ function setChecked(name, value) {
   for (const input of form.querySelectorAll(`input[name="${name}"]`)) input.checked = input.value === value;
 }
 
-// Opens the panel. ``options``: {title, properties, outside, errors (per field), alert
-// (why the server refused it), onSave, onCancel}. With errors, focus goes to the first
+// Opens the panel. ``options``: {title, properties, outside, atPreschool, errors (per
+// field), alert (why the server refused it), onSave, onCancel}. With errors, focus goes to the first
 // invalid field; otherwise to the heading.
 export function openPanel(options) {
   current = options;
@@ -106,6 +107,7 @@ export function openPanel(options) {
   comment.value = props.comment || '';
   updateCommentCount();
   outside.hidden = !options.outside;
+  atPreschool.hidden = !options.atPreschool;
   saveButton.textContent = options.outside ? t('save_anyway') : t('save');
   const invalid = showErrors(options.errors || {}, options.alert || '');
   panel.hidden = false;
