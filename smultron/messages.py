@@ -26,9 +26,13 @@ def M(msgid: str, **params) -> Message:  # noqa: N802 - reads like _() at call s
 
 
 def translate(value, gettext):
-    """``value`` with every Message in it (also inside dicts and lists) translated."""
+    """``value`` with every Message in it (also inside dicts and lists, and a Message
+    given as a parameter of another) translated."""
     if isinstance(value, Message):
-        return gettext(value.msgid, **value.params) if value.params else gettext(value.msgid)
+        if not value.params:
+            return gettext(value.msgid)
+        return gettext(value.msgid, **{key: translate(item, gettext)
+                                       for key, item in value.params.items()})
     if isinstance(value, dict):
         return {key: translate(item, gettext) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -15,7 +15,7 @@ def _message_ids() -> dict[str, str]:
         for filename, _line, message, _comments, _context in extract_from_dir(
                 ROOT / folder, METHODS, options_map=OPTIONS,
                 keywords={"_": None, "gettext": None, "lazy_gettext": None,
-                          "ngettext": (1, 2), "_l": None, "N_": None}):
+                          "ngettext": (1, 2), "_l": None, "N_": None, "M": None}):
             # A plural message is keyed by its singular id in the catalogue.
             msgid = message[0] if isinstance(message, tuple) else message
             if msgid:

@@ -4,6 +4,7 @@ responses, paging, CRS (Part 2) and access."""
 from __future__ import annotations
 
 import base64
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,6 +12,7 @@ from shapely.geometry import Point
 
 from smultron import accounts
 from tests import export_data, factories
+from tests.conftest import untranslated
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 GEOJSON_CLASS = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
@@ -247,3 +249,74 @@ def test_anonymous_gets_a_basic_challenge(client, world):
 def test_session_login_works_for_planners(client, auth, world):
     auth.login(world.email("planner"))
     assert client.get("/ogc/collections").status_code == 200
+
+
+# -- the page's language (issue 11, item 19) -------------------------------------------
+
+HTML_PAGES = ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/places_points",
+              "/ogc/collections/places_points/items", "/ogc/collections/places_points/items/{id}",
+              "/ogc/api", "/ogc/collections/places_points/queryables",
+              "/ogc/collections/preschools/items"]
+# What is the same in every language: names, codes, URIs, paths, numbers, link relations.
+NEUTRAL = re.compile(r"OGC API|JSON|Point|Id|›.*|OpenAPI [\d.]+ ·|Smultron OGC API - Features"
+                     r"( – Smultron)?|https?://\S+|/\S*|[a-z_]+(, [a-z_]+)*|[\d., -]+|\{.*\}|"
+                     r"\([a-z-]+, [\w/+.;=-]+\)")
+
+
+def _data_values(document) -> set[str]:
+    """The data in a page (names, comments, ids): the same in every language."""
+    features = document.get("features") or (
+        [document] if document.get("type") == "Feature" else [])
+    values = {str(f["id"]) for f in features}
+    values |= {str(v) for f in features for v in f["properties"].values() if v is not None}
+    return values
+
+
+def test_the_html_pages_follow_the_page_language(get, places):
+    for url in (u.format(id=places.kiruna_point.id) for u in HTML_PAGES):
+        swedish = get(url + "?f=html").get_data(as_text=True)  # Swedish by default
+        english = get(url + "?f=html&lang=en").get_data(as_text=True)
+        data = _data_values(get(url + "?f=json").get_json())
+        leftover = [text for text in untranslated(swedish, english)
+                    if text not in data and not NEUTRAL.fullmatch(text)]
+        assert leftover == [], url
+    page = get("/ogc/collections?f=html").get_data(as_text=True)
+    assert "Barnens platser (punkter)" in page and "Platser som förskolebarn valt" in page
+    items = get("/ogc/collections/places_points/items?f=html").get_data(as_text=True)
+    assert "<th scope=\"col\">Känsla <code>feeling</code></th>" in items
+    assert "<td>Smultronställe</td>" in items
+
+
+def test_collection_titles_and_links_follow_the_language_in_json_too(get):
+    swedish = get("/ogc/collections").get_json()["collections"][0]
+    english = get("/ogc/collections?lang=en").get_json()["collections"][0]
+    assert (swedish["title"], english["title"]) == ("Barnens platser (punkter)",
+                                                    "Children's places (points)")
+    assert swedish["links"][2]["title"] == "Barnens platser (punkter): objekten (GeoJSON)"
+    landing = get("/ogc").get_json()
+    assert landing["title"] == "Smultron – barnens smultronställen"
+    assert {link["title"] for link in landing["links"]} >= {"Det här dokumentet",
+                                                            "API-beskrivningen (OpenAPI 3.0)"}
+    api = get("/ogc/api").get_json()
+    assert api["paths"]["/collections/preschools/items"]["get"]["summary"] == "Förskolor: objekt"
+
+
+@pytest.mark.parametrize("url,message", [
+    ("/ogc/collections/places_points/items?limit=x", "'limit' måste vara ett heltal"),
+    ("/ogc/collections/places_points/items?limit=%C2%B2", "'limit' måste vara ett heltal"),
+    ("/ogc/collections/places_points/items?bbox=1,2", "'bbox' måste vara fyra"),
+    ("/ogc/collections/places_points/items?bbox=1e308,1e308,1e308,1e308&bbox-crs=EPSG:3006",
+     "'bbox' ligger utanför koordinatsystemets område"),
+    ("/ogc/collections/places_points/items?bbox=nan,1,2,3", "'bbox' ligger utanför"),
+    ("/ogc/collections/preschools/items?after=" + "9" * 25, "'next'-länken gäller inte"),
+    ("/ogc/collections/preschools/items?name=A%00B", "NUL-tecken"),
+    ("/ogc/collections/places_points/items?colour=red", "Okänd parameter: colour."),
+    ("/ogc/collections/nope", "Samlingen 'nope' finns inte"),
+    ("/ogc/collections/preschools/items/" + "9" * 25, "Objektet finns inte."),
+    ("/ogc/collections/preschools/items/%C2%B2", "Objektet finns inte."),
+])
+def test_odd_parameters_are_a_4xx_in_the_page_language(get, url, message):
+    response = get(url)
+    assert response.status_code in (400, 404), url
+    assert message in response.get_json()["error"]
+    assert message not in get(url + ("&" if "?" in url else "?") + "lang=en").get_json()["error"]

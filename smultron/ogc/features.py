@@ -32,6 +32,7 @@ from smultron.export.query import (
     places_from,
     resolve,
 )
+from smultron.messages import M
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, SRID, Municipality, Place, Preschool
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -46,7 +47,7 @@ PRESCHOOL_PROPERTIES = ("name",)
 @dataclass(frozen=True)
 class Collection:
     id: str
-    title: str
+    title: str  # English Messages: the web layer translates them
     description: str
     kind: str | None  # PostGIS geometry type of places; None = preschools
     geometry: str  # GeoJSON geometry type
@@ -57,16 +58,17 @@ class Collection:
 
 
 COLLECTIONS = {c.id: c for c in (
-    Collection("places_points", "Children's places (points)",
-               "Places preschool children chose, as points: category, feeling, how many "
-               "children, season, approved comment.", PLACE_KINDS["places_points"], "Point"),
-    Collection("places_areas", "Children's places (areas)",
-               "Places the children chose, drawn as areas.", PLACE_KINDS["places_areas"],
-               "Polygon"),
-    Collection("places_routes", "Children's routes", "Routes the children chose.",
-               PLACE_KINDS["places_routes"], "LineString"),
-    Collection("preschools", "Preschools", "Preschools with their enrolled children.", None,
+    Collection("places_points", M("Children's places (points)"),
+               M("Places preschool children chose, as points: category, feeling, how many "
+                 "children, season, approved comment."), PLACE_KINDS["places_points"],
                "Point"),
+    Collection("places_areas", M("Children's places (areas)"),
+               M("Places the children chose, drawn as areas."), PLACE_KINDS["places_areas"],
+               "Polygon"),
+    Collection("places_routes", M("Children's routes"), M("Routes the children chose."),
+               PLACE_KINDS["places_routes"], "LineString"),
+    Collection("preschools", M("Preschools"), M("Preschools with their enrolled children."),
+               None, "Point"),
 )}
 
 
@@ -88,15 +90,16 @@ def parse_crs(raw: str | None) -> int | None:
     match = re.fullmatch(r"(?:http://www\.opengis\.net/def/crs/EPSG/0/|EPSG:)(\d+)", text)
     if match and int(match.group(1)) in ALLOWED_SRIDS:
         return int(match.group(1))
-    raise AppError(f"The CRS '{raw}' is not supported. Use one of: {', '.join(crs_list())}.")
+    raise AppError(M("The CRS '%(crs)s' is not supported. Use one of: %(choices)s.",
+                     crs=raw, choices=", ".join(crs_list())))
 
 
 def get_collection(collection_id: str) -> Collection:
     try:
         return COLLECTIONS[collection_id]
     except KeyError:
-        raise NotFound(f"There is no collection '{collection_id}'. "
-                       f"Collections: {', '.join(COLLECTIONS)}.") from None
+        raise NotFound(M("There is no collection '%(id)s'. Collections: %(choices)s.",
+                         id=collection_id, choices=", ".join(COLLECTIONS))) from None
 
 
 def spatial_extent(session: Session) -> list[float]:
@@ -111,8 +114,9 @@ def spatial_extent(session: Session) -> list[float]:
 def parse_limit(raw: str | None) -> int:
     if raw in (None, ""):
         return DEFAULT_LIMIT
-    if not raw.isdigit() or int(raw) < 1:
-        raise AppError(f"'limit' must be a whole number from 1 to {MAX_LIMIT}, not '{raw}'.")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or int(raw) < 1:
+        raise AppError(M("'limit' must be a whole number from 1 to %(max)s, not '%(value)s'.",
+                         max=MAX_LIMIT, value=raw[:40]))
     return min(int(raw), MAX_LIMIT)
 
 
@@ -123,18 +127,29 @@ def parse_bbox(raw: str | None, bbox_crs: int | None):
     try:
         numbers = [float(v) for v in raw.split(",")]
     except ValueError:
-        raise AppError("'bbox' must be four numbers: minx,miny,maxx,maxy.") from None
+        raise AppError(M("'bbox' must be four numbers: minx,miny,maxx,maxy.")) from None
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4:
-        raise AppError("'bbox' must be four (or six) comma-separated numbers.")
+        raise AppError(M("'bbox' must be four (or six) comma-separated numbers."))
     if bbox_crs is not None:  # EPSG order: (lat, lon) / (northing, easting)
         numbers = [numbers[1], numbers[0], numbers[3], numbers[2]]
     minx, miny, maxx, maxy = numbers
+    if not _plausible(numbers, bbox_crs):
+        raise AppError(M("'bbox' lies outside the coordinate system's range."))
     if minx > maxx or miny > maxy:
-        raise AppError("'bbox': the lower corner must come before the upper corner.")
+        raise AppError(M("'bbox': the lower corner must come before the upper corner."))
     envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, bbox_crs or SRID)
     return envelope if bbox_crs in (None, SRID) else func.ST_Transform(envelope, SRID)
+
+
+def _plausible(numbers: list[float], srid: int | None) -> bool:
+    """Degrees within the globe; metres (the SWEREF 99 grids) within 10,000 km."""
+    west, south, east, north = numbers
+    if srid in (None, SRID):
+        return -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 \
+            and -90 <= north <= 90
+    return all(abs(value) <= 1e7 for value in numbers)
 
 
 def _instant(text: str, end: bool) -> datetime | None:
@@ -146,8 +161,9 @@ def _instant(text: str, end: bool) -> datetime | None:
             return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise AppError(f"'datetime' must be RFC 3339 (2026-09-01T00:00:00Z or 2026-09-01), "
-                       f"an interval a/b or with '..', not '{text}'.") from None
+        raise AppError(M("'datetime' must be RFC 3339 (2026-09-01T00:00:00Z or 2026-09-01), "
+                         "an interval a/b or with '..', not '%(value)s'.",
+                         value=text[:40])) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -158,7 +174,7 @@ def parse_datetime(raw: str | None) -> tuple[datetime | None, datetime | None] |
         start_text, _sep, end_text = raw.partition("/")
         start, end = _instant(start_text, False), _instant(end_text, True)
         if start and end and end < start:
-            raise AppError("'datetime': the interval ends before it starts.")
+            raise AppError(M("'datetime': the interval ends before it starts."))
         return start, end
     return _instant(raw, False), _instant(raw, True)
 
@@ -224,7 +240,17 @@ def _uuid(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise NotFound("There is no such feature.") from None
+        raise NotFound(NO_FEATURE) from None
+
+
+NO_FEATURE = M("There is no such feature.")
+
+
+def _preschool_id(text: str) -> int | None:
+    """A preschool's id as plain digits within PostgreSQL's integer, else None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > 2**31 - 1:
+        return None
+    return int(text)
 
 
 def _preschools_statement(viewer: Viewer, query: ItemQuery):
@@ -235,9 +261,11 @@ def _preschools_statement(viewer: Viewer, query: ItemQuery):
     if query.bbox is not None:
         conditions.append(func.ST_Intersects(Preschool.location, query.bbox))
     if query.after:
-        if not query.after.isdigit():
-            raise AppError("This 'next' link is not valid; start again from the first page.")
-        conditions.append(Preschool.id > int(query.after))
+        after = _preschool_id(query.after)
+        if after is None:
+            raise AppError(M("This 'next' link is not valid; start again from the first "
+                             "page."))
+        conditions.append(Preschool.id > after)
     return (select(cast(Preschool.id, String).label("place_id"), Preschool.name,
                    Preschool.unit_code, Preschool.address, Preschool.enrolled_children,
                    _geojson_geometry(Preschool.location, query.srid).label("geometry"))
@@ -279,10 +307,11 @@ def item(session: Session, viewer: Viewer, collection: Collection, feature_id: s
         stmt = _places_statement(session, viewer, query, 1,
                                  extra=(Place.id == _uuid(feature_id),))
     else:
-        if not feature_id.isdigit():
-            raise NotFound("There is no such feature.")
-        stmt = _preschools_statement(viewer, query).where(Preschool.id == int(feature_id))
+        preschool_id = _preschool_id(feature_id)
+        if preschool_id is None:
+            raise NotFound(NO_FEATURE)
+        stmt = _preschools_statement(viewer, query).where(Preschool.id == preschool_id)
     row = session.execute(stmt).first()
     if row is None:
-        raise NotFound("There is no such feature.")
+        raise NotFound(NO_FEATURE)
     return _feature(row)

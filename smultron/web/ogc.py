@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, json, render_template, request, url_for
+from flask_babel import gettext as _
 
 from smultron.db import get_session
 from smultron.errors import AppError
+from smultron.messages import translate
 from smultron.ogc import features as ogc
 from smultron.web.auth import current_viewer, role_required
 
@@ -35,7 +37,7 @@ def wants_html() -> bool:
     chosen = request.args.get("f")
     if chosen:
         if chosen not in ("json", "html", "geojson"):
-            raise AppError("'f' must be json or html.")
+            raise AppError(_("'f' must be json or html."))
         return chosen == "html"
     best = request.accept_mimetypes.best_match([JSON, GEOJSON, HTML], default=JSON)
     return best == HTML and request.accept_mimetypes[HTML] > request.accept_mimetypes[JSON]
@@ -44,8 +46,11 @@ def wants_html() -> bool:
 def check_params(allowed: set[str]) -> None:
     unknown = sorted(set(request.args) - allowed)
     if unknown:
-        raise AppError(f"Unknown query parameter(s): {', '.join(unknown)}. "
-                       f"Allowed here: {', '.join(sorted(allowed))}.")
+        raise AppError(_("Unknown query parameter: %(names)s. Allowed here: %(allowed)s.",
+                         names=", ".join(name[:40] for name in unknown[:10]),
+                         allowed=", ".join(sorted(allowed))))
+    if any("\x00" in value for value in request.args.values()):
+        raise AppError(_("A query parameter holds a NUL character: remove it."))
 
 
 def link(endpoint: str, rel: str, media: str, title: str, **values) -> dict:
@@ -55,16 +60,33 @@ def link(endpoint: str, rel: str, media: str, title: str, **values) -> dict:
 
 def self_links(endpoint: str, media: str, **values) -> list[dict]:
     html = wants_html()
-    return [link(endpoint, "self", HTML if html else media, "This document", **values,
+    return [link(endpoint, "self", HTML if html else media, _("This document"), **values,
                  f="html" if html else "json"),
             link(endpoint, "alternate", media if html else HTML,
-                 "This document as JSON" if html else "This document as HTML", **values,
-                 f="json" if html else "html")]
+                 _("This document as JSON") if html else _("This document as HTML"),
+                 **values, f="json" if html else "html")]
+
+
+def html_labels() -> dict:
+    """Property names and coded values in the page's language (the HTML pages only: the
+    JSON keeps the names and codes that QGIS filters on)."""
+    from smultron.web.map_strings import age_group_labels, season_labels
+
+    return {"properties": {
+        "category": _("Category"), "category_sv": _("Category (Swedish)"),
+        "feeling": _("Feeling"), "children_count": _("Children"), "age_group": _("Age group"),
+        "season": _("Season"), "comment": _("Comment"), "preschool": _("Preschool"),
+        "department": _("Department"), "campaign": _("Campaign"), "created": _("Marked on"),
+        "name": _("Name"), "unit_code": _("Unit code"), "address": _("Address"),
+        "enrolled_children": _("Enrolled children")},
+        "values": {"feeling": {"favourite": _("Favourite place"), "scary": _("Scary place")},
+                   "season": season_labels(), "age_group": age_group_labels()}}
 
 
 def respond(data: dict, template: str, media: str = JSON, headers: dict | None = None):
     if wants_html():
-        response = Response(render_template(template, data=data), mimetype=HTML)
+        response = Response(render_template(template, data=data, labels=html_labels()),
+                            mimetype=HTML)
     else:
         response = Response(json.dumps(data, ensure_ascii=False), mimetype=media)
     response.headers["Vary"] = "Accept, Authorization, Cookie"
@@ -80,15 +102,15 @@ def respond(data: dict, template: str, media: str = JSON, headers: dict | None =
 def landing():
     check_params(COMMON_PARAMS)
     data = {
-        "title": "Smultron – barnens smultronställen",
-        "description": "Children's favourite places for planners (OGC API - Features).",
+        "title": _("Smultron – children's favourite places"),
+        "description": _("Children's favourite places for planners (OGC API - Features)."),
         "links": self_links("ogc.landing", JSON) + [
-            link("ogc.api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
-            link("ogc.api", "service-doc", HTML, "The API documentation", f="html"),
-            link("ogc.conformance", "conformance", JSON, "Conformance classes"),
-            link("ogc.conformance", REL + "conformance", JSON, "Conformance classes"),
-            link("ogc.collections", "data", JSON, "The collections"),
-            link("ogc.collections", REL + "data", JSON, "The collections"),
+            link("ogc.api", "service-desc", OPENAPI, _("The API definition (OpenAPI 3.0)")),
+            link("ogc.api", "service-doc", HTML, _("The API documentation"), f="html"),
+            link("ogc.conformance", "conformance", JSON, _("Conformance classes")),
+            link("ogc.conformance", REL + "conformance", JSON, _("Conformance classes")),
+            link("ogc.collections", "data", JSON, _("The collections")),
+            link("ogc.collections", REL + "data", JSON, _("The collections")),
         ],
     }
     return respond(data, "ogc/landing.html")
@@ -103,24 +125,25 @@ def conformance():
 
 
 def collection_document(collection: ogc.Collection, extent: list[float]) -> dict:
+    """A collection in the request's language (its title and description too)."""
     cid = collection.id
+    title = translate(collection.title, _)
     return {
-        "id": cid, "title": collection.title, "description": collection.description,
+        "id": cid, "title": title, "description": translate(collection.description, _),
         "itemType": "feature",
         "extent": {"spatial": {"bbox": [extent], "crs": ogc.CRS84},
                    "temporal": {"interval": [[None, None]],
                                 "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}},
         "crs": ogc.crs_list(), "storageCrs": ogc.STORAGE_CRS,
         "links": [
-            link("ogc.collection", "self", JSON, collection.title, collection_id=cid),
-            link("ogc.collection", "alternate", HTML, collection.title, collection_id=cid,
-                 f="html"),
-            link("ogc.items", "items", GEOJSON, f"{collection.title} (GeoJSON)",
-                 collection_id=cid, f="json"),
-            link("ogc.items", "items", HTML, f"{collection.title} (HTML)", collection_id=cid,
-                 f="html"),
+            link("ogc.collection", "self", JSON, title, collection_id=cid),
+            link("ogc.collection", "alternate", HTML, title, collection_id=cid, f="html"),
+            link("ogc.items", "items", GEOJSON, _("%(title)s: the features (GeoJSON)",
+                                                  title=title), collection_id=cid, f="json"),
+            link("ogc.items", "items", HTML, _("%(title)s: the features (HTML)", title=title),
+                 collection_id=cid, f="html"),
             link("ogc.queryables", REL + "queryables", "application/schema+json",
-                 "Properties to filter on", collection_id=cid),
+                 _("Properties to filter on"), collection_id=cid),
         ],
     }
 
@@ -153,7 +176,7 @@ def queryables(collection_id: str):
     data = {
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": url_for("ogc.queryables", collection_id=collection_id, _external=True),
-        "type": "object", "title": found.title,
+        "type": "object", "title": translate(found.title, _),
         "properties": {name: {"type": "string", "title": name} for name in found.queryables},
     }
     if wants_html():
@@ -184,10 +207,10 @@ def _page_links(found: ogc.Collection, page: ogc.Page) -> list[dict]:
                                      if request.args.get("after") else {})})
     if page.next_after:
         html = wants_html()
-        links.append(link("ogc.items", "next", HTML if html else GEOJSON, "Next page",
+        links.append(link("ogc.items", "next", HTML if html else GEOJSON, _("Next page"),
                           collection_id=found.id, **args, after=page.next_after,
                           f="html" if html else "json"))
-    links.append(link("ogc.collection", "collection", JSON, found.title,
+    links.append(link("ogc.collection", "collection", JSON, translate(found.title, _),
                       collection_id=found.id))
     return links
 
@@ -216,7 +239,8 @@ def item(collection_id: str, feature_id: str):
     feature = ogc.item(get_session(), current_viewer(), found, feature_id, srid)
     feature["links"] = self_links("ogc.item", GEOJSON, collection_id=collection_id,
                                   feature_id=feature_id) + [
-        link("ogc.collection", "collection", JSON, found.title, collection_id=collection_id)]
+        link("ogc.collection", "collection", JSON, translate(found.title, _),
+             collection_id=collection_id)]
     return respond(feature, "ogc/item.html", GEOJSON,
                    {"Content-Crs": f"<{ogc.crs_uri(srid)}>"})
 
@@ -228,7 +252,7 @@ def api():
     from smultron.ogc.openapi import document
 
     check_params(COMMON_PARAMS)
-    data = document(url_for("ogc.landing", _external=True))
+    data = translate(document(url_for("ogc.landing", _external=True)), _)
     if wants_html():
         data["links"] = self_links("ogc.api", OPENAPI)
         return respond(data, "ogc/api.html")
