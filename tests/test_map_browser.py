@@ -261,6 +261,11 @@ def test_draw_an_area_with_the_keyboard_buttons(guarded_page, live_server, world
     # Moving an area: its corners become draggable (leaflet-geoman); Save keeps it valid.
     page.locator("#places-table tbody tr button", has_text="Flytta").click()
     expect(page.locator("#move-here")).to_be_hidden()  # only points move to the cross
+    # One instruction, about what is shown: the corners and Save, not "Move here".
+    expect(page.locator("#move-help")).to_contain_text("Dra områdets hörn")
+    expect(page.locator("#move-help")).not_to_contain_text("Flytta hit")
+    expect(page.get_by_text("Dra områdets hörn")).to_have_count(1)
+    expect(page.locator("#notice")).to_be_hidden()
     corner = page.locator(".marker-icon:not(.marker-icon-middle)").first
     box = corner.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -290,6 +295,8 @@ def test_outside_the_neighbourhood_asks_first_and_move_with_the_keyboard(
     # Move it with the keyboard: Move, pan the map, Move here, Save.
     page.locator("#places-table tbody tr button", has_text="Flytta").click()
     expect(page.locator("#move-actions")).to_be_visible()
+    expect(page.locator("#move-help")).to_contain_text("tryck Flytta hit")
+    expect(page.get_by_text("tryck Flytta hit")).to_have_count(1)
     pan(page, "ArrowRight", 4)
     page.click("#move-here")
     page.click("#finish-move")
@@ -677,3 +684,68 @@ def test_areas_and_routes_show_their_pictogram(guarded_page, live_server, world,
         "Natur och skog · Område")
     page.locator(".leaflet-marker-icon.place-icon.earlier").click()
     expect(page.locator(".place-popup h3")).to_have_text("Snö och pulka · Väg")
+
+
+def test_the_list_keeps_its_order_and_a_delete_hits_its_row(guarded_page, live_server, world, db):
+    """Three places; the first is changed while a Delete on the second waits for "Yes":
+    the answer for the change redraws the list, yet no row moves, the question stays on
+    the second row (with the focus), and it is the second place that goes. After a reload
+    the order is the same (the server lists by last change). "Show on the map" puts the
+    keyboard focus in the popup, and Escape brings it back."""
+    row = factories.mapping_session(db, world.campaign, world.school_a, children=8,
+                                    user=world.users["staff_a"])
+    made = {}
+    for code, dx in (("play", 0.001), ("water", 0.002), ("animals", 0.003)):
+        made[code] = factories.place(db, row, category_code=code,
+                                     geometry=factories.Point(20.2253 + dx, 67.8568)).id
+        db.commit()  # one transaction each: three creation times
+    page = guarded_page
+    browser_login(page, live_server, world.email("staff_a"))
+    page.wait_for_url(re.compile(r"/map/preschools/\d+$"))
+    page.goto(f"{live_server}/map/sessions/{row.id}")
+    page.wait_for_selector("body[data-map-ready=yes]")
+    page.wait_for_selector("body[data-offline-ready=yes]")
+    heads = page.locator("#places-table tbody tr th")
+    expect(heads).to_have_text(["Lek", "Vatten", "Djur"])
+    held = []
+
+    def hold_the_change(route):
+        if route.request.method == "PATCH" and not held:
+            held.append(route)
+        else:
+            route.fallback()
+
+    page.route("**/api/v1/places/*", hold_the_change)
+    page.locator("#places-table tbody tr").nth(0).get_by_role("button", name="Ändra").click()
+    page.locator("#category-choices label", has_text="Klättra").click()
+    page.click("#panel-save")
+    expect(heads).to_have_text(["Klättra", "Vatten", "Djur"])
+    page.wait_for_function("() => document.body.dataset.waiting === '1'")
+    second = page.locator("#places-table tbody tr").nth(1)
+    second.get_by_role("button", name="Ta bort").click()
+    expect(second.get_by_role("button", name="Ja, ta bort")).to_be_focused()
+    assert held
+    held[0].fallback()  # the change reaches the server; its answer redraws the list
+    page.wait_for_selector("body[data-waiting='0']")
+    expect(heads).to_have_text(["Klättra", "Vatten", "Djur"])
+    expect(second.get_by_role("button", name="Ja, ta bort")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(heads).to_have_text(["Klättra", "Djur"])
+    page.wait_for_selector("body[data-waiting='0']")
+    db.rollback()
+    gone = {code for code, pid in made.items() if db.get(Place, pid).deleted_at is not None}
+    assert gone == {"water"}
+    assert db.get(Place, made["play"]).version == 2
+    page.reload()
+    page.wait_for_selector("body[data-map-ready=yes]")
+    expect(heads).to_have_text(["Klättra", "Djur"])
+    show = page.locator("#places-table tbody tr").nth(1).get_by_role("button",
+                                                                  name="Visa på kartan")
+    show.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".leaflet-popup .place-popup h3")).to_contain_text("Djur")
+    assert page.evaluate("!!document.activeElement.closest('.leaflet-popup')")
+    expect(page.locator(".leaflet-popup")).to_be_in_viewport()
+    page.keyboard.press("Escape")
+    expect(page.locator(".leaflet-popup")).to_have_count(0)
+    expect(show).to_be_focused()

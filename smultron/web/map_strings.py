@@ -68,6 +68,10 @@ def js_strings() -> dict[str, str]:
         "drawing_route": _("Drawing a route: tap along the way, then Finish drawing."),
         "moving": _("Drag the place, or move the map so the cross is where it should be "
                     "and press Move here."),
+        "moving_area": _("Drag the corners of the area to where they should be (the small "
+                         "points between them add a corner), then press Save."),
+        "moving_route": _("Drag the points of the route to where they should be (the small "
+                          "points between them add one), then press Save."),
         "too_few_points": _("Add more points first."),
         "finish_blocked": _("Some places are still waiting to be sent. Connect to the "
                             "network first, then finish."),

@@ -55,6 +55,7 @@ function row(entry, actions) {
     button.type = 'button';
     button.className = 'button';
     button.textContent = t(key);
+    button.dataset.action = key;
     button.setAttribute('aria-label', `${t(key)}: ${cat.label}`);
     button.addEventListener('click', () => handler(entry, button));
     box.append(button);
@@ -65,8 +66,15 @@ function row(entry, actions) {
   return tr;
 }
 
+// Redraws the rows; a button that had the keyboard focus has it again afterwards.
 export function renderList(entries, actions) {
+  const focused = body.contains(document.activeElement) ? document.activeElement : null;
+  const where = focused && [focused.closest('tr').dataset.placeId, focused.dataset.action];
   body.replaceChildren(...entries.map((entry) => row(entry, actions)));
   table.hidden = entries.length === 0;
   empty.hidden = entries.length > 0;
+  if (where) {
+    const again = body.querySelector(`tr[data-place-id="${where[0]}"] button[data-action="${where[1]}"]`);
+    if (again) again.focus();
+  }
 }

@@ -4,7 +4,9 @@
 import {
   category, config, newId, placesUrl, t,
 } from './config.js';
-import { allInside, fromLayer, pointAt } from './geometry.js';
+import {
+  allInside, fromLayer, kindOf, pointAt,
+} from './geometry.js';
 import { renderList } from './list.js';
 import {
   clearDraft, keepDraftInView, layerOf, map, onPreschool, openPopup, render, setUpMap, showDraft,
@@ -43,7 +45,7 @@ function entries() {
     if (op.kind === 'delete') result.delete(id);
     else if (op.feature.properties.preschool === config.preschool.id || op.feature.properties.session === config.session.id) {
       result.set(id, {
-        feature: op.feature, state: op.error ? 'refused' : 'waiting', error: op.error, fields: op.fields,
+        feature: op.feature, state: op.error ? 'refused' : 'waiting', error: op.error, fields: op.fields, queuedAt: op.queuedAt,
       });
     }
   }
@@ -70,17 +72,39 @@ function showStatus() {
   if (stopReason === 'login') say(t('login_again'), true);
 }
 
+let confirming = null; // the place whose Delete asks "Yes, delete" (until something else is done)
+let shown = []; // the entries drawn last
+
+// Any other action takes back a Delete that asked "Yes, delete?".
+const settling = (handler) => (entry, button) => {
+  confirming = null;
+  return handler(entry, button);
+};
+
 // What can be done with a place: places of closed campaigns are only looked at; a change
 // the server refused can be corrected or thrown away.
 function actions(entry) {
   if (!config.open_campaigns.includes(entry.feature.properties.campaign)) return [];
-  const list = [['edit', editPlace], ['move', movePlace], ['delete', deletePlace]];
-  if (entry.error) list.push(['discard', discardChange]);
+  const remove = confirming === entry.feature.id ? 'yes_delete' : 'delete';
+  const list = [['edit', settling(editPlace)], ['move', settling(movePlace)], [remove, deletePlace]];
+  if (entry.error) list.push(['discard', settling(discardChange)]);
   return list;
 }
 
 function listActions(entry) {
-  return [['show_on_map', showOnMap], ...actions(entry)];
+  return [['show_on_map', settling(showOnMap)], ...actions(entry)];
+}
+
+// The list keeps the order the places were made in (the server's created_at, or when a
+// new one was queued), whatever changes: rows never jump under a finger.
+function made(entry) {
+  return Date.parse(entry.feature.properties.created_at || '') || entry.queuedAt || Number.MAX_VALUE;
+}
+
+function showList() {
+  const mine = shown.filter((entry) => entry.mine);
+  mine.sort((a, b) => made(a) - made(b) || (a.feature.id < b.feature.id ? -1 : 1));
+  renderList(mine, listActions);
 }
 
 async function discardChange(entry) {
@@ -88,16 +112,25 @@ async function discardChange(entry) {
   await refresh();
 }
 
-function showOnMap(entry) {
+// The place's popup, with the keyboard focus in it; closing it (Escape) brings the focus
+// back to the button in the list.
+function showOnMap(entry, button) {
   map.getContainer().scrollIntoView({ block: 'nearest' });
-  openPopup(entry.feature.id);
+  openPopup(entry.feature.id, (popup) => {
+    popup.getElement().querySelector('.place-popup').focus();
+    map.once('popupclose', () => {
+      const row = document.querySelector(`#places-table tr[data-place-id="${entry.feature.id}"]`);
+      const lost = document.activeElement === document.body || popup.getElement()?.contains(document.activeElement);
+      if (lost) (row?.querySelector('button[data-action="show_on_map"]') || button).focus();
+    });
+  });
 }
 
 async function refresh() {
   outbox = new Map((await store.all()).map((op) => [op.id, op]));
-  const all = entries();
-  render(all, actions);
-  renderList(all.filter((entry) => entry.mine), listActions);
+  shown = entries();
+  render(shown, actions);
+  showList();
   showStatus();
 }
 
@@ -231,16 +264,21 @@ function editPlace(entry) {
   openEdit(entry.feature, entry, entry.error);
 }
 
+// Delete asks once more ("Yes, delete" in the same place); the question outlives a
+// redraw of the list, so the second press deletes the place the first was pressed on.
 async function deletePlace(entry, button) {
-  if (button.dataset.confirming !== 'yes') {
-    button.dataset.confirming = 'yes';
+  const { id } = entry.feature;
+  if (confirming !== id) {
+    confirming = id;
     button.textContent = t('yes_delete');
     button.setAttribute('aria-label', `${t('yes_delete')}: ${category(entry.feature.properties.category).label}`);
+    button.dataset.action = 'yes_delete';
     button.focus();
+    showList(); // another row's question is taken back
     return;
   }
+  confirming = null;
   map.closePopup();
-  const { id } = entry.feature;
   await queue(id, (previous) => ({
     kind: 'delete',
     base: previous?.kind === 'create' ? null : (previous?.base ?? server.get(id)?.properties.version),
@@ -253,6 +291,8 @@ async function deletePlace(entry, button) {
 
 let moving = null;
 
+// Moving: a point is dragged or moved to the cross ("Move here"); an area's corners or a
+// route's points are dragged. One instruction, saying what the buttons shown do.
 function movePlace(entry) {
   map.closePopup();
   const layer = layerOf(entry.feature.id);
@@ -260,7 +300,9 @@ function movePlace(entry) {
   moving = { entry, layer };
   if (layer.dragging) layer.dragging.enable();
   else if (layer.pm) layer.pm.enable({ snappable: false, allowSelfIntersection: false });
-  document.getElementById('move-here').hidden = entry.feature.geometry.type !== 'Point';
+  const kind = kindOf(entry.feature.geometry);
+  document.getElementById('move-here').hidden = kind !== 'point';
+  document.getElementById('move-help').textContent = t(kind === 'point' ? 'moving' : `moving_${kind}`);
   map.getContainer().scrollIntoView({ block: 'nearest' });
   if (entry.feature.geometry.type === 'Point') {
     const [lon, lat] = entry.feature.geometry.coordinates;
@@ -269,7 +311,7 @@ function movePlace(entry) {
     map.fitBounds(layer.getBounds(), { padding: [80, 80], maxZoom: map.getZoom(), animate: false });
   }
   showActions('move-actions');
-  say(t('moving'));
+  say('');
 }
 
 async function endMove(save) {

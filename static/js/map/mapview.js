@@ -130,6 +130,10 @@ function popupContent(entry, actions) {
   const { feature } = entry;
   const p = feature.properties;
   const box = textNode('div', '', 'place-popup');
+  box.tabIndex = -1; // "Show on the map" puts the focus here; Escape closes it
+  box.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') map.closePopup();
+  });
   const title = textNode('h3', `${category(p.category).label} · ${t(`place_kind_${kindOf(feature.geometry)}`)}`);
   const count = `${p.children_count} ${p.children_count === 1 ? t('child') : t('children')}`;
   const facts = textNode('p', `${t(p.feeling)} · ${count} · ${config.season_labels[p.season] || p.season}`);
@@ -220,14 +224,16 @@ export function layerOf(id) {
   return byId.get(id);
 }
 
-export function openPopup(id) {
+// Opens the place's popup (zooming into its numbered circle first); ``then(popup)``.
+export function openPopup(id, then = () => {}) {
   const layer = byId.get(id);
   if (!layer) return;
-  if (layers.earlier.hasLayer(layer)) {
-    layers.earlier.zoomToShowLayer(layer, () => layer.openPopup());
-  } else {
+  const open = () => {
     layer.openPopup();
-  }
+    if (layer.getPopup()?.isOpen()) then(layer.getPopup());
+  };
+  if (layers.earlier.hasLayer(layer)) layers.earlier.zoomToShowLayer(layer, open);
+  else open();
 }
 
 // A temporary marker where a new place is being made.
