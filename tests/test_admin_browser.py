@@ -8,9 +8,17 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from smultron import audit
 from smultron.geo import from_db
 from smultron.models import Campaign, Category, Preschool, User
 from tests.conftest import browser_login, run_axe
+from tests.test_injection_browser import (  # noqa: F401 - poisoned is a fixture
+    CATCH_MAPS,
+    PAYLOAD,
+    assert_clean,
+    check_page,
+    poisoned,
+)
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "polstjärnan lyser klart"
@@ -286,3 +294,32 @@ def test_the_audit_log_fits_every_width_as_field_before_after(guarded_page, live
         assert "\\u00" not in page.content()
     print(f"screenshots in {tmp_path}")
     assert run_axe(page) == []
+
+
+
+def test_no_admin_page_turns_a_typed_name_into_markup(guarded_page, live_server, db,
+                                                      poisoned):  # noqa: F811
+    """Issue 12, item 1, on every admin page: preschool, department, municipality, campaign,
+    plan and category names holding a script payload (and an audit row naming them) are
+    shown as text; no injected element exists and nothing runs."""
+    world = poisoned.world
+    audit.record(db, "preschool_updated", world.users["admin"], target=PAYLOAD,
+                 detail={"name": ["Förskolan A", PAYLOAD]})
+    db.commit()
+    category = db.scalar(select(Category.id).order_by(Category.id).limit(1))
+    page = guarded_page
+    page.add_init_script(CATCH_MAPS)
+    browser_login(page, live_server, world.email("admin"))
+    page.wait_for_url(f"{live_server}/admin")
+    edits = [f"/admin/preschools/{world.school_a.id}", f"/admin/campaigns/{world.campaign.id}",
+             f"/admin/users/{world.users['staff_a'].id}", f"/admin/categories/{category}"]
+    with_names = {"/admin", "/admin/preschools", "/admin/campaigns", "/admin/campaigns/new",
+                  "/admin/users", "/admin/users/new", "/admin/categories", "/admin/audit",
+                  *edits}
+    for path in ADMIN_PAGES + edits:
+        maps = path.startswith("/admin/preschools/") and path != "/admin/preschools/import"
+        result = check_page(page, f"{live_server}{path}",
+                            "#preschool-map[data-ready=true]" if maps else "main")
+        assert_clean(result, opened_at_least=0)
+        if path in with_names:  # the payload is there, as text
+            assert "onerror=window.__pwned=1>" in page.inner_text("main"), path

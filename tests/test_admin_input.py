@@ -164,3 +164,14 @@ def test_the_messages_follow_the_chosen_language(admin, db):
     _refused(admin, db, "/admin/preschools?q=%00", None, 400, "holds a NUL character")
     _refused(admin, db, "/admin/preschools/new", {"name": "R" * 201, **POINT}, 422,
              "The name is longer than 200 characters")
+
+
+def test_a_token_name_with_a_nul_byte_or_too_long_is_refused(admin, db):
+    from smultron.models import ApiToken
+
+    for name, message in (("qgis\x00", "innehåller ett styrtecken"),
+                          ("q" * 101, "är längre än 100 tecken")):
+        before = db.scalar(select(func.count(ApiToken.id)))
+        response = admin.post("/account/tokens", {"name": name})
+        assert response.status_code == 422 and message in response.get_data(as_text=True)
+        assert db.scalar(select(func.count(ApiToken.id))) == before
