@@ -22,6 +22,7 @@ from qgis.core import (  # noqa: E402 - QT_QPA_PLATFORM first
     QgsLayoutItemPicture,
     QgsLayoutItemScaleBar,
     QgsProject,
+    QgsProjectItem,
     QgsRenderContext,
 )
 
@@ -88,13 +89,24 @@ def layouts(project, folder: str) -> dict:
     return out
 
 
+def browser_projects(path: str) -> list[str]:
+    """The projects QGIS's browser panel lists under the file (double-click opens one)."""
+    found = []
+    for provider in QgsApplication.dataItemProviderRegistry().providers():
+        item = provider.createDataItem(path, None)
+        if item is not None:
+            found += [child.name() for child in item.createChildren()
+                      if isinstance(child, QgsProjectItem)]
+    return found
+
+
 def main() -> None:
     app = QgsApplication([], False)  # noqa: F841 - must live while QGIS works
     app.initQgis()
     project = QgsProject.instance()
     read = project.read(f"geopackage:{sys.argv[1]}?projectName=Smultron")
     result = {"read": read, "crs": project.crs().authid(), "title": project.title(),
-              "layers": layers(project),
+              "layers": layers(project), "browser": browser_projects(sys.argv[1]),
               "tree": [[group.name(), [node.layerId() for node in group.children()]]
                        for group in project.layerTreeRoot().children()]}
     result["layouts"] = layouts(project, sys.argv[2])

@@ -132,6 +132,7 @@ def test_qgis_opens_the_project_ready_to_print(export, db, world, places, tmp_pa
     path = export("Kiruna hösten 2026.gpkg", plan_layer=plan_layer)
     result = open_in_qgis(path, tmp_path)
     assert result["read"] and result["crs"] == "EPSG:3006"
+    assert result["browser"] == ["Smultron"]  # in the browser panel, under the file
     layers = result["layers"]
     assert len(layers) == 7 and all(layer["valid"] for layer in layers.values()), layers
     assert all(layer["crs"] == "EPSG:3006" for layer in layers.values())
