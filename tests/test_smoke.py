@@ -18,6 +18,7 @@ import pytest
 from smultron import ROOT
 from smultron.embedded_pg import EmbeddedPostgres, fallback_folder
 from tests import factories
+from tests.conftest import browser_login, run_axe
 
 
 def test_login_page_renders(client):
@@ -124,3 +125,21 @@ def test_make_run_in_a_fresh_clone_serves_the_demo_it_loaded(fresh_clone):
     assert status == 200, page[-2000:]
     assert "/login" not in landed, "the printed demo account did not log in"
     assert landed.startswith(f"{url}/") and 'action="/logout"' in page
+
+
+# -- the shared CSS on every map --------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role,path", [("planner", "/planner/"), ("official", "/reports"),
+                                       ("planner", "/tiles/map")])
+def test_map_attribution_links_are_underlined(guarded_page, live_server, world, role, path):
+    """Not told apart by colour alone (axe's link-in-text-block, which axe can only decide
+    over a plain background, so it is checked here directly too)."""
+    browser_login(guarded_page, live_server, world.email(role))
+    guarded_page.goto(f"{live_server}{path}")
+    links = guarded_page.locator(".leaflet-control-attribution a")
+    links.first.wait_for()
+    decorations = links.evaluate_all(
+        "links => links.map(a => getComputedStyle(a).textDecorationLine)")
+    assert decorations and all("underline" in d for d in decorations), decorations
+    assert run_axe(guarded_page) == []
