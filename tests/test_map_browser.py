@@ -516,7 +516,7 @@ def test_category_labels_with_markup_stay_text_everywhere_on_the_map(guarded_pag
     wait_all_saved(page, 1)
     expect(page.locator("#places-table tbody tr th")).to_have_text(XSS)
     page.locator("#places-table tbody tr button", has_text="Visa på kartan").click()
-    expect(page.locator(".place-popup h3")).to_contain_text(XSS)
+    expect(page.locator(".place-popup h2")).to_contain_text(XSS)
     marker = page.locator(".leaflet-marker-icon.place-icon .visually-hidden")
     expect(marker).to_contain_text(XSS)
     for where in ("#category-choices", "#places-table", ".leaflet-map-pane"):
@@ -683,7 +683,7 @@ def test_areas_and_routes_show_their_pictogram(guarded_page, live_server, world,
     expect(page.locator(".leaflet-marker-icon.place-icon.mine .visually-hidden")).to_contain_text(
         "Natur och skog · Område")
     page.locator(".leaflet-marker-icon.place-icon.earlier").click()
-    expect(page.locator(".place-popup h3")).to_have_text("Snö och pulka · Väg")
+    expect(page.locator(".place-popup h2")).to_have_text("Snö och pulka · Väg")
 
 
 def test_the_list_keeps_its_order_and_a_delete_hits_its_row(guarded_page, live_server, world, db):
@@ -743,7 +743,7 @@ def test_the_list_keeps_its_order_and_a_delete_hits_its_row(guarded_page, live_s
                                                                   name="Visa på kartan")
     show.focus()
     page.keyboard.press("Enter")
-    expect(page.locator(".leaflet-popup .place-popup h3")).to_contain_text("Djur")
+    expect(page.locator(".leaflet-popup .place-popup h2")).to_contain_text("Djur")
     assert page.evaluate("!!document.activeElement.closest('.leaflet-popup')")
     expect(page.locator(".leaflet-popup")).to_be_in_viewport()
     page.keyboard.press("Escape")

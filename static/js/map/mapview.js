@@ -134,7 +134,7 @@ function popupContent(entry, actions) {
   box.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') map.closePopup();
   });
-  const title = textNode('h3', `${category(p.category).label} · ${t(`place_kind_${kindOf(feature.geometry)}`)}`);
+  const title = textNode('h2', `${category(p.category).label} · ${t(`place_kind_${kindOf(feature.geometry)}`)}`);
   const count = `${p.children_count} ${p.children_count === 1 ? t('child') : t('children')}`;
   const facts = textNode('p', `${t(p.feeling)} · ${count} · ${config.season_labels[p.season] || p.season}`);
   box.append(title, facts);
