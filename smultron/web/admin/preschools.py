@@ -35,8 +35,6 @@ from smultron.web.admin import (
 )
 from smultron.web.security import large_upload
 
-IMPORT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
-
 
 @bp.get("/preschools")
 def preschools():
