@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -59,6 +60,16 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 def _now():
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+STAT_KEY_DEFAULT = "floor(random() * 2147483648)::integer"
+
+
+def _stat_key():
+    """A record key for the reports' perturbation (reports/anonymity.py): a secret random
+    integer in [0, 2^31), set once by the database and never shown, sent or exported."""
+    return mapped_column(Integer, server_default=text(STAT_KEY_DEFAULT), nullable=False,
+                         deferred=True)
 
 
 class Base(DeclarativeBase):
@@ -250,6 +261,7 @@ class MappingSession(Base):
     )
     created_at: Mapped[datetime] = _now()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    stat_key: Mapped[int] = _stat_key()
 
     campaign: Mapped[Campaign] = relationship()
     preschool: Mapped[Preschool] = relationship()
@@ -297,6 +309,7 @@ class Place(Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), nullable=True
     )
+    stat_key: Mapped[int] = _stat_key()
 
     category: Mapped[Category] = relationship()
     session: Mapped[MappingSession] = relationship()

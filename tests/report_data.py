@@ -12,14 +12,46 @@ from datetime import UTC, datetime
 import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, box
+from sqlalchemy import text
 
 from smultron.geo import from_db, to_db
 from smultron.models import PlanArea
+from smultron.reports.perturbation import MULTIPLIERS
 from tests import factories
 
 TO_3006 = Transformer.from_crs(4326, 3006, always_xy=True)
 TO_4326 = Transformer.from_crs(3006, 4326, always_xy=True)
 SECRET_COMMENT = "Vi gömmer oss bakom garaget hos Lisa"
+
+
+def noise(key_sum: int, measure: str) -> int:
+    """The perturbation of an atom whose records' keys add up to ``key_sum`` (README's
+    anonymity section, written out again here: the tests check the SQL against it)."""
+    lookup = (key_sum % 2**32) * MULTIPLIERS[measure] % 2**32
+    return -1 if lookup < 2**30 else 1 if lookup >= 3 * 2**30 else 0
+
+
+def key_with(noises: dict[str, int], plus: int = 0, start: int = 1) -> int:
+    """A record key that gives an atom of one more record (whose other keys add up to
+    ``plus``) the noise ``noises[measure]`` for each measure named."""
+    return next(key for key in range(start, 2**31)
+                if all(noise(plus + key, m) == n for m, n in noises.items()))
+
+
+def quiet(db) -> None:
+    """Keys that perturb nothing in this dataset, so its reports show the true counts:
+    every place is an atom of its own, and each unit's sessions get keys whose running
+    sums are quiet too."""
+    place_key = key_with({"places": 0, "children": 0})
+    db.execute(text("UPDATE place SET stat_key = :key"), {"key": place_key})
+    units: dict = {}
+    for session_id, unit in db.execute(text(
+            "SELECT id, (campaign_id, preschool_id)::text FROM mapping_session ORDER BY id")):
+        plus = units.get(unit, 0)
+        key = key_with({"sessions": 0, "present": 0}, plus=plus)
+        units[unit] = plus + key
+        db.execute(text("UPDATE mapping_session SET stat_key = :key WHERE id = :id"),
+                   {"key": key, "id": session_id})
 
 
 def metric(lon: float, lat: float) -> tuple[float, float]:
@@ -88,6 +120,7 @@ def build(db) -> KnownData:
         "yard": _plan(db, world, "Skolgården", square_at(a, 110, 10, 60)),
         "forest": _plan(db, world, "Skogen", square_at(a, 2000, 2000, 60)),
     }
+    quiet(db)
     db.commit()
     return KnownData(world, c, earlier, places, plans)
 

@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+import shapely
 from pypdf import PdfReader
 from shapely.geometry import Point, shape
 from sqlalchemy import text
@@ -45,7 +46,8 @@ def category_rows(db, report, table):
 
 def test_totals_and_groups_match_the_known_dataset(db, known):
     report = report_for(db, known)
-    assert report["totals"] == {"places": 10, "children": 54, "withheld": False}
+    assert report["totals"] == {"places": 10, "children": 54, "withheld": False,
+                                "sessions": 3, "preschools_taking_part": 2}
     feeling = rows(report, "feeling")
     assert (feeling["favourite"]["places"], feeling["favourite"]["children"]) == (7, 45)
     assert (feeling["scary"]["places"], feeling["scary"]["children"]) == (3, 9)
@@ -59,6 +61,13 @@ def test_totals_and_groups_match_the_known_dataset(db, known):
     scary = category_rows(db, report, "category_scary")
     # other: 3 -> withheld, and then water (6) too
     assert scary["other"]["withheld"] and scary["water"]["withheld"]
+    # withheld rows come after the shown ones (their place in the order hints at their size)
+    for table in report["tables"].values():
+        flags = [row["withheld"] for row in table]
+        assert flags == sorted(flags)
+    shown = [row["children"] for row in report["tables"]["category_favourite"]
+             if not row["withheld"]]
+    assert shown == sorted(shown, reverse=True) == [28, 7]
     season = rows(report, "season")
     assert {k: r["children"] for k, r in season.items()} == {
         "summer": 20, "winter": 20, "all_year": 14}
@@ -66,15 +75,22 @@ def test_totals_and_groups_match_the_known_dataset(db, known):
     assert {k: r["children"] for k, r in age.items()} == {"3-4": 20, "5-6": 18, "mixed": 16}
 
 
+def base_square_centre(geometry) -> Point:
+    """The centre (EPSG:3006) of the 250 m base square a place lies in."""
+    point = geometry if geometry.geom_type == "Point" else geometry.point_on_surface()
+    x, y = metric(point.x, point.y)
+    return Point((x // 250 + 0.5) * 250, (y // 250 + 0.5) * 250)
+
+
 def test_distance_bands_match_an_independent_computation(db, known):
+    """Distances are measured from the centre of the place's base square."""
     report = report_for(db, known)
     expected = {}
     for name in ("P1", "P2", "P3", "P5", "P6", "P7", "P8"):
         row = known.places[name]
         school = from_db(row.preschool.location)
         sx, sy = metric(school.x, school.y)
-        geometry = from_db(row.geom)
-        dist = report_data.to_metric(geometry).distance(Point(sx, sy))
+        dist = base_square_centre(from_db(row.geom)).distance(Point(sx, sy))
         band = next((b for b in (250, 500, 1000) if dist <= b), 0)
         expected[band] = expected.get(band, 0) + row.children_count
     assert expected == {250: 28, 1000: 13, 0: 4}
@@ -84,35 +100,40 @@ def test_distance_bands_match_an_independent_computation(db, known):
     assert 500 not in bands
 
 
-def test_hexagons_match_st_hexagongrid_and_rest_on_k_children(db, known):
-    report = report_for(db, known)
-    cell = cell_size = report["cell"]
+def hexagon_groups(db, known, cell_size: int) -> dict:
+    """(feeling, i, j) -> places, children and children per session, with each place in
+    the ST_HexagonGrid hexagon that holds the centre of its base square."""
     raw = db.execute(text("""
-        SELECT p.feeling, h.i, h.j, p.session_id, p.children_count
-        FROM place p CROSS JOIN LATERAL ST_HexagonGrid(:cell, ST_Transform(
-            CASE WHEN GeometryType(p.geom) = 'POINT' THEN p.geom
-                 ELSE ST_PointOnSurface(p.geom) END, 3006)) h
-        WHERE p.deleted_at IS NULL AND p.campaign_id = :camp
-          AND ST_Intersects(h.geom, ST_Transform(CASE WHEN GeometryType(p.geom) = 'POINT'
-              THEN p.geom ELSE ST_PointOnSurface(p.geom) END, 3006))"""),
-        {"cell": cell, "camp": known.world.campaign.id}).all()
+        SELECT feeling, session_id, children_count, ST_AsText(geom) FROM place
+        WHERE deleted_at IS NULL AND campaign_id = :camp"""),
+        {"camp": known.world.campaign.id}).all()
     groups: dict = {}
-    for feeling, i, j, session_id, n in raw:
+    for feeling, session_id, n, wkt in raw:
+        centre = base_square_centre(shapely.from_wkt(wkt))
+        i, j = db.execute(text(
+            "SELECT h.i, h.j FROM ST_HexagonGrid(:cell, ST_SetSRID(ST_MakePoint(:x, :y), 3006)) h "
+            "WHERE ST_Intersects(h.geom, ST_SetSRID(ST_MakePoint(:x, :y), 3006))"),
+            {"cell": cell_size, "x": centre.x, "y": centre.y}).one()
         group = groups.setdefault((feeling, i, j), {"places": 0, "children": 0, "by_session": {}})
         group["places"] += 1
         group["children"] += n
         group["by_session"][session_id] = max(group["by_session"].get(session_id, 0), n)
+    return groups
+
+
+@pytest.mark.parametrize("cell_size", [250, 500, 1000])
+def test_hexagons_are_unions_of_base_squares_and_rest_on_k_children(db, known, cell_size):
+    report = report_for(db, known, cell=cell_size)
+    groups = hexagon_groups(db, known, cell_size)
     expected = {key: (g["places"], g["children"]) for key, g in groups.items()
                 if sum(g["by_session"].values()) >= K}
     published = {(layer, c["i"], c["j"]): (c["places"], c["children"])
                  for layer in ("favourite", "scary") for c in report["layers"][layer]["cells"]}
-    assert published == expected
-    assert ("favourite",) + next(iter(published))[1:] in published
-    withheld = {key for key, g in groups.items() if sum(g["by_session"].values()) < K}
+    assert published == expected and published
+    withheld = [key for key, g in groups.items() if sum(g["by_session"].values()) < K]
     assert report["layers"]["favourite"]["withheld"] + report["layers"]["scary"]["withheld"] \
         == len(withheld)
-    # each published hexagon is ST_HexagonGrid's own polygon
-    for cell in report["layers"]["favourite"]["cells"]:
+    for cell in report["layers"]["favourite"]["cells"]:  # ST_HexagonGrid's own polygon
         grid = db.execute(text(
             "SELECT ST_AsGeoJSON(ST_Transform(h.geom, 4326)) FROM ST_HexagonGrid(:cell, "
             "ST_SetSRID(ST_MakePoint(:x, :y), 3006)) h WHERE h.i = :i AND h.j = :j"),
@@ -131,6 +152,8 @@ def test_participation_plans_and_change(db, known):
     assert part["Förskolan A"]["enrolled"] == 40
     assert (part["Förskolan B"]["sessions"], part["Förskolan B"]["children"]) == (1, 9)
     assert part["Förskolan C"]["withheld"] and part["Förskolan C"]["children"] is None
+    assert part["Förskolan C"]["sessions"] is None  # its session too
+    assert [r["name"] for r in report["participation"]][-1] == "Förskolan C"  # withheld last
     plans = {p["name"]: p for p in report["plans"]}
     assert plans["Skolgården"]["favourite"] == {"withheld": False, "places": 3, "children": 19}
     assert plans["Skolgården"]["scary"] == {"withheld": False, "places": 0, "children": 0}
@@ -155,16 +178,19 @@ def test_clusters_are_built_from_published_cells(db, known):
 
 def test_scopes_preschool_and_drawn_area(db, known):
     a = report_for(db, known, scope="preschool", preschool=known.world.school_a.id)
-    assert a["totals"] == {"places": 7, "children": 38, "withheld": False}
+    assert a["totals"] == {"places": 7, "children": 38, "withheld": False, "sessions": 2,
+                           "preschools_taking_part": 1}
     assert [p["name"] for p in a["participation"]] == ["Förskolan A"]
     b = from_db(known.world.school_b.location)
     area = json.dumps(shape({"type": "Polygon", "coordinates": [[
         [b.x - 0.02, b.y - 0.01], [b.x + 0.03, b.y - 0.01], [b.x + 0.03, b.y + 0.01],
         [b.x - 0.02, b.y + 0.01], [b.x - 0.02, b.y - 0.01]]]}).__geo_interface__)
     district = report_for(db, known, scope="area", area=area)
-    assert district["totals"] == {"places": 3, "children": 16, "withheld": False}
+    assert district["totals"] == {"places": 3, "children": 16, "withheld": False,
+                                  "sessions": 1, "preschools_taking_part": 1}
     plan = report_for(db, known, scope="plan_area", plan_area=known.plans["yard"].id)
-    assert plan["totals"] == {"places": 3, "children": 19, "withheld": False}
+    assert plan["totals"] == {"places": 3, "children": 19, "withheld": False,
+                              "sessions": 2, "preschools_taking_part": 1}
 
 
 def test_a_selection_resting_on_fewer_than_k_children_shows_nothing(db, known):
@@ -175,7 +201,8 @@ def test_a_selection_resting_on_fewer_than_k_children_shows_nothing(db, known):
         [p6.x - 0.001, p6.y + 0.001], [p6.x - 0.001, p6.y - 0.001]]]})
     report = report_for(db, known, scope="area", area=area)
     assert report["too_few"] is True
-    assert report["totals"] == {"places": None, "children": None, "withheld": True}
+    assert report["totals"] == {"places": None, "children": None, "withheld": True,
+                                "sessions": 0, "preschools_taking_part": 0}
     assert all(not layer["cells"] for layer in report["layers"].values())
     assert all(row["withheld"] for table in report["tables"].values() for row in table)
 
@@ -240,10 +267,13 @@ def test_the_lone_k_minus_1_place_appears_nowhere(client, auth, db, known):
     p6 = from_db(known.places["P6"].geom)
     for cell in data["layers"]["favourite"]["cells"] + data["layers"]["scary"]["cells"]:
         assert not shape(cell["geojson"]).contains(p6)
-    body = json.dumps(data)
+    # the plan areas are the planners' public drawings (Skogen is drawn round P6): left out
+    body = json.dumps({**data, "plans": [p["favourite"] for p in data["plans"]]})
+    map_data = json.loads(map_data_of(page))
+    html = page.replace(map_data_of(page), "") + json.dumps({**map_data, "plans": []})
     for trace in p6_traces(db, known, data):
         assert trace not in body
-        assert trace not in page
+        assert trace not in html
     assert "Animals" in pdf_text and "withheld (fewer than 5 children)" in pdf_text
     assert SECRET_COMMENT not in body + page + pdf_text
     assert '"comment' not in body
@@ -390,7 +420,7 @@ def test_participation_as_a_spreadsheet(client, auth, db, known):
                         "Children's choices")
     assert "Förskolan A,2,20,40,7,38" in lines
     assert "Förskolan B,1,9,40,3,16" in lines
-    assert "\"'=HYPERLINK(\"\"x\"\")\",1,withheld,25,0,0" in lines
+    assert "\"'=HYPERLINK(\"\"x\"\")\",withheld,withheld,25,withheld,withheld" in lines
 
 
 def test_a_withheld_feeling_total_cannot_be_worked_out_from_another_table(db, known):

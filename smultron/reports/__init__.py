@@ -36,7 +36,7 @@ def build_report(session: Session, filters: ReportFilters, k: int,
 
 def _compute(session: Session, filters: ReportFilters, k: int, cache: ReportCache,
              version: str) -> dict:
-    report = publish(aggregate.collect(session, filters), k)
+    report = publish(aggregate.collect(session, filters, k), k)
     _attach_geometry(report)
     report["clusters"] = _clusters(session, report, k)
     report["about"] = _about(session, filters, version)
@@ -138,8 +138,7 @@ def change(report: dict, other: dict) -> dict:
         both = now[field] is not None and before[field] is not None
         totals[field] = {"now": now[field], "before": before[field],
                          "difference": now[field] - before[field] if both else None}
-    sessions_now = sum(p["sessions"] for p in report["participation"])
-    sessions_before = sum(p["sessions"] for p in other["participation"])
+    sessions_now, sessions_before = now["sessions"], before["sessions"]
     totals["sessions"] = {"now": sessions_now, "before": sessions_before,
                           "difference": sessions_now - sessions_before}
     mine = by_key(report["tables"]["category_favourite"])

@@ -1,18 +1,37 @@
 """Every aggregation of a report, in PostGIS (EPSG:3006, metres). Nothing here is
-published as it is: ``anonymity.publish`` turns these raw groups into a report.
+published as it is: ``anonymity.publish`` turns these groups into a report.
+
+Three rules make every figure of every report a sum of the same fixed pieces, so that no
+set of reports (other areas, campaigns, hexagon sizes, scopes, plan areas) can be
+subtracted down to a small group's exact size:
+
+1. **A fixed grid.** Every place lies in one square of a base grid of ``BASE_CELL``
+   metres (EPSG:3006, origin 0,0; its point, or ST_PointOnSurface of a route or area).
+   A drawn district or a plan area takes in every base square it covers or touches; a
+   hexagon holds the base squares whose centres it contains (so hexagons of every size
+   are sums of the same squares); heat squares are 1 or 2 x 2 base squares; distances
+   are measured from the square's centre.
+2. **Small units are left out first.** A unit is a (campaign, preschool): when all its
+   places together rest on fewer than k children (``children_min`` below) it adds to
+   no figure, in any scope.
+3. **Perturbed atoms.** An atom is the places of one mapping session in one base square
+   with one feeling, category, season and age group: the finest piece any table, map or
+   figure splits by. Each atom's places and children's choices are perturbed once
+   (perturbation.py), and every figure adds up perturbed atoms; the true counts never
+   leave this module.
 
 Each group carries three numbers:
-- ``places``: how many places;
+- ``places``: how many places (perturbed);
 - ``children``: the sum of ``children_count`` (children's choices: a child who chose
-  two places counts twice);
-- ``children_min``: the fewest distinct children the group can rest on. Within one
-  mapping session the same children may have chosen several places, so a session
+  two places counts twice; perturbed);
+- ``children_min``: the fewest distinct children the group can rest on (true). Within
+  one mapping session the same children may have chosen several places, so a session
   adds only its largest ``children_count``. The anonymity threshold is applied to this.
 
-Hexagons: ST_HexagonGrid's cells (edge ``cell`` metres, origin 0,0). A point is
-assigned to the cell whose centre is nearest (a hexagon is the Voronoi cell of its
-centre), computed arithmetically so that a million points need no spatial join;
-tests check the assignment against ST_HexagonGrid itself.
+Hexagons: ST_HexagonGrid's cells (edge ``cell`` metres, origin 0,0). A base square
+belongs to the hexagon whose centre is nearest to its centre (a hexagon is the Voronoi
+cell of its centre), computed arithmetically so that a million places need no spatial
+join; tests check the assignment against ST_HexagonGrid itself.
 """
 
 from __future__ import annotations
@@ -25,14 +44,18 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from smultron.reports.filters import ReportFilters, scope_area_sql, scope_sql
+from smultron.reports.perturbation import noise_sql
 
+BASE_CELL = 250  # metres: the fixed grid every figure is made of
 DISTANCE_BANDS = (250, 500, 1000)  # metres; 0 stands for "farther than 1,000 m"
 DIMENSIONS = ("feeling", "category", "season", "age_group", "band", "preschool")
+SPATIAL_SCOPES = ("area", "plan_area")
 
 
 @dataclass
 class RawReport:
-    """Raw groups straight from SQL. Never published: see anonymity.publish."""
+    """Groups straight from SQL (perturbed counts, true children_min). Never published
+    as they are: see anonymity.publish."""
 
     cell: int
     heat_cell: int
@@ -57,6 +80,22 @@ def hex_centre(cell: int, i: int, j: int) -> tuple[float, float]:
     return w * i, h * j + (abs(i) % 2) * h / 2
 
 
+def heat_cell_size(cell: int) -> int:
+    """Heat squares: base squares, or 2 x 2 of them beside the largest hexagons."""
+    return max(BASE_CELL, (cell // 2) // BASE_CELL * BASE_CELL)
+
+
+AREA_SQL = """
+scope_area AS MATERIALIZED (
+  SELECT geom, g3006,
+         ST_Transform(ST_Segmentize(ST_Expand(ST_Envelope(g3006), 2 * :base), 1000), 4326) AS box
+  FROM (SELECT geom, ST_Transform(geom, 3006) AS g3006 FROM ({area}) a) t
+),
+scope_cells AS MATERIALIZED (
+  SELECT g.i, g.j FROM scope_area a CROSS JOIN LATERAL ST_SquareGrid(:base, a.g3006) g
+  WHERE {spatial} AND ST_Intersects(g.geom, a.g3006)
+)"""
+
 PLACES_SQL = """
 ps AS MATERIALIZED (
   SELECT s.id, s.name, s.enrolled_children, s.location, s.archived_at,
@@ -64,24 +103,42 @@ ps AS MATERIALIZED (
   FROM preschool s CROSS JOIN LATERAL (SELECT ST_Transform(s.location, 3006) AS l) t
   WHERE s.municipality_id = :muni
 ),
+units AS MATERIALIZED (  -- (campaign, preschool): do all its places rest on k children?
+  SELECT campaign_id, preschool_id, sum(most) >= :k AS ok
+  FROM (SELECT campaign_id, preschool_id, session_id, max(children_count) AS most
+        FROM place WHERE deleted_at IS NULL AND municipality_id = :muni
+          AND campaign_id = ANY(:campaigns) GROUP BY 1, 2, 3) t
+  GROUP BY 1, 2
+),
 pl AS MATERIALIZED (
-  SELECT sid, pid, cat, feeling, season, age_group, n, ST_X(g) AS x, ST_Y(g) AS y,
-         CASE WHEN pt THEN sqrt(power(ST_X(g) - psx, 2) + power(ST_Y(g) - psy, 2))
-              ELSE ST_Distance(ST_Transform(geom, 3006),
-                               ST_SetSRID(ST_MakePoint(psx, psy), 3006)) END AS dist
+  SELECT sid, pid, cat, feeling, season, age_group, n, key, psx, psy,
+         floor(ST_X(g) / :base)::int AS ci, floor(ST_Y(g) / :base)::int AS cj
   FROM (  -- OFFSET 0 keeps this a separate step: each place is transformed once
     SELECT p.session_id AS sid, p.preschool_id AS pid, p.category_id AS cat, p.feeling,
-           p.season, p.age_group, p.children_count AS n, p.geom, ps.x AS psx, ps.y AS psy,
-           GeometryType(p.geom) = 'POINT' AS pt,
+           p.season, p.age_group, p.children_count AS n, p.stat_key AS key,
+           ps.x AS psx, ps.y AS psy,
            ST_Transform(CASE WHEN GeometryType(p.geom) = 'POINT' THEN p.geom
                              ELSE ST_PointOnSurface(p.geom) END, 3006) AS g
     FROM place p JOIN ps ON ps.id = p.preschool_id
+    JOIN units u ON u.campaign_id = p.campaign_id AND u.preschool_id = p.preschool_id AND u.ok
     WHERE {where} OFFSET 0) q
+  WHERE {in_cells}
+),
+atoms AS MATERIALIZED (
+  SELECT sid, pid, feeling, cat, season, age_group, ci, cj, most,
+         places + {noise_places} AS places, children + {noise_children} AS children,
+         x, y, sqrt(power(x - psx, 2) + power(y - psy, 2)) AS dist
+  FROM (
+    SELECT *, (ci + 0.5::float8) * :base AS x, (cj + 0.5::float8) * :base AS y
+    FROM (SELECT sid, pid, feeling, cat, season, age_group, ci, cj, min(psx) AS psx,
+                 min(psy) AS psy, count(*) AS places, sum(n) AS children, max(n) AS most,
+                 sum(key) AS key_sum
+          FROM pl GROUP BY sid, pid, feeling, cat, season, age_group, ci, cj) a) b
 )"""
 
 HEX_SQL = """
-hx AS (
-  SELECT feeling, sid, n, CASE WHEN da <= db THEN i0 ELSE i0 + 1 END AS hi,
+cell_hex AS (  -- each base square's hexagon, from the square's centre
+  SELECT ci, cj, CASE WHEN da <= db THEN i0 ELSE i0 + 1 END AS hi,
          CASE WHEN da <= db THEN ja ELSE jb END AS hj
   FROM (
     SELECT *, power(x - :w * i0, 2) + power(y - (:h * ja + mod(abs(i0), 2) * :h / 2), 2) AS da,
@@ -90,34 +147,40 @@ hx AS (
     FROM (
       SELECT *, round((y - mod(abs(i0), 2) * :h / 2) / :h)::int AS ja,
                 round((y - mod(abs(i0 + 1), 2) * :h / 2) / :h)::int AS jb
-      FROM (SELECT feeling, sid, n, x, y, floor(x / :w)::int AS i0 FROM pl) a) b) c
+      FROM (SELECT ci, cj, x, y, floor(x / :w)::int AS i0
+            FROM (SELECT DISTINCT ci, cj, x, y FROM atoms) d OFFSET 0) a) b) c
+),
+hx AS (
+  SELECT a.feeling, a.sid, a.places, a.children, a.most, c.hi, c.hj
+  FROM atoms a JOIN cell_hex c USING (ci, cj)
 ),
 hex AS (
-  SELECT feeling, hi AS i, hj AS j, sum(places)::int AS places, sum(total)::int AS children,
+  SELECT feeling, hi AS i, hj AS j, sum(places)::int AS places, sum(children)::int AS children,
          sum(most)::int AS children_min
-  FROM (SELECT feeling, hi, hj, sid, count(*) AS places, sum(n) AS total, max(n) AS most
+  FROM (SELECT feeling, hi, hj, sid, sum(places) AS places, sum(children) AS children,
+               max(most) AS most
         FROM hx GROUP BY feeling, hi, hj, sid) t
   GROUP BY feeling, hi, hj
 ),
 heat AS (
-  SELECT qi AS i, qj AS j, sum(places)::int AS places, sum(total)::int AS children,
+  SELECT qi AS i, qj AS j, sum(places)::int AS places, sum(children)::int AS children,
          sum(most)::int AS children_min
-  FROM (SELECT floor(x / :q)::int AS qi, floor(y / :q)::int AS qj, sid, count(*) AS places,
-               sum(n) AS total, max(n) AS most
-        FROM pl WHERE feeling = 'favourite' GROUP BY 1, 2, 3) t
+  FROM (SELECT floor(x / :q)::int AS qi, floor(y / :q)::int AS qj, sid, sum(places) AS places,
+               sum(children) AS children, max(most) AS most
+        FROM atoms WHERE feeling = 'favourite' GROUP BY 1, 2, 3) t
   GROUP BY qi, qj
 )"""
 
 DIMS_SQL = """
 dims AS (
   SELECT g, feeling, category, season, age_group, band, preschool, sum(places)::int AS places,
-         sum(total)::int AS children, sum(most)::int AS children_min
+         sum(children)::int AS children, sum(most)::int AS children_min
   FROM (
     SELECT GROUPING(feeling, cat, season, age_group, band, pid) AS g, feeling, cat AS category,
            season, age_group, band, pid AS preschool, sid,
-           count(*) AS places, sum(n) AS total, max(n) AS most
+           sum(places) AS places, sum(children) AS children, max(most) AS most
     FROM (SELECT *, CASE WHEN dist <= 250 THEN 250 WHEN dist <= 500 THEN 500
-                         WHEN dist <= 1000 THEN 1000 ELSE 0 END AS band FROM pl) b
+                         WHEN dist <= 1000 THEN 1000 ELSE 0 END AS band FROM atoms) b
     GROUP BY GROUPING SETS ((sid), (feeling, sid), (feeling, cat, sid), (season, sid),
                             (age_group, sid), (feeling, band, sid), (pid, sid))) t
   GROUP BY g, feeling, category, season, age_group, band, preschool
@@ -130,27 +193,40 @@ scope_ps AS (
     AND (ps.archived_at IS NULL OR ps.id IN (SELECT preschool_id FROM mapping_session
                                              WHERE campaign_id = ANY(:campaigns)))
 ),
+unit_sessions AS (  -- each unit's sessions and children present, perturbed once
+  SELECT ms.preschool_id, coalesce(bool_and(u.ok), false) AS ok,
+         count(*) + {noise_sessions} AS sessions,
+         sum(ms.children_present) + {noise_present} AS present
+  FROM mapping_session ms LEFT JOIN units u ON u.campaign_id = ms.campaign_id
+                                            AND u.preschool_id = ms.preschool_id
+  WHERE ms.municipality_id = :muni AND ms.campaign_id = ANY(:campaigns)
+  GROUP BY ms.campaign_id, ms.preschool_id
+),
 participation AS (
   SELECT sp.id AS preschool, sp.name, sp.enrolled_children AS enrolled,
-         coalesce(s.sessions, 0)::int AS sessions, coalesce(s.present, 0)::int AS children
-  FROM scope_ps sp LEFT JOIN (
-    SELECT preschool_id, count(*) AS sessions, sum(children_present) AS present
-    FROM mapping_session WHERE municipality_id = :muni AND campaign_id = ANY(:campaigns)
-    GROUP BY preschool_id) s ON s.preschool_id = sp.id
+         coalesce(sum(us.sessions) FILTER (WHERE us.ok), 0)::int AS sessions,
+         coalesce(sum(us.present) FILTER (WHERE us.ok), 0)::int AS children,
+         count(us.ok) FILTER (WHERE us.ok)::int AS units_shown,
+         count(us.ok) FILTER (WHERE NOT us.ok)::int AS units_withheld
+  FROM scope_ps sp LEFT JOIN unit_sessions us ON us.preschool_id = sp.id
+  GROUP BY sp.id, sp.name, sp.enrolled_children
 ),
 plans AS (
-  SELECT pa.id, pa.name, pa.geom FROM plan_area pa
+  SELECT pa.id, pa.name, pa.geom, ST_Transform(pa.geom, 3006) AS g3006 FROM plan_area pa
   WHERE pa.municipality_id = :muni
     AND ((SELECT geom FROM scope_area) IS NULL
          OR ST_Intersects(pa.geom, (SELECT geom FROM scope_area)))
 ),
+plan_cells AS (  -- the base squares each plan area covers or touches
+  SELECT pa.id, g.i, g.j FROM plans pa CROSS JOIN LATERAL ST_SquareGrid(:base, pa.g3006) g
+  WHERE ST_Intersects(g.geom, pa.g3006)
+),
 plan_hits AS (
-  SELECT id, feeling, sum(places)::int AS places, sum(total)::int AS children,
+  SELECT id, feeling, sum(places)::int AS places, sum(children)::int AS children,
          sum(most)::int AS children_min
-  FROM (SELECT pa.id, p.feeling, p.session_id, count(*) AS places, sum(p.children_count) AS total,
-               max(p.children_count) AS most
-        FROM plans pa JOIN place p ON ST_Intersects(p.geom, pa.geom)
-        WHERE {where} GROUP BY 1, 2, 3) t
+  FROM (SELECT c.id, a.feeling, a.sid, sum(a.places) AS places, sum(a.children) AS children,
+               max(a.most) AS most
+        FROM plan_cells c JOIN atoms a ON a.ci = c.i AND a.cj = c.j GROUP BY 1, 2, 3) t
   GROUP BY id, feeling
 )"""
 
@@ -164,8 +240,7 @@ SELECT json_build_object(
   'plans', (SELECT coalesce(json_agg(json_build_object(
                 'id', pa.id, 'name', pa.name,
                 'geojson', ST_AsGeoJSON(ST_SimplifyPreserveTopology(pa.geom, 0.00002), 6)::json,
-                'geojson_3006', ST_AsGeoJSON(ST_Transform(
-                    ST_SimplifyPreserveTopology(pa.geom, 0.00002), 3006), 1)::json,
+                'geojson_3006', ST_AsGeoJSON(ST_SimplifyPreserveTopology(pa.g3006, 1), 1)::json,
                 'hits', (SELECT coalesce(json_agg(plan_hits), '[]') FROM plan_hits
                          WHERE plan_hits.id = pa.id)) ORDER BY pa.name), '[]') FROM plans pa),
   'preschools', (SELECT coalesce(json_agg(json_build_object(
@@ -173,8 +248,7 @@ SELECT json_build_object(
                 ORDER BY name), '[]') FROM scope_ps),
   'scope_outline', (SELECT json_build_object(
                 'geojson', ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.00002), 6)::json,
-                'geojson_3006', ST_AsGeoJSON(ST_Transform(
-                    ST_SimplifyPreserveTopology(geom, 0.00002), 3006), 1)::json)
+                'geojson_3006', ST_AsGeoJSON(ST_SimplifyPreserveTopology(g3006, 1), 1)::json)
                 FROM scope_area WHERE geom IS NOT NULL),
   'categories', (SELECT json_agg(json_build_object('id', id, 'code', code, 'label_sv', label_sv,
                 'label_en', label_en, 'colour', colour) ORDER BY sort_order) FROM category)
@@ -184,23 +258,38 @@ SELECT json_build_object(
 def _ps_scope(filters: ReportFilters) -> str:
     if filters.scope == "preschool":
         return "ps.id = :preschool"
-    if filters.scope in ("plan_area", "area"):
-        return "ST_Intersects(ps.location, (SELECT geom FROM scope_area))"
+    if filters.scope in SPATIAL_SCOPES:  # a preschool whose base square the area takes in
+        return ("(floor(ps.x / :base)::int, floor(ps.y / :base)::int) "
+                "IN (SELECT i, j FROM scope_cells)")
     return "true"
 
 
-def collect(session: Session, filters: ReportFilters) -> RawReport:
-    """All raw groups of a report in one statement (one scan of the places)."""
-    where, params = scope_sql(filters)
-    area_sql, area_params = scope_area_sql(filters)
+def _sql(filters: ReportFilters) -> str:
+    """The report's one statement (every fragment is this module's own text)."""
+    where, _params = scope_sql(filters)
+    area_sql, _area_params = scope_area_sql(filters)
+    spatial = filters.scope in SPATIAL_SCOPES
+    places = PLACES_SQL.format(
+        where=where, in_cells="(floor(ST_X(g) / :base)::int, floor(ST_Y(g) / :base)::int) "
+        "IN (SELECT i, j FROM scope_cells)" if spatial
+        else "true", noise_places=noise_sql("key_sum", "places"),
+        noise_children=noise_sql("key_sum", "children"))
+    participation = PARTICIPATION_SQL.format(
+        ps_scope=_ps_scope(filters), noise_sessions=noise_sql("sum(ms.stat_key)", "sessions"),
+        noise_present=noise_sql("sum(ms.stat_key)", "present"))
+    return ("WITH" + AREA_SQL.format(area=area_sql, spatial="true" if spatial else "false")
+            + "," + places + "," + HEX_SQL + "," + DIMS_SQL + "," + participation + RESULT_SQL)
+
+
+def collect(session: Session, filters: ReportFilters, k: int) -> RawReport:
+    """All groups of a report in one statement (one scan of the places)."""
+    _where, params = scope_sql(filters)
+    _area, area_params = scope_area_sql(filters)
     w, h = hex_constants(filters.cell)
-    heat_cell = max(filters.cell // 2, 50)
-    params.update(area_params, w=w, h=h, q=float(heat_cell))
-    sql = ("WITH scope_area AS MATERIALIZED (" + area_sql + ")," + PLACES_SQL.format(where=where)
-           + "," + HEX_SQL + "," + DIMS_SQL + ","
-           + PARTICIPATION_SQL.format(ps_scope=_ps_scope(filters), where=where) + RESULT_SQL)
+    heat_cell = heat_cell_size(filters.cell)
+    params.update(area_params, w=w, h=h, q=float(heat_cell), base=BASE_CELL, k=k)
     session.execute(text("SET LOCAL work_mem = '256MB'"))
-    data = session.execute(text(sql), params).scalar_one()
+    data = session.execute(text(_sql(filters)), params).scalar_one()
     total = next((d for d in data["dims"] if d["g"] == 0b111111), None)
     return RawReport(
         cell=filters.cell, heat_cell=heat_cell,

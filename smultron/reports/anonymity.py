@@ -1,18 +1,21 @@
-"""The anonymity rule, in one place: ``publish`` is the only way from raw groups
-(aggregate.RawReport) to a report, and the cache only ever holds its output.
+"""The anonymity rule, in one place: ``publish`` is the only way from the groups of
+aggregate.RawReport to a report, and the cache only ever holds its output.
 
-Rule (k = ANONYMITY_THRESHOLD, default 5):
-1. Primary: a cell, point, row or figure that rests on fewer than k children
-   (``children_min``, see aggregate) is withheld.
+aggregate.py has already left out the small units and built every count from perturbed
+atoms (its docstring). Here (k = ANONYMITY_THRESHOLD, default 5), on the true
+``children_min``:
+1. Primary: a cell, point, row or figure that rests on fewer than k children is withheld.
 2. Map layers: withheld cells are left out and counted (how many), never located.
 3. Tables whose rows add up to a published total: when the withheld rows of a table
    do not together rest on k children (the largest of them is below k), the next
    smallest shown row is withheld too, so that "total minus the shown rows" cannot
    reveal a small number. A table of one feeling (categories, distances) whose feeling's
    total is withheld never shows all its rows (it would publish that total).
-4. Participation rests on the children present in sessions (no total of it is
-   published, so rule 1 suffices there).
-Raw points, session ids and comments never leave aggregate.py.
+4. Participation: a preschool whose every unit was left out is withheld, sessions
+   included; one with some units left out shows the others and says so.
+A shown count is never below k children's choices (nor below one place or session),
+and withheld rows come after the shown ones (their place in the order would hint at
+their size). Raw points, session ids, record keys and comments never leave aggregate.py.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def _raw_rows(raw: RawReport, name: str) -> list[dict]:
     dims, feeling = TABLES[name]
     mask = _group_mask(dims)
     rows = [r for r in raw.dims if r["g"] == mask and (feeling is None or r["feeling"] == feeling)]
-    rows.sort(key=lambda r: (-r["children"], str(r[TABLE_KEY[name]])))
+    rows.sort(key=lambda r: str(r[TABLE_KEY[name]]))
     return rows
 
 
@@ -77,7 +80,9 @@ def _publish_table(raw: RawReport, name: str, k: int,
                    withheld_feelings: frozenset[str] = frozenset()) -> list[dict]:
     rows = _raw_rows(raw, name)
     hidden = suppress_group(rows, k, margin_withheld=TABLES[name][1] in withheld_feelings)
-    return [_row(r[TABLE_KEY[name]], r, n in hidden) for n, r in enumerate(rows)]
+    published = [_row(r[TABLE_KEY[name]], r, n in hidden, k) for n, r in enumerate(rows)]
+    published.sort(key=lambda r: (r["withheld"], -(r["children"] or 0)))  # stable: by key
+    return published
 
 
 def _publish_tables(raw: RawReport, k: int) -> dict:
@@ -91,29 +96,40 @@ def _publish_tables(raw: RawReport, k: int) -> dict:
     return {"feeling": feeling, **tables}
 
 
-def _row(key, raw_row: dict, hidden: bool) -> dict:
+def _row(key, raw_row: dict, hidden: bool, k: int) -> dict:
     if hidden:
         return {"key": key, "withheld": True, "places": None, "children": None}
-    return {"key": key, "withheld": False, "places": raw_row["places"],
-            "children": raw_row["children"]}
+    return {"key": key, "withheld": False, **shown_counts(raw_row, k)}
+
+
+def shown_counts(group: dict, k: int) -> dict:
+    """A shown group's perturbed counts, never below what showing it already says: at
+    least one place and k children's choices."""
+    return {"places": max(group["places"], 1), "children": max(group["children"], k)}
 
 
 def _publish_cells(cells: list[dict], k: int) -> tuple[list[dict], int]:
-    shown = [{"i": c["i"], "j": c["j"], "places": c["places"], "children": c["children"]}
+    shown = [{"i": c["i"], "j": c["j"], **shown_counts(c, k)}
              for c in cells if rests_on_enough(c, k)]
     shown.sort(key=lambda c: (-c["children"], c["i"], c["j"]))
     return shown, len(cells) - len(shown)
 
 
 def _publish_participation(rows: list[dict], k: int) -> list[dict]:
-    # No total of children in sessions is published, so the primary rule suffices.
-    hidden = {n for n, row in enumerate(rows) if 0 < row["children"] < k}
+    """Each preschool's units that rest on k children (aggregate.py left the others out):
+    none of them = withheld, some = shown with ``partial``. Withheld rows come last."""
     published = []
-    for n, row in enumerate(rows):
+    for row in rows:
+        withheld = row["units_withheld"] > 0 and row["units_shown"] == 0
         item = {"preschool": row["preschool"], "name": row["name"], "enrolled": row["enrolled"],
-                "sessions": row["sessions"], "withheld": n in hidden}
-        item["children"] = None if n in hidden else row["children"]
+                "withheld": withheld, "partial": row["units_withheld"] > 0 and not withheld,
+                "sessions": None, "children": None}
+        if not withheld and row["units_shown"]:
+            item.update(sessions=max(row["sessions"], 1), children=max(row["children"], k))
+        elif not withheld:
+            item.update(sessions=0, children=0)
         published.append(item)
+    published.sort(key=lambda r: r["withheld"])  # stable: by name within each
     return published
 
 
@@ -127,7 +143,7 @@ def _publish_plans(plans: list[dict], k: int) -> list[dict]:
             if hit is None:
                 item[feeling] = {"withheld": False, "places": 0, "children": 0}
             else:
-                item[feeling] = _row(feeling, hit, not rests_on_enough(hit, k))
+                item[feeling] = _row(feeling, hit, not rests_on_enough(hit, k), k)
                 item[feeling].pop("key")
         published.append(item)
     return published
@@ -141,15 +157,20 @@ def publish(raw: RawReport, k: int) -> dict:
     scary_cells, scary_withheld = _publish_cells(scary, k)
     heat_cells, heat_withheld = _publish_cells(raw.heat, k)
     total_ok = rests_on_enough(raw.total, k)
+    participation = _publish_participation(raw.participation, k)
+    shown = shown_counts(raw.total, k) if total_ok else {"places": None, "children": None}
     return {
         "k": k,
         "cell": raw.cell,
         "heat_cell": raw.heat_cell,
-        "too_few": not total_ok and raw.total["places"] > 0,
+        # something rests on fewer than k children: a small group, or a preschool's campaign
+        # whose every place was left out
+        "too_few": not total_ok and (raw.total["children_min"] > 0 or any(
+            row["withheld"] or row["partial"] for row in participation)),
         "totals": {
-            "places": raw.total["places"] if total_ok else None,
-            "children": raw.total["children"] if total_ok else None,
-            "withheld": not total_ok and raw.total["places"] > 0,
+            **shown, "withheld": not total_ok and raw.total["children_min"] > 0,
+            "sessions": sum(row["sessions"] or 0 for row in participation),
+            "preschools_taking_part": sum(1 for row in participation if row["sessions"]),
         },
         "layers": {
             "favourite": {"cells": hex_cells, "withheld": hex_withheld},
@@ -157,7 +178,7 @@ def publish(raw: RawReport, k: int) -> dict:
             "heat": {"cells": heat_cells, "withheld": heat_withheld},
         },
         "tables": _publish_tables(raw, k),
-        "participation": _publish_participation(raw.participation, k),
+        "participation": participation,
         "plans": _publish_plans(raw.plans, k),
         "preschools": raw.preschools,
         "scope_outline": raw.scope_outline,

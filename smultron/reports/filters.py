@@ -19,11 +19,13 @@ from smultron.errors import AppError, NotFound
 from smultron.models import Campaign, PlanArea, Preschool
 
 SCOPES = ("municipality", "preschool", "plan_area", "area")
-CELL_SIZES = (100, 250, 500, 1000)  # hexagon edge in metres (EPSG:3006)
+# Hexagon edge in metres (EPSG:3006). A hexagon is a union of the 250 m base squares
+# (aggregate.BASE_CELL) whose centres it holds, so nothing finer than 250 m is offered.
+CELL_SIZES = (250, 500, 1000)
 DEFAULT_CELL_OTHER = 250
-# Automatic hexagon size by how many preschools the area holds: fine for one preschool,
-# coarser for a whole city (the map stays readable and the page light).
-AUTO_CELL = ((1, 100), (40, 250), (200, 500))
+# Automatic hexagon size by how many preschools the area holds: the finest for one
+# preschool, coarser for a whole city (the map stays readable and the page light).
+AUTO_CELL = ((40, 250), (200, 500))
 AUTO_CELL_LARGEST = 1000
 MAX_AREA_VERTICES = 500  # the messages below say these numbers
 MAX_CAMPAIGNS = 10
@@ -154,7 +156,7 @@ def _cell(raw: str | None) -> int | None:
 def auto_cell(session: Session, filters: ReportFilters) -> int:
     """The hexagon size for the number of preschools in the report's area."""
     if filters.scope == "preschool":
-        return AUTO_CELL[0][1]
+        return CELL_SIZES[0]
     area_sql, params = scope_area_sql(filters)
     condition = ("true" if filters.scope == "municipality"
                  else "ST_Intersects(location, (SELECT geom FROM scope_area))")
@@ -204,8 +206,9 @@ def scope_sql(filters: ReportFilters, place: str = "p") -> tuple[str, dict]:
         where.append(f"{place}.preschool_id = :preschool")
         params["preschool"] = filters.preschool_id
     elif filters.scope in ("plan_area", "area"):
-        # the alias is a fixed identifier from this module, never user input
-        where.append(f"ST_Intersects({place}.geom, (SELECT geom FROM scope_area))")  # noqa: S608
+        # a first cut by the box around the area's base squares (aggregate.py keeps the
+        # places of those squares); the alias is a fixed identifier, never user input
+        where.append(f"{place}.geom && (SELECT box FROM scope_area)")  # noqa: S608
     return " AND ".join(where), params
 
 

@@ -191,10 +191,12 @@ def participation_csv():
                      gettext("Children's choices")])
     for row in report["participation"]:
         mark = marked.get(row["preschool"], {"withheld": False, "places": 0, "children": 0})
-        writer.writerow([_csv_safe(row["name"]), row["sessions"],
+        hidden = row["withheld"] or mark["withheld"]
+        writer.writerow([_csv_safe(row["name"]),
+                         withheld if row["withheld"] else row["sessions"],
                          withheld if row["withheld"] else row["children"], row["enrolled"],
-                         withheld if mark["withheld"] else mark["places"],
-                         withheld if mark["withheld"] else mark["children"]])
+                         withheld if hidden else mark["places"],
+                         withheld if hidden else mark["children"]])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="smultron-participation.csv"',
         "Cache-Control": "private, no-store"})
