@@ -6,6 +6,7 @@ is in it and that real responses match its schemas.
 
 from __future__ import annotations
 
+from smultron.mapping_sessions import MAX_CHILDREN
 from smultron.models import AGE_GROUPS, COMMENT_STATES, FEELINGS, SEASONS
 from smultron.places import CODE as CODE_PATTERN
 from smultron.places import MAX_COMMENT, MAX_LIMIT, MAX_VERTICES
@@ -16,7 +17,16 @@ LON = {"type": "number", "minimum": -180, "maximum": 180}
 LAT = {"type": "number", "minimum": -90, "maximum": 90}
 BBOX = {"type": "array", "prefixItems": [LON, LAT, LON, LAT], "items": False,
         "minItems": 4, "maxItems": 4}
-POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"},
+
+
+def _position(bounds: tuple[float, float, float, float] | None = None) -> dict:
+    """A position; ``bounds`` (west, south, east, north) narrow it to where places may be."""
+    lon, lat = dict(LON), dict(LAT)
+    if bounds:
+        lon.update(minimum=bounds[0], maximum=bounds[2])
+        lat.update(minimum=bounds[1], maximum=bounds[3])
+    return {"type": "array", "minItems": 2, "maxItems": 3,
+            "prefixItems": [lon, lat, {"type": "number"}],
             "description": "longitude, latitude (EPSG:4326), optional altitude (ignored)"}
 
 
@@ -32,21 +42,28 @@ def _error(description: str) -> dict:
     return {"description": description, **_json(_ref("Error"))}
 
 
-def _geometry_schemas() -> dict:
+def _geometry_schemas(suffix: str = "", bounds=None) -> dict:
+    """Point, LineString, Polygon and Geometry (one of them); ``suffix`` and ``bounds`` make
+    the set that requests send, within the municipalities' bounding box."""
+    position = _position(bounds)
+    where = ("Inside the municipality's extent (within the bounds given here); "
+             if suffix else "")
     return {
-        "Point": {"type": "object", "required": ["type", "coordinates"], "properties": {
-            "type": {"type": "string", "enum": ["Point"]}, "coordinates": POSITION}},
-        "LineString": {"type": "object", "required": ["type", "coordinates"], "properties": {
+        f"Point{suffix}": {"type": "object", "required": ["type", "coordinates"], "properties": {
+            "type": {"type": "string", "enum": ["Point"]}, "coordinates": position}},
+        f"LineString{suffix}": {"type": "object", "required": ["type", "coordinates"],
+                                "properties": {
             "type": {"type": "string", "enum": ["LineString"]},
             "coordinates": {"type": "array", "minItems": 2, "maxItems": MAX_VERTICES,
-                            "items": POSITION}}},
-        "Polygon": {"type": "object", "required": ["type", "coordinates"], "properties": {
+                            "items": position}}},
+        f"Polygon{suffix}": {"type": "object", "required": ["type", "coordinates"],
+                             "properties": {
             "type": {"type": "string", "enum": ["Polygon"]},
             "coordinates": {"type": "array", "minItems": 1, "items": {
-                "type": "array", "minItems": 4, "items": POSITION}}}},
-        "Geometry": {"oneOf": [_ref("Point"), _ref("LineString"), _ref("Polygon")],
-                     "description": "Inside the municipality's extent; areas must be valid "
-                                    "(no self-intersection)."},
+                "type": "array", "minItems": 4, "items": position}}}},
+        f"Geometry{suffix}": {
+            "oneOf": [_ref(f"{kind}{suffix}") for kind in ("Point", "LineString", "Polygon")],
+            "description": f"{where}areas must be valid (no self-intersection)."},
     }
 
 
@@ -57,7 +74,7 @@ def _place_schemas(categories: list[str]) -> dict:
     editable = {
         "category": category,
         "feeling": {"type": "string", "enum": list(FEELINGS), "default": "favourite"},
-        "children_count": {"type": "integer", "minimum": 1,
+        "children_count": {"type": "integer", "minimum": 1, "maximum": MAX_CHILDREN,
                            "description": "at most the session's children_present"},
         "season": {"type": "string", "enum": list(SEASONS), "default": "all_year"},
         "age_group": {"type": "string", "enum": list(AGE_GROUPS),
@@ -81,13 +98,13 @@ def _place_schemas(categories: list[str]) -> dict:
                          "type": {"type": "string", "enum": ["Feature"]},
                          "id": {"type": "string", "format": "uuid",
                                 "description": "made by the client; a retry reuses it"},
-                         "geometry": _ref("Geometry"),
+                         "geometry": _ref("GeometryInput"),
                          "properties": {"type": "object",
                                         "required": ["session", "category", "children_count"],
                                         "properties": {**editable, "session": stored["session"]}},
                      }},
         "PlacePatch": {"type": "object", "properties": {
-            "geometry": _ref("Geometry"),
+            "geometry": _ref("GeometryInput"),
             "properties": {"type": "object", "properties": {
                 **editable, "version": {"type": "integer", "description":
                                         "the version changed (when If-Match is not sent)"}}}}},
@@ -277,8 +294,10 @@ def server_url(base_url: str | None) -> str:
     return f"{base_url.rstrip('/')}{API_PREFIX}" if base_url else API_PREFIX
 
 
-def document(server_url: str, categories: list[str] | None = None) -> dict:
-    """The document; ``categories`` (the known codes) become the category enum."""
+def document(server_url: str, categories: list[str] | None = None,
+             bounds: tuple[float, float, float, float] | None = None) -> dict:
+    """The document; ``categories`` (the known codes) become the category enum, ``bounds``
+    (the municipalities' bounding box) the range of the coordinates a request sends."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "Smultron API", "version": "1",
@@ -290,7 +309,8 @@ def document(server_url: str, categories: list[str] | None = None) -> dict:
         "security": [{"bearer": []}, {"basic": []}, {"cookie": []}],
         "paths": _paths(),
         "components": {
-            "schemas": {**_geometry_schemas(), **_place_schemas(categories or []),
+            "schemas": {**_geometry_schemas(), **_geometry_schemas("Input", bounds),
+                        **_place_schemas(categories or []),
                         **_other_schemas()},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",

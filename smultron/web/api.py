@@ -12,14 +12,14 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.urls import iri_to_uri
 
 from smultron import mapping_sessions, openapi, places
 from smultron.db import get_session
 from smultron.errors import AppError, error_response
 from smultron.messages import M, translate
-from smultron.models import Category
+from smultron.models import Category, Municipality
 from smultron.web.auth import current_viewer
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -253,4 +253,8 @@ def categories():
 def openapi_document():
     codes = list(get_session().scalars(select(Category.code).where(Category.hidden.is_(False))
                                        .order_by(Category.sort_order)))
-    return jsonify(openapi.document(openapi.server_url(current_app.config["BASE_URL"]), codes))
+    box = func.ST_Extent(Municipality.extent)
+    bounds = get_session().execute(select(func.ST_XMin(box), func.ST_YMin(box),
+                                          func.ST_XMax(box), func.ST_YMax(box))).one()
+    return jsonify(openapi.document(openapi.server_url(current_app.config["BASE_URL"]), codes,
+                                    None if bounds[0] is None else tuple(bounds)))
