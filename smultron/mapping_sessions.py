@@ -30,6 +30,9 @@ from smultron.models import (
 from smultron.places import ValidationError
 
 MAX_CHILDREN = 60
+# An unfinished session is offered to continue for this long after it was started; older
+# ones (and those of closed campaigns) can only be finished.
+CONTINUE_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -188,14 +191,27 @@ def get(db: Session, viewer: Viewer, session_id) -> MappingSession:
     return found
 
 
+def _unfinished(viewer: Viewer, preschool_id: int, current, limit: int):
+    """The preschool's unfinished sessions, newest first: ``current`` = those that may be
+    continued (an open campaign, started within CONTINUE_DAYS) or, if false, the others."""
+    since = datetime.now().astimezone() - timedelta(days=CONTINUE_DAYS)
+    fresh = (Campaign.status == "open") & (MappingSession.created_at >= since)
+    return (select(MappingSession).join(Campaign)
+            .where(MappingSession.preschool_id == preschool_id,
+                   viewer.preschool_filter(MappingSession.preschool_id),
+                   MappingSession.finished_at.is_(None), fresh if current else ~fresh)
+            .order_by(MappingSession.created_at.desc()).limit(limit))
+
+
 def recent(db: Session, viewer: Viewer, preschool_id: int, limit: int = 5):
-    """The preschool's latest unfinished sessions of open campaigns (to continue one)."""
-    query = (select(MappingSession).join(Campaign)
-             .where(MappingSession.preschool_id == preschool_id,
-                    viewer.preschool_filter(MappingSession.preschool_id),
-                    MappingSession.finished_at.is_(None), Campaign.status == "open")
-             .order_by(MappingSession.created_at.desc()).limit(limit))
-    return list(db.scalars(query))
+    """The preschool's latest unfinished sessions that may be continued: of an open
+    campaign, started within the last CONTINUE_DAYS days."""
+    return list(db.scalars(_unfinished(viewer, preschool_id, True, limit)))
+
+
+def left_open(db: Session, viewer: Viewer, preschool_id: int, limit: int = 5):
+    """Unfinished sessions too old to continue (or of a closed campaign): finish them."""
+    return list(db.scalars(_unfinished(viewer, preschool_id, False, limit)))
 
 
 def finish(db: Session, viewer: Viewer, user: User, session_id) -> MappingSession:

@@ -661,7 +661,7 @@ def test_earlier_places_look_different_from_this_sessions_and_the_legend_says_so
     expect(page.locator("#preschool-warning")).to_contain_text("precis på förskolan")
 
 
-def test_areas_and_routes_show_their_pictogram(guarded_page, live_server, world, db):
+def test_areas_routes_and_seasons_show_their_pictogram(guarded_page, live_server, world, db):
     earlier = factories.mapping_session(db, world.campaign, world.school_a, children=8)
     factories.place(db, earlier, category_code="snow", geometry=LineString(
         [(20.2200, 67.8540), (20.2230, 67.8530), (20.2260, 67.8535)]))
@@ -674,8 +674,19 @@ def test_areas_and_routes_show_their_pictogram(guarded_page, live_server, world,
             pan(page, key, 2)
         page.click("#add-corner")
     page.click("#finish-drawing")
+    # The seasons are pictograms too, so that the children can choose them.
+    page.wait_for_selector("#panel:not([hidden])")
+    seasons = page.locator("#panel label.big-choice:has(input[name=season])")
+    expect(seasons).to_have_text(["Sommar", "Vinter", "Hela året"])
+    for code in ("summer", "winter", "all_year"):
+        picture = page.locator(f"label:has(input[value={code}]) img[src$='/{code}.svg']")
+        expect(picture).to_have_count(1)
+        assert picture.evaluate("img => img.complete && img.naturalWidth > 0"), code
+    page.locator("label:has(input[value=winter]) img").click()
     fill_panel(page, "Natur")
     wait_all_saved(page, 1)
+    db.rollback()
+    assert sorted(db.scalars(select(Place.season))) == ["summer", "winter"]
     area = page.locator(".leaflet-marker-icon.place-icon.mine img[src$='/nature.svg']")
     route = page.locator(".leaflet-marker-icon.place-icon.earlier img[src$='/snow.svg']")
     expect(area).to_have_count(1)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import date, datetime, timedelta
 
 import jsonschema_rs
 import pytest
+from shapely.geometry import LineString
 from sqlalchemy import func, select
 
-from smultron import accounts
+from smultron import accounts, mapping_sessions
 from smultron.models import Campaign, MappingSession, campaign_preschool
 from tests import factories, place_data
 from tests.place_data import feature
@@ -222,3 +224,61 @@ def test_the_map_scripts_never_parse_text_as_html():
                         r"bind(?:Popup|Tooltip)\(\s*[`'\"]", r"setContent\(\s*[`'\"]",
                         r"document\.write"):
             assert not re.search(pattern, source), f"{path.name}: {pattern}"
+
+
+def test_the_summary_counts_in_singular_and_plural(client, auth, setup, db):
+    """"1 område", "2 vägar" (and "1 area", "2 routes"): plural forms, not "1 områden"."""
+    row = factories.mapping_session(db, setup.world.campaign, setup.world.school_a, children=1,
+                                    user=setup.world.users["staff_a"])
+    factories.place(db, row, geometry=factories.Point(20.226, 67.856), children=1)
+    factories.place(db, row, geometry=factories.Polygon(
+        [(20.22, 67.85), (20.23, 67.85), (20.23, 67.86), (20.22, 67.85)]), children=1)
+    for end in (20.23, 20.24):
+        factories.place(db, row, geometry=LineString([(20.22, 67.85), (end, 67.86)]),
+                        children=1)
+    db.commit()
+    auth.login(setup.world.email("staff_a"))
+    url = f"/map/sessions/{row.id}/summary"
+
+    def totals(page: str) -> list[str]:
+        items = re.findall(r'<li><span class="big-number">(\d+)</span>\s*([^<]+?)\s*</li>', page)
+        return [f"{n} {words}" for n, words in items]
+
+    assert totals(client.get(url).get_data(as_text=True)) == [
+        "1 barn var med", "1 plats", "1 område", "2 vägar"]
+    client.get("/lang/en")
+    assert totals(client.get(url).get_data(as_text=True)) == [
+        "1 child took part", "1 place", "1 area", "2 routes"]
+
+
+def test_old_unfinished_sessions_are_not_offered_to_continue_but_can_be_finished(
+        client, auth, setup, db):
+    school, campaign = setup.world.school_a, setup.world.campaign
+    fresh = factories.mapping_session(db, campaign, school, user=setup.world.users["staff_a"])
+    old = factories.mapping_session(db, campaign, school, user=setup.world.users["staff_a"])
+    old.held_on = date(2026, 9, 2)
+    old.created_at = datetime.now().astimezone() - timedelta(
+        days=mapping_sessions.CONTINUE_DAYS + 1)
+    closed = factories.campaign(db, setup.world.municipality, name="Våren 2026",
+                                status="closed")
+    earlier = factories.mapping_session(db, closed, school, user=setup.world.users["staff_a"])
+    earlier.held_on = date(2026, 4, 20)
+    db.commit()
+    auth.login(setup.world.email("staff_a"))
+    page = client.get(f"/map/preschools/{school.id}").get_data(as_text=True)
+    offered = page.split('id="continue-heading"')[1].split("</section>")[0]
+    assert f"/map/sessions/{fresh.id}\"" in offered and str(setup.session_a.id) in offered
+    assert str(old.id) not in offered and str(earlier.id) not in offered
+    left = page.split('class="left-open"')[1].split("</details>")[0]
+    assert "2 äldre kartläggningar avslutades aldrig" in left
+    assert "14 dagar" in left and "Våren 2026" in left
+    for row in (old, earlier):
+        assert f'action="/map/sessions/{row.id}/finish"' in left
+        finished = client.post(f"/map/sessions/{row.id}/finish",
+                               data={"csrf_token": auth.csrf_token()})
+        assert finished.status_code == 302, finished.get_data(as_text=True)
+        assert finished.headers["Location"].endswith(f"/map/sessions/{row.id}/summary")
+    db.expire_all()
+    assert old.finished_at is not None and earlier.finished_at is not None
+    page = client.get(f"/map/preschools/{school.id}").get_data(as_text=True)
+    assert 'class="left-open"' not in page

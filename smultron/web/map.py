@@ -76,7 +76,9 @@ def _start_page(preschool, form: dict, errors: dict, status: int = 200):
         "map/start.html", preschool=preschool, form=form, errors=errors,
         campaigns=mapping_sessions.open_campaigns(db, preschool),
         recent=mapping_sessions.recent(db, current_viewer(), preschool.id),
+        left_open=mapping_sessions.left_open(db, current_viewer(), preschool.id),
         age_groups=age_group_labels(), today=date.today().isoformat(),
+        continue_days=mapping_sessions.CONTINUE_DAYS,
         several=len(mapping_sessions.preschools_for(db, current_viewer())) > 1,
     ), status
 
@@ -138,7 +140,8 @@ def session(session_id: str):
     if row.finished_at is not None:
         return redirect(url_for("map.summary", session_id=row.id))
     return render_template("map/session.html", row=row, config=_map_config(row),
-                           department=row.department.name if row.department else None)
+                           department=row.department.name if row.department else None,
+                           seasons=season_labels())
 
 
 @bp.route("/map/sessions/<session_id>/finish", methods=["POST"])
