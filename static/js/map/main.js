@@ -172,7 +172,7 @@ function reopen(op) {
 // tablet. A refusal that can be corrected comes back at once in the panel, with the
 // reason; the refused text is not kept on the tablet. Returns the outcome.
 async function afterSave(id, savedText = t('saved')) {
-  await sync.flush();
+  await sync.settled(); // queue() has started sending
   const op = await store.get(id);
   if (!op) {
     say(savedText);

@@ -69,6 +69,11 @@ export class Sync {
     return this.running;
   }
 
+  // Settles when the rounds already under way are done (without starting one).
+  settled() {
+    return this.running || Promise.resolve();
+  }
+
   async round() {
     for (const op of await store.all()) {
       if (op.error) continue; // a refused place waits for the user to fix it
