@@ -4,8 +4,6 @@ every scope; staff only their own preschool's. Nothing here returns a single pla
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from flask import (
@@ -20,7 +18,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from smultron import audit
+from smultron import audit, csvfile
 from smultron.db import get_reports_session, get_session
 from smultron.errors import AppError, Forbidden, NotFound
 from smultron.models import Campaign, PlanArea, Preschool
@@ -183,28 +181,20 @@ def participation_csv():
     report = _report(_filters())
     lang = _lang()
     marked = {r["key"]: r for r in report["tables"]["preschool"]}
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if lang == "sv" else ",")
     withheld = gettext("withheld")
-    writer.writerow([gettext("Preschool"), gettext("Sessions"), gettext("Children in sessions"),
-                     gettext("Enrolled"), gettext("Places marked"),
-                     gettext("Children's choices")])
+    rows = [[gettext("Preschool"), gettext("Sessions"), gettext("Children in sessions"),
+             gettext("Enrolled"), gettext("Places marked"), gettext("Children's choices")]]
     for row in report["participation"]:
         mark = marked.get(row["preschool"], {"withheld": False, "places": 0, "children": 0})
         hidden = row["withheld"] or mark["withheld"]
-        writer.writerow([_csv_safe(row["name"]),
-                         withheld if row["withheld"] else row["sessions"],
-                         withheld if row["withheld"] else row["children"], row["enrolled"],
-                         withheld if hidden else mark["places"],
-                         withheld if hidden else mark["children"]])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        rows.append([row["name"], withheld if row["withheld"] else row["sessions"],
+                     withheld if row["withheld"] else row["children"], row["enrolled"],
+                     withheld if hidden else mark["places"],
+                     withheld if hidden else mark["children"]])
+    return Response(csvfile.text(rows, csvfile.dialect_for(None, lang)),
+                    mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="smultron-participation.csv"',
         "Cache-Control": "private, no-store"})
-
-
-def _csv_safe(value: str) -> str:
-    """No formula injection when the file is opened in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _links(filters: ReportFilters) -> dict:

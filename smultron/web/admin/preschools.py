@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -19,6 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from smultron import csvfile
 from smultron import preschools as importer
 from smultron.admin import preschools as domain
 from smultron.errors import AppError
@@ -233,15 +233,6 @@ def preschool_import():
 
 @bp.get("/preschools.csv")
 def preschools_csv():
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in domain.csv_rows(db(), request.args.get("archived") == "1"):
-        writer.writerow([_cell(value) for value in row])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+    rows = domain.csv_rows(db(), request.args.get("archived") == "1")
+    return Response(csvfile.text(rows), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="smultron-preschools.csv"'})
-
-
-def _cell(value):
-    """No spreadsheet formulas from typed text."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text

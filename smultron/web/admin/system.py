@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from zoneinfo import ZoneInfo
 
@@ -11,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from smultron import csvfile
 from smultron.admin import auditlog, retention, sitepages
 from smultron.admin import preschools as preschool_domain
 from smultron.errors import AppError
@@ -114,26 +113,16 @@ def audit_log():
 @bp.get("/audit.csv")
 def audit_export():
     wanted = auditlog.AuditFilter.from_args(request.args)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["at", "actor", "action", "target", "detail", "ip"])
-    rows = 0
+    rows = [["at", "actor", "action", "target", "detail", "ip"]]
     for at, actor, action, target, detail, ip in auditlog.export_rows(db(), wanted, TIMEZONE):
-        writer.writerow([at.astimezone(TIMEZONE).isoformat(), _cell(actor), action,
-                         _cell(target), _cell(json.dumps(detail, ensure_ascii=False)), ip])
-        rows += 1
+        rows.append([at.astimezone(TIMEZONE).isoformat(), actor, action, target,
+                     json.dumps(detail, ensure_ascii=False), ip])
     filters = wanted.as_args()
     filters.pop("page", None)
-    log("audit_exported", None, {"filters": filters, "rows": rows})
+    log("audit_exported", None, {"filters": filters, "rows": len(rows) - 1})
     db().commit()
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+    return Response(csvfile.text(rows), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="smultron-audit.csv"'})
-
-
-def _cell(value):
-    """No spreadsheet formulas from logged text (an e-mail typed at the login, say)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # -- public pages ----------------------------------------------------------------------
