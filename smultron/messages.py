@@ -6,6 +6,13 @@ message id and parameters, so the HTTP layer can translate it with Flask-Babel.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+from babel import support
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
 
 class Message(str):
     """English text; ``msgid`` (with %(name)s placeholders) and ``params`` for gettext."""
@@ -38,3 +45,19 @@ def translate(value, gettext):
     if isinstance(value, list | tuple):
         return [translate(item, gettext) for item in value]
     return value
+
+
+@lru_cache(maxsize=8)
+def _catalogue(language: str) -> support.NullTranslations:
+    return support.Translations.load(TRANSLATIONS, [language], domain="messages")
+
+
+def gettext_for(language: str):
+    """A ``gettext(msgid, **params)`` for ``language`` from the compiled catalogue, for
+    what is written outside a request (files the CLI exports); English is the msgid."""
+    catalogue = _catalogue(language)
+
+    def gettext(msgid: str, **params) -> str:
+        text = catalogue.gettext(msgid)
+        return text % params if params else text
+    return gettext

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from smultron import audit
 from smultron.access import Viewer
 from smultron.errors import AppError, NotFound
+from smultron.export.query import category_label
+from smultron.messages import M
 from smultron.models import Campaign, Category, Place, Preschool, User
 
 DECISIONS = {"approve": "approved", "hide": "hidden"}
@@ -19,7 +21,7 @@ MODERATOR_ROLES = ("planner", "admin")
 
 def _require_moderator(viewer: Viewer) -> None:
     if viewer.role not in MODERATOR_ROLES:
-        raise AppError("Only planners and administrators moderate comments.", status=403)
+        raise AppError(M("Only planners and administrators moderate comments."), status=403)
 
 
 def pending_count(session: Session, viewer: Viewer) -> int:
@@ -28,13 +30,16 @@ def pending_count(session: Session, viewer: Viewer) -> int:
         viewer.preschool_filter(Place.preschool_id)))
 
 
-def comments(session: Session, viewer: Viewer, state: str = "pending", limit: int = 100):
-    """Comments in ``state``, oldest first (the queue), with their place's context."""
+def comments(session: Session, viewer: Viewer, state: str = "pending", limit: int = 100,
+             lang: str = "sv"):
+    """Comments in ``state``, oldest first (the queue), with their place's context (the
+    category's name in ``lang``)."""
     _require_moderator(viewer)
     if state not in DECISIONS.values() and state != "pending":
-        raise AppError("Show pending, approved or hidden comments.")
+        raise AppError(M("Show pending, approved or hidden comments."))
     stmt = (select(Place.id, Place.comment, Place.comment_state, Place.created_at,
-                   Place.children_count, Place.feeling, Category.label_sv.label("category"),
+                   Place.children_count, Place.feeling,
+                   category_label(lang).label("category"),
                    Preschool.name.label("preschool"), Campaign.name.label("campaign"))
             .join(Category, Category.id == Place.category_id)
             .join(Preschool, Preschool.id == Place.preschool_id)
@@ -50,17 +55,17 @@ def moderate(session: Session, viewer: Viewer, user: User, place_id: str,
     """Approve or hide one place's comment; returns the new state."""
     _require_moderator(viewer)
     if decision not in DECISIONS:
-        raise AppError("Choose approve or hide.")
+        raise AppError(M("Choose approve or hide."))
     try:
         key = uuid.UUID(str(place_id))
     except ValueError:
-        raise NotFound("There is no such place.") from None
+        raise NotFound(M("There is no such place.")) from None
     place = session.scalar(select(Place).where(Place.id == key, Place.deleted_at.is_(None))
                            .with_for_update())
     if place is None or not viewer.may_see_preschool(place.preschool_id):
-        raise NotFound("There is no such place.")
+        raise NotFound(M("There is no such place."))
     if not place.comment or place.comment_state == "none":
-        raise AppError("This place has no comment to moderate.")
+        raise AppError(M("This place has no comment to moderate."))
     before, place.comment_state = place.comment_state, DECISIONS[decision]
     audit.record(session, f"comment_{place.comment_state}", user, target=f"place:{place.id}",
                  detail={"from": before, "to": place.comment_state})

@@ -251,7 +251,7 @@ def test_schema_extension_describes_columns_and_coded_values(export):
         path, "SELECT column_name, title, description, constraint_name FROM gpkg_data_columns "
               "WHERE table_name = 'places_points'"))
     assert described["children_count"][:2] == ("Antal barn",
-                                                "How many children chose this place.")
+                                                "Hur många barn som valde platsen.")
     assert described["feeling"][2] == "smultron_feeling"
     assert described["category"][2] == "smultron_category"
     feelings = sql(path, "SELECT value, description FROM gpkg_data_column_constraints "
@@ -262,3 +262,54 @@ def test_schema_extension_describes_columns_and_coded_values(export):
                                         "= 'smultron_category'")
     assert sql(path, "SELECT count(*) FROM gpkg_extensions "
                      "WHERE extension_name = 'gpkg_schema'") == [(2,)]
+
+
+def contents(path) -> dict:
+    """table -> (identifier, description) of gpkg_contents, and the layer_styles rows."""
+    found = {name: (ident, text) for name, ident, text in sql(
+        path, "SELECT table_name, identifier, description FROM gpkg_contents")}
+    found["styles"] = dict(sql(path, "SELECT f_table_name, description FROM layer_styles"))
+    return found
+
+
+@pytest.mark.parametrize("lang, title, description, style, note", [
+    ("sv", "Barnens platser (punkter)", "Platser som barnen valde, markerade som punkter.",
+     "Smultrons standardstil för places_points", "Inget barn lagras som person"),
+    ("en", "Children's places (points)", "Places the children chose, marked as points.",
+     "Smultron default style for places_points", "No child is stored as a person"),
+])
+def test_titles_and_descriptions_follow_the_exports_language(export, lang, title, description,
+                                                             style, note):
+    path, _ = export(lang=lang)
+    found = contents(path)
+    assert found["places_points"][0] == title
+    assert found["places_points"][1].startswith(description)
+    assert found["styles"]["places_points"] == style
+    assert found["density_hex"][0] == {"sv": "Täthet av platser (hexagoner)",
+                                       "en": "Density of places (hexagons)"}[lang]
+    dataset = pyogrio.read_info(path, layer="places_points")["dataset_metadata"]
+    assert dataset["NOTE"].startswith(note) and dataset["LANGUAGE"] == lang
+    assert dataset["FILTERS"] == {"sv": "inga (alla platser)", "en": "none (all places)"}[lang]
+    qgis = sql(path, "SELECT m.metadata FROM gpkg_metadata m JOIN gpkg_metadata_reference r "
+                     "ON r.md_file_id = m.id WHERE r.table_name = 'places_points' "
+                     "AND m.md_standard_uri = 'http://mrcc.com/qgis.dtd'")[0][0]
+    assert f"<language>{lang}</language>" in qgis and f"<title>{title}</title>" in qgis
+    described = dict(sql(path, "SELECT column_name, description FROM gpkg_data_columns "
+                               "WHERE table_name = 'places_points'"))
+    assert described["children_count"] == {"sv": "Hur många barn som valde platsen.",
+                                           "en": "How many children chose this place."}[lang]
+
+
+def test_cli_export_language(database_url, places, tmp_path):
+    from click.testing import CliRunner
+
+    from smultron.cli import main
+
+    env = {"DATABASE_URL": database_url}
+    for lang, title in (("sv", "Barnens vägar"), ("en", "Children's routes")):
+        path = tmp_path / f"{lang}.gpkg"
+        args = ["export", str(path), "--layer", "places_routes"]
+        done = CliRunner().invoke(main, args + (["--lang", lang] if lang == "en" else []),
+                                  env=env)
+        assert done.exit_code == 0, done.output
+        assert contents(path)["places_routes"][0] == title  # sv without --lang: the default

@@ -13,6 +13,7 @@ DEFAULT_HEX_SIZE = 250  # as smultron.export.layers (not imported here: keeps `s
 
 # The CLI runs with the database owner's rights: it sees every preschool.
 CLI_VIEWER = Viewer(user_id=0, role="admin", preschool_ids=frozenset())
+LANGUAGES = ("sv", "en")  # as smultron.i18n.LANGUAGES
 LAYER_NAMES = ("places_points", "places_areas", "places_routes", "preschools",
                "neighbourhoods", "density_hex", "plan_conflicts")
 
@@ -37,9 +38,11 @@ def register(main, pass_context) -> None:
                   help="Name or id of a plan area: adds the plan_conflicts layer.")
     @click.option("--buffer", "buffer_m", default=100, show_default=True, type=int,
                   help="Buffer around the plan area in metres.")
+    @click.option("--lang", default="sv", show_default=True, type=click.Choice(LANGUAGES),
+                  help="Language of the layer titles, descriptions and metadata in the file.")
     @pass_context
     def export_command(ctx, out: Path, crs, campaigns, preschools, categories, feelings,
-                       seasons, date_from, date_to, hex_size, layers, plan, buffer_m):
+                       seasons, date_from, date_to, hex_size, layers, plan, buffer_m, lang):
         """Write the filtered places into one styled GeoPackage (QGIS opens it styled)."""
         from smultron import audit, plans
         from smultron.export.gpkg import ExportOptions, export_geopackage
@@ -54,7 +57,8 @@ def register(main, pass_context) -> None:
         started = time.perf_counter()
         with ctx.session() as session:
             options = ExportOptions(srid=srid, threshold=ctx.config["ANONYMITY_THRESHOLD"],
-                                    hex_size=hex_size, layers=tuple(layers) or None)
+                                    hex_size=hex_size, layers=tuple(layers) or None,
+                                    lang=lang)
             if plan:
                 area = plans.find_plan_area(session, plan)
                 options.plan_layer = plans.conflicts_layer(session, CLI_VIEWER, filters,

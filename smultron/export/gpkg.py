@@ -32,6 +32,7 @@ from smultron.export.layers import DEFAULT_HEX_SIZE, Layer, all_layers
 from smultron.export.prefetch import Prefetch
 from smultron.export.query import Filters, Scope, resolve, to_sql
 from smultron.export.schema import write_schema
+from smultron.messages import M, gettext_for, translate
 from smultron.models import Category
 
 GEOMETRY_COLUMN = "geom"
@@ -46,6 +47,11 @@ class ExportOptions:
     source: str = "Smultron"
     layers: tuple[str, ...] | None = None  # None = every layer
     plan_layer: Layer | None = None
+    lang: str = "sv"  # titles, descriptions and metadata in the file
+
+    def t(self, message) -> str:
+        """``message`` (a Message, or a dict or list of them) in the export's language."""
+        return translate(message, gettext_for(self.lang))
 
 
 @dataclass
@@ -93,7 +99,7 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
                         options.plan_layer)
     if options.layers is not None:
         layers = [layer for layer in layers if layer.name in options.layers]
-    categories = category_styles(session)
+    categories = category_styles(session, options.lang)
     names_needed = any(layer.ids_for_names for layer in layers)
     exported_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     partial = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.partial.gpkg")
@@ -104,8 +110,8 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
             for index, layer in enumerate(layers):
                 _write_layer(cur, partial, layer, options, scope, exported_at, lookups,
                              first=index == 0)
-        _write_styles(partial, categories, [layer.name for layer in layers])
-        write_schema(partial, categories)
+        _write_styles(partial, categories, [layer.name for layer in layers], options)
+        write_schema(partial, categories, options.t)
         _write_qgis_metadata(partial, layers, options, scope, exported_at)
         qgis_project.store(partial, layers, qgis_project.About(
             path.name, options.srid, scope.filters.describe(), exported_at, options.source,
@@ -118,15 +124,19 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
     return ExportResult(path, counts, exported_at)
 
 
-def category_styles(session: Session) -> list[styles.CategoryStyle]:
-    rows = session.execute(select(Category.code, Category.label_sv, Category.colour)
+def category_styles(session: Session, lang: str = "sv") -> list[styles.CategoryStyle]:
+    label = Category.label_en if lang == "en" else Category.label_sv
+    rows = session.execute(select(Category.code, label, Category.colour)
                            .order_by(Category.sort_order, Category.code)).all()
     return [styles.CategoryStyle(*row) for row in rows]
 
 
 def _description(layer: Layer, options: ExportOptions, scope: Scope, at: str) -> str:
-    return (f"{layer.description} Source: {options.source}. Filters: "
-            f"{scope.filters.describe()}. Exported {at}. CRS: EPSG:{options.srid}.")
+    return options.t(M("%(description)s Source: %(source)s. Filters: %(filters)s. Exported "
+                       "%(at)s. CRS: EPSG:%(srid)d.",
+                       description=options.t(layer.description), source=options.source,
+                       filters=options.t(scope.filters.describe()), at=at,
+                       srid=options.srid))
 
 
 def _write_layer(cur, path: Path, layer: Layer, options: ExportOptions, scope: Scope,
@@ -147,25 +157,28 @@ def _write_arrow(reader, path: Path, layer: Layer, options: ExportOptions, scope
     pyogrio.write_arrow(
         reader, str(path), layer=layer.name, driver="GPKG", geometry_name=GEOMETRY_COLUMN,
         geometry_type=layer.geometry_type, crs=CRS.from_epsg(options.srid).to_wkt(),
-        layer_options={"SPATIAL_INDEX": "YES", "IDENTIFIER": layer.title,
+        layer_options={"SPATIAL_INDEX": "YES", "IDENTIFIER": options.t(layer.title),
                        "DESCRIPTION": _description(layer, options, scope, exported_at)},
-        layer_metadata={"TITLE": layer.title, "SOURCE": options.source,
-                        "FILTERS": scope.filters.describe(), "EXPORTED_AT": exported_at,
+        layer_metadata={"TITLE": options.t(layer.title), "SOURCE": options.source,
+                        "FILTERS": options.t(scope.filters.describe()),
+                        "EXPORTED_AT": exported_at,
                         "CRS": f"EPSG:{options.srid}"},
         **dataset)
 
 
 def _dataset_metadata(options: ExportOptions, scope: Scope, exported_at: str) -> dict:
     return {
-        "TITLE": "Barnens smultronställen – children's favourite places",
+        "TITLE": options.t(M("Barnens smultronställen – children's favourite places")),
         "SOURCE": options.source,
-        "FILTERS": scope.filters.describe(),
+        "FILTERS": options.t(scope.filters.describe()),
         "EXPORTED_AT": exported_at,
         "CRS": f"EPSG:{options.srid}",
         "ANONYMITY_THRESHOLD": str(options.threshold),
         "HEXAGON_SIZE_M": str(options.hex_size),
-        "NOTE": "No child is stored as a person; a place says how many children of which "
-                "age group chose it. Only moderated (approved) comments are included.",
+        "LANGUAGE": options.lang,
+        "NOTE": options.t(M("No child is stored as a person; a place says how many children "
+                            "of which age group chose it. Only moderated (approved) comments "
+                            "are included.")),
     }
 
 
@@ -177,10 +190,13 @@ def _hex_values(path: Path) -> list[int]:
         return [row[0] for row in db.execute("SELECT children FROM density_hex")]
 
 
-def _write_styles(path: Path, categories, layer_names: list[str]) -> None:
-    table = styles.layer_styles(categories, _hex_values(path), layer_names, GEOMETRY_COLUMN)
+def _write_styles(path: Path, categories, layer_names: list[str],
+                  options: ExportOptions) -> None:
+    table = styles.layer_styles(categories, _hex_values(path), layer_names, GEOMETRY_COLUMN,
+                                options.t)
     pyogrio.write_arrow(table, str(path), layer="layer_styles", driver="GPKG",
-                        layer_options={"FID": "id", "DESCRIPTION": "QGIS default styles"})
+                        layer_options={"FID": "id",
+                                       "DESCRIPTION": options.t(M("QGIS default styles"))})
 
 
 def _qgis_metadata_xml(layer: Layer, options: ExportOptions, scope: Scope, at: str) -> str:
@@ -191,20 +207,24 @@ def _qgis_metadata_xml(layer: Layer, options: ExportOptions, scope: Scope, at: s
         '<!DOCTYPE qgis PUBLIC \'http://mrcc.com/qgis.dtd\' \'SYSTEM\'>'
         '<qgis version="3.22.0">'
         f"<identifier>{escape(layer.name)}</identifier>"
-        "<parentidentifier></parentidentifier><language>sv</language>"
+        f"<parentidentifier></parentidentifier><language>{escape(options.lang)}</language>"
         "<type>dataset</type>"
-        f"<title>{escape(layer.title)}</title><abstract>{abstract}</abstract>"
+        f"<title>{escape(options.t(layer.title))}</title><abstract>{abstract}</abstract>"
         '<keywords vocabulary="gmd:topicCategory"><keyword>planningCadastre</keyword>'
         "<keyword>society</keyword></keywords>"
         "<contact><name></name><organization>"
         f"{escape(options.source)}</organization><position></position><voice></voice>"
         "<fax></fax><email></email><role>distributor</role></contact>"
-        "<links/><history>Exported from Smultron "
-        f"{escape(at)}; filters: {escape(scope.filters.describe())}</history>"
+        f"<links/><history>{escape(_history(at, scope, options))}</history>"
         "<fees></fees><encoding></encoding>"
         f"<crs><spatialrefsys><wkt>{escape(crs.to_wkt())}</wkt>"
         f"<authid>EPSG:{options.srid}</authid><description>{escape(crs.name)}</description>"
         "</spatialrefsys></crs><extent/></qgis>")
+
+
+def _history(at: str, scope: Scope, options: ExportOptions) -> str:
+    return options.t(M("Exported from Smultron %(at)s; filters: %(filters)s", at=at,
+                       filters=options.t(scope.filters.describe())))
 
 
 def _write_qgis_metadata(path: Path, layers: list[Layer], options: ExportOptions,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from smultron.export.enrich import places_ids_select
 from smultron.export.query import PLACE_KINDS, Scope, geometry_in
+from smultron.messages import M, Message
 from smultron.models import METRIC_SRID, MappingSession, Place, Preschool
 
 DEFAULT_HEX_SIZE = 250  # metres, edge length = radius of the hexagon
@@ -24,18 +25,18 @@ class Layer:
     name: str
     geometry_type: str  # OGR name: Point, LineString, Polygon
     select: Select
-    title: str
-    description: str
+    title: Message  # translated when the file is written, into the export's language
+    description: Message
     ids_for_names: bool = False  # the SELECT has ids; enrich.named puts the names in
 
 
 PLACE_LAYERS = {
-    "places_points": ("Point", "Children's places (points)",
-                      "Places the children chose, marked as points."),
-    "places_areas": ("Polygon", "Children's places (areas)",
-                     "Places the children chose, drawn as areas (a forest, a yard)."),
-    "places_routes": ("LineString", "Children's routes",
-                      "Routes the children chose (the way to the sledding hill)."),
+    "places_points": ("Point", M("Children's places (points)"),
+                      M("Places the children chose, marked as points.")),
+    "places_areas": ("Polygon", M("Children's places (areas)"),
+                     M("Places the children chose, drawn as areas (a forest, a yard).")),
+    "places_routes": ("LineString", M("Children's routes"),
+                      M("Routes the children chose (the way to the sledding hill).")),
 }
 
 
@@ -82,9 +83,9 @@ def preschools_layer(scope: Scope, srid: int) -> Layer:
         func.ST_AsBinary(geometry_in(Preschool.location, srid)).label("geom"))
         .outerjoin(per_school, per_school.c.preschool_id == Preschool.id)
         .where(*scope.preschool_conditions()).order_by(Preschool.name))
-    return Layer("preschools", "Point", stmt, "Preschools",
-                 "Preschools with enrolled children, mapping sessions, children reached "
-                 "(sum over sessions) and the number of places in this export.")
+    return Layer("preschools", "Point", stmt, M("Preschools"),
+                 M("Preschools with enrolled children, mapping sessions, children reached "
+                   "(sum over sessions) and the number of places in this export."))
 
 
 def neighbourhoods_layer(scope: Scope, srid: int) -> Layer:
@@ -94,8 +95,8 @@ def neighbourhoods_layer(scope: Scope, srid: int) -> Layer:
                    .label("area_ha"),
                    func.ST_AsBinary(geometry_in(Preschool.neighbourhood, srid)).label("geom"))
             .where(*scope.preschool_conditions()).order_by(Preschool.name))
-    return Layer("neighbourhoods", "Polygon", stmt, "Preschool neighbourhoods",
-                 "Each preschool's neighbourhood (närområde), the area mapped with the children.")
+    return Layer("neighbourhoods", "Polygon", stmt, M("Preschool neighbourhoods"),
+                 M("Each preschool's neighbourhood, the area mapped with the children."))
 
 
 def density_layer(scope: Scope, srid: int, threshold: int,
@@ -124,10 +125,11 @@ def density_layer(scope: Scope, srid: int, threshold: int,
         .group_by(assigned.c.i, assigned.c.j)
         .having(children >= threshold)
         .order_by(assigned.c.i, assigned.c.j))
-    return Layer("density_hex", "Polygon", stmt, "Density of places (hexagons)",
-                 f"Hexagons of {size} m (EPSG:3006 grid) with the number of places and of "
-                 f"children who chose them; cells with fewer than {threshold} children are "
-                 "left out so that no small group can be singled out.")
+    return Layer("density_hex", "Polygon", stmt, M("Density of places (hexagons)"),
+                 M("Hexagons of %(size)d m (EPSG:3006 grid) with the number of places and of "
+                   "children who chose them; cells with fewer than %(threshold)d children are "
+                   "left out so that no small group can be singled out.", size=size,
+                   threshold=threshold))
 
 
 def all_layers(scope: Scope, srid: int, threshold: int, hex_size: int = DEFAULT_HEX_SIZE,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from smultron.access import Viewer
 from smultron.errors import AppError
+from smultron.messages import M
 from smultron.models import (
     FEELINGS,
     SEASONS,
@@ -59,9 +60,10 @@ class Filters:
         return out
 
     def describe(self) -> str:
+        """``campaigns=Hösten 2026; to=2026-10-31``, or a Message when nothing is set."""
         parts = [f"{k}={','.join(v) if isinstance(v, list) else v}"
                  for k, v in self.as_dict().items()]
-        return "; ".join(parts) or "none (all places)"
+        return "; ".join(parts) or M("none (all places)")
 
 
 # query-string / CLI names of the filters
@@ -73,12 +75,16 @@ def parse_filters(get_list, get_one) -> Filters:
     """Filters from a request-like source: ``get_list(name)`` -> list, ``get_one(name)``."""
     values = {attr: tuple(v.strip() for v in get_list(name) if v and v.strip())
               for name, attr in QUERY_NAMES.items()}
-    check_words(values["feelings"], FEELINGS, "feeling")
-    check_words(values["seasons"], SEASONS, "season")
+    check_words(values["feelings"], FEELINGS, "feeling",
+                lambda wrong, allowed: M("Unknown feeling: %(wrong)s. Use one of: %(allowed)s.",
+                                         wrong=wrong, allowed=allowed))
+    check_words(values["seasons"], SEASONS, "season",
+                lambda wrong, allowed: M("Unknown season: %(wrong)s. Use one of: %(allowed)s.",
+                                         wrong=wrong, allowed=allowed))
     date_from = parse_date(get_one("from"), "from")
     date_to = parse_date(get_one("to"), "to")
     if date_from and date_to and date_to < date_from:
-        raise AppError("The end date ('to') is before the start date ('from').")
+        raise AppError(M("The end date is before the start date."), detail={"field": "to"})
     return Filters(date_from=date_from, date_to=date_to, **values)
 
 
@@ -100,13 +106,21 @@ def parse_date(raw: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise AppError(f"'{name}' must be a date like 2026-09-01, not '{raw}'.") from None
+        raise AppError(M("'%(name)s' must be a date like 2026-09-01, not '%(raw)s'.",
+                         name=name, raw=raw[:40]), detail={"field": name}) from None
 
 
-def check_words(given: tuple[str, ...], allowed: tuple[str, ...], name: str) -> None:
+def check_words(given: tuple[str, ...], allowed: tuple[str, ...], name: str,
+                message=None) -> None:
+    """A 400 naming the values of ``given`` not in ``allowed``: ``message(wrong, allowed)``
+    (by default one that names the parameter ``name``)."""
     wrong = [v for v in given if v not in allowed]
     if wrong:
-        raise AppError(f"Unknown {name}: {', '.join(wrong)}. Use one of: {', '.join(allowed)}.")
+        message = message or (lambda wrong, allowed: M(
+            "Unknown %(name)s: %(wrong)s. Use one of: %(allowed)s.", name=name, wrong=wrong,
+            allowed=allowed))
+        raise AppError(message(", ".join(v[:40] for v in wrong[:5]), ", ".join(allowed)),
+                       detail={"field": name})
 
 
 def parse_srid(raw: str | int | None, default: int = 3006) -> int:
@@ -117,11 +131,12 @@ def parse_srid(raw: str | int | None, default: int = 3006) -> int:
     code = text.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     if text.upper().endswith("CRS84"):
         return 4326
-    if code.isdigit() and int(code) in ALLOWED_SRIDS:
+    if code.isascii() and code.isdigit() and int(code) in ALLOWED_SRIDS:
         return int(code)
-    raise AppError(
-        f"The coordinate system '{text}' is not offered. Use EPSG:3006 (SWEREF 99 TM), "
-        "EPSG:4326 (WGS 84) or a local SWEREF 99 zone, EPSG:3007 to EPSG:3018.")
+    raise AppError(M(
+        "The coordinate system '%(crs)s' is not offered. Use EPSG:3006 (SWEREF 99 TM), "
+        "EPSG:4326 (WGS 84) or a local SWEREF 99 zone, EPSG:3007 to EPSG:3018.",
+        crs=text[:40]), detail={"field": "crs"})
 
 
 @dataclass(frozen=True)
@@ -169,28 +184,37 @@ def local_date(column):
 def resolve(session: Session, viewer: Viewer, filters: Filters) -> Scope:
     """Check the filters against the database (unknown names -> 400) and the viewer."""
     viewer.require_raw_places()
-    campaigns = _ids(session, Campaign.id, Campaign.name, filters.campaigns, "campaign")
-    preschools = _ids(session, Preschool.id, Preschool.name, filters.preschools, "preschool")
+    campaigns = _ids(session, Campaign.id, Campaign.name, filters.campaigns, "campaign",
+                     lambda names: M("There is no campaign called %(names)s.", names=names))
+    preschools = _ids(session, Preschool.id, Preschool.name, filters.preschools, "preschool",
+                      lambda names: M("There is no preschool called %(names)s.", names=names))
     for preschool_id in preschools:
         viewer.check_preschool(preschool_id)
-    categories = _ids(session, Category.id, Category.code, filters.categories, "category")
+    categories = _ids(session, Category.id, Category.code, filters.categories, "category",
+                      lambda names: M("There is no category %(names)s.", names=names))
     return Scope(filters, viewer, campaigns, preschools, categories)
 
 
-def _ids(session: Session, id_column, name_column, names: tuple[str, ...], what: str):
+def _ids(session: Session, id_column, name_column, names: tuple[str, ...], what: str,
+         message):
     if not names:
         return ()
     rows = session.execute(select(id_column, name_column).where(name_column.in_(names))).all()
     missing = sorted(set(names) - {name for _id, name in rows})
     if missing:
         known = session.scalars(select(name_column).order_by(name_column).limit(50)).all()
-        raise AppError(f"There is no {what} called {', '.join(repr(m) for m in missing)}.",
-                       detail={"known": list(known)})
+        raise AppError(message(", ".join(repr(m[:60]) for m in missing[:5])),
+                       detail={"known": list(known), "field": what})
     return tuple(sorted(row[0] for row in rows))
 
 
 def geometry_in(column, srid: int):
     return column if srid == SRID else func.ST_Transform(column, srid)
+
+
+def category_label(lang: str = "sv"):
+    """The category's name in ``lang`` (English for "en", else Swedish)."""
+    return Category.label_en if lang == "en" else Category.label_sv
 
 
 def place_columns():

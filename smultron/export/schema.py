@@ -11,36 +11,37 @@ from contextlib import closing
 from pathlib import Path
 
 from smultron.export.styles import ALIASES, CategoryStyle
+from smultron.messages import M
 
 EXTENSION = "http://www.geopackage.org/spec121/#extension_schema"
 DESCRIPTIONS = {
-    "place_id": "The place's id (the same in the web app and the API).",
-    "category": "Category code of the place.",
-    "category_sv": "The category's Swedish name.",
-    "feeling": "favourite (smultronställe) or scary (läskig plats).",
-    "children_count": "How many children chose this place.",
-    "age_group": "The children's age group (years).",
-    "season": "When the place matters: summer, winter or all_year.",
-    "comment": "What the children said (approved comments only).",
-    "preschool": "The preschool whose children chose the place.",
-    "department": "The preschool's department (avdelning), if recorded.",
-    "campaign": "The mapping campaign.",
-    "created": "The day the place was marked.",
-    "name": "The preschool's name.",
-    "unit_code": "The preschool's unit code.",
-    "address": "Street address.",
-    "enrolled_children": "Children enrolled at the preschool.",
-    "sessions": "Mapping sessions held (in the chosen campaigns).",
-    "children_reached": "Children taking part, summed over the sessions.",
-    "participation_pct": "children_reached as a percentage of enrolled_children.",
-    "places": "Places in this export.",
-    "children_choices": "Sum of children_count over the places.",
-    "area_ha": "Area in hectares.",
-    "children": "Sum of children_count of the places in the cell.",
-    "favourite": "Favourite places in the cell.",
-    "scary": "Scary places in the cell.",
-    "relation": "inside the plan area, or near it (within the buffer).",
-    "distance_m": "Distance from the plan area in metres (0 inside).",
+    "place_id": M("The place's id (the same in the web app and the API)."),
+    "category": M("Category code of the place."),
+    "category_sv": M("The category's Swedish name."),
+    "feeling": M("favourite (smultronställe) or scary (läskig plats)."),
+    "children_count": M("How many children chose this place."),
+    "age_group": M("The children's age group (years)."),
+    "season": M("When the place matters: summer, winter or all_year."),
+    "comment": M("What the children said (approved comments only)."),
+    "preschool": M("The preschool whose children chose the place."),
+    "department": M("The preschool's department (avdelning), if recorded."),
+    "campaign": M("The mapping campaign."),
+    "created": M("The day the place was marked."),
+    "name": M("The preschool's name."),
+    "unit_code": M("The preschool's unit code."),
+    "address": M("Street address."),
+    "enrolled_children": M("Children enrolled at the preschool."),
+    "sessions": M("Mapping sessions held (in the chosen campaigns)."),
+    "children_reached": M("Children taking part, summed over the sessions."),
+    "participation_pct": M("children_reached as a percentage of enrolled_children."),
+    "places": M("Places in this export."),
+    "children_choices": M("Sum of children_count over the places."),
+    "area_ha": M("Area in hectares."),
+    "children": M("Sum of children_count of the places in the cell."),
+    "favourite": M("Favourite places in the cell."),
+    "scary": M("Scary places in the cell."),
+    "relation": M("inside the plan area, or near it (within the buffer)."),
+    "distance_m": M("Distance from the plan area in metres (0 inside)."),
 }
 ENUMS = {
     "feeling": [("favourite", "Smultronställe"), ("scary", "Läskig plats")],
@@ -61,8 +62,9 @@ CREATE = (
 )
 
 
-def write_schema(path: Path, categories: list[CategoryStyle]) -> None:
-    """Describe every column of the feature tables in ``path`` and add the enums."""
+def write_schema(path: Path, categories: list[CategoryStyle], t=str) -> None:
+    """Describe every column of the feature tables in ``path`` (``t`` translates the
+    descriptions into the export's language) and add the enums."""
     enums = {**ENUMS, "category": [(c.code, c.label) for c in categories]}
     with closing(sqlite3.connect(path)) as db, db:
         for statement in CREATE:
@@ -84,6 +86,7 @@ def write_schema(path: Path, categories: list[CategoryStyle]) -> None:
             db.executemany(
                 "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, "
                 "description, constraint_name) VALUES (?, ?, ?, ?, ?, ?)",
-                [(table, column, ALIASES[column], ALIASES[column], DESCRIPTIONS.get(column),
+                [(table, column, ALIASES[column], ALIASES[column],
+                  t(DESCRIPTIONS[column]) if column in DESCRIPTIONS else None,
                   f"smultron_{column}" if column in enums else None)
                  for column in columns if column in ALIASES])

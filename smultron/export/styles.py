@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyarrow as pa
 
+from smultron.messages import M
+
 QGIS_VERSION = "3.22.0-Białowieża"
 HEX_RAMP = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
 
@@ -203,14 +205,17 @@ def hex_breaks(values: list[int], classes: int = 5) -> list[float]:
     return breaks
 
 
-PLAN_RELATIONS = [("inside", "Inside the plan area", "#c62828"),
-                  ("near", "Within the buffer", "#ef6c00")]
+PLAN_RELATIONS = [("inside", M("Inside the plan area"), "#c62828"),
+                  ("near", M("Within the buffer"), "#ef6c00")]
 
 
 def layer_styles(categories: list[CategoryStyle], hex_values: list[int],
-                 layer_names: list[str], geometry_column: str = "geom") -> pa.Table:
-    """The ``layer_styles`` rows for the layers of one export."""
+                 layer_names: list[str], geometry_column: str = "geom",
+                 t=str) -> pa.Table:
+    """The ``layer_styles`` rows for the layers of one export; ``t`` translates a Message
+    into the export's language."""
     classes = [(c.code, c.label, c.colour) for c in categories]
+    relations = [(value, t(label), colour) for value, label, colour in PLAN_RELATIONS]
     qml = {
         "places_points": with_fields(categorized("category", "marker", classes), "places"),
         "places_areas": with_fields(categorized("category", "fill", classes), "places"),
@@ -220,7 +225,7 @@ def layer_styles(categories: list[CategoryStyle], hex_values: list[int],
                                              outline_dash=True)),
         "density_hex": with_fields(graduated("children", hex_breaks(hex_values)),
                                    "density_hex"),
-        "plan_conflicts": with_fields(categorized("relation", "marker", PLAN_RELATIONS),
+        "plan_conflicts": with_fields(categorized("relation", "marker", relations),
                                       "places"),
     }
     names = [n for n in layer_names if n in qml]
@@ -235,8 +240,8 @@ def layer_styles(categories: list[CategoryStyle], hex_values: list[int],
         "styleQML": pa.array([qml[n] for n in names], pa.string()),
         "styleSLD": pa.array([""] * rows, pa.string()),
         "useAsDefault": pa.array([True] * rows, pa.bool_()),
-        "description": pa.array([f"Smultron default style for {n}" for n in names],
-                                pa.string()),
+        "description": pa.array([t(M("Smultron default style for %(layer)s", layer=n))
+                                 for n in names], pa.string()),
         "owner": pa.array([""] * rows, pa.string()),
         "ui": pa.array([None] * rows, pa.string()),
         "update_time": pa.array([now] * rows, pa.timestamp("ms", tz="UTC")),
