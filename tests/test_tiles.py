@@ -288,3 +288,63 @@ def test_cluster_tiles_of_the_kept_levels_count_what_the_viewer_sees(client, aut
     auth.login(world.email("staff_a"))
     clusters = read_tile(client.get(tile_url(12)).get_data())["clusters"]
     assert sum(c["count"] for c in clusters) == 3  # A's three places, not B's
+
+
+# -- preschools and neighbourhoods to orient by (GET /tiles/preschools.json) -------------
+
+AROUND_KIRUNA = "20.1,67.8,20.4,67.9"
+
+
+def orientation_json(client, bbox=AROUND_KIRUNA):
+    return client.get(f"/tiles/preschools.json?bbox={bbox}",
+                      headers={"Accept": "application/json"})
+
+
+def names(data, kind="preschool"):
+    return sorted(f["properties"]["name"] for f in data["features"]
+                  if f["properties"]["kind"] == kind)
+
+
+def test_preschools_and_neighbourhoods_to_orient_by(client, auth, world, db):
+    auth.login(world.email("planner"))
+    response = orientation_json(client)
+    assert response.status_code == 200 and response.headers["Cache-Control"].startswith(
+        "private")
+    data = response.get_json()
+    assert names(data) == names(data, "neighbourhood") == ["Förskolan A", "Förskolan B"]
+    kinds = {f["properties"]["kind"]: f["geometry"]["type"] for f in data["features"]}
+    assert kinds == {"preschool": "Point", "neighbourhood": "Polygon"}
+    assert data["truncated"] is False and data["labels"]["legend"].startswith("Grå prickar")
+    assert names(orientation_json(client, "10,55,11,56").get_json()) == []
+    world.school_b.archived_at = datetime.now(UTC)
+    db.commit()
+    assert names(orientation_json(client).get_json()) == ["Förskolan A"]
+
+
+@pytest.mark.parametrize("who, seen", [("staff_a", ["Förskolan A"]),
+                                       ("official", ["Förskolan A", "Förskolan B"])])
+def test_orientation_follows_access(client, auth, world, who, seen):
+    auth.login(world.email(who))
+    assert names(orientation_json(client).get_json()) == seen
+
+
+def test_orientation_is_bounded(client, auth, world, monkeypatch):
+    from smultron import orientation
+
+    monkeypatch.setattr(orientation, "MAX_PRESCHOOLS", 1)
+    auth.login(world.email("planner"))
+    data = orientation_json(client).get_json()
+    assert names(data) == ["Förskolan A"]  # the nearest to the view's centre
+    assert data["truncated"] is True
+
+
+@pytest.mark.parametrize("bbox", ["", "1,2,3", "a,b,c,d", "20,67,19,68", "nan,1,2,3",
+                                  "1e308,1,2,3", "²,1,2,3"])
+def test_orientation_bad_bbox_is_a_400(client, auth, world, bbox):
+    auth.login(world.email("planner"))
+    response = orientation_json(client, bbox)
+    assert response.status_code == 400 and "bbox" in response.get_json()["error"]
+
+
+def test_orientation_needs_a_login(client, world):
+    assert orientation_json(client).status_code in (302, 401)

@@ -1,5 +1,7 @@
-"""Vector tiles of places for the maps: GET /tiles/places/{z}/{x}/{y}.mvt, and the
-overview map that draws them (GET /tiles/map: every place at any scale).
+"""Vector tiles of places for the maps: GET /tiles/places/{z}/{x}/{y}.mvt, the
+overview map that draws them (GET /tiles/map: every place at any scale), and the
+preschools with their neighbourhoods that every map draws to orient by
+(GET /tiles/preschools.json?bbox=west,south,east,north).
 
 Query parameters: ``campaign`` and ``preschool`` (ids). The answer is private to the
 person asking (their access decides what is in it), cacheable for a minute, with an
@@ -9,14 +11,23 @@ ETag so a reloaded map gets 304s for tiles that did not change.
 from __future__ import annotations
 
 import redis
-from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from smultron import tiles
+from smultron import orientation, tiles
 from smultron.db import get_session
-from smultron.errors import AppError
+from smultron.errors import AppError, error_response
+from smultron.messages import translate
 from smultron.models import Category
 from smultron.web.auth import current_viewer, role_required
 
@@ -24,11 +35,16 @@ bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 CACHE_SECONDS = 60
 
 
+@bp.errorhandler(AppError)
+def _refused(exc: AppError):
+    return error_response(exc.status, translate(exc.message, _), translate(exc.detail, _))
+
+
 def _id_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
         raise AppError(_("The parameter '%(name)s' must be a whole number.", name=name))
     return int(raw)
 
@@ -77,7 +93,9 @@ def overview():
         "tileUrl": current_app.config["TILE_URL"],
         "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
         "categories": categories,
+        "orientation": url_for("tiles.preschools"),
         "labels": {"places": _("{n} places"), "place": _("1 place"),
+                   "group": _("{children} children's choices, {scary} scary places"),
                    "inView": _("About {n} places in view."), "zoom": _("Zoom in here"),
                    "show": _("Show on the map"), "scary": _("scary"),
                    "favourite": _("favourite"), "loading": _("Loading the places …"),
@@ -85,3 +103,22 @@ def overview():
     }
     return render_template("tiles/map.html", config=config, campaign=campaign,
                            campaigns=tiles.campaign_choices(db, viewer))
+
+
+def orientation_labels() -> dict:
+    """The texts the orientation layer shows (static/js/shared/orientation.js)."""
+    return {"legend": _("Grey dots: preschools; dashed lines: their neighbourhoods."),
+            "more": _("Zoom in to see every preschool.")}
+
+
+@bp.get("/preschools.json")
+@role_required("staff", "planner", "admin", "official")
+def preschools():
+    """The preschools the viewer may see in ``bbox``, with their neighbourhoods."""
+    bbox = orientation.parse_bbox(request.args.get("bbox"))
+    data = orientation.preschools_in(get_session(), current_viewer(), bbox)
+    response = jsonify({**data, "labels": orientation_labels()})
+    response.cache_control.private = True
+    response.cache_control.max_age = CACHE_SECONDS
+    response.vary.update(("Cookie", "Authorization", "Accept-Language"))
+    return response

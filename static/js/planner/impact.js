@@ -1,5 +1,14 @@
-// The plan-impact map: the plan area, its buffer ring and the places (filled = inside,
-// ring = near), coloured by category. The same places are listed in the table below.
+// The plan-impact map: the plan area, the places (filled = inside, ring = near), coloured
+// by category, over the preschools and their neighbourhoods. The same places are listed
+// in the table below. Category names are set as text (a DOM node), never as HTML.
+import { orientation } from "../shared/orientation.js";
+
+function textNode(text) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span;
+}
+
 const element = document.getElementById("impact-map");
 if (element && window.L) {
   const config = JSON.parse(element.dataset.config || "{}");
@@ -12,13 +21,14 @@ if (element && window.L) {
   const planLayer = L.geoJSON(plan, { style: { color: "#b71c1c", weight: 2, fillOpacity: 0.08 } });
   map.fitBounds(planLayer.getBounds().pad(0.3));  // a view first: vectors need one
   planLayer.addTo(map);
+  orientation(map, config.orientation);
   for (const place of places) {
     const [lon, lat] = place.geometry.coordinates;
     const inside = place.relation === "inside";
     L.circleMarker([lat, lon], {
       radius: 7, color: place.colour, weight: inside ? 1 : 3,
       fillColor: place.colour, fillOpacity: inside ? 0.9 : 0.1,
-    }).bindTooltip(place.label).addTo(map);
+    }).bindTooltip(textNode(place.label)).addTo(map);
   }
   element.dataset.ready = "true";
 }

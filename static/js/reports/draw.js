@@ -1,5 +1,7 @@
 // The report form: a district drawn on the map goes into the GeoJSON text field
-// (shared/polygon-field.js) and chooses "a drawn area" as the report's scope.
+// (shared/polygon-field.js) and chooses "a drawn area" as the report's scope; the
+// preschools and their neighbourhoods are drawn to orient by (shared/orientation.js).
+import { orientation } from "../shared/orientation.js";
 import { polygonField } from "../shared/polygon-field.js";
 
 const element = document.getElementById("draw-map");
@@ -13,6 +15,7 @@ if (element && field && window.L) {
   // a view to start from: the municipality's preschools when the page names them
   const start = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : null;
   if (start) map.fitBounds(start, { padding: [10, 10] });
+  orientation(map, element.dataset.orientation);
   polygonField(map, element, field, () => {
     if (areaRadio) areaRadio.checked = true;
   });

@@ -1,6 +1,7 @@
 // The overview map: every place the viewer may see, drawn from vector tiles, with a table
 // of the largest groups in view (keyboard users move the map from there too).
 // data-state on the map element: "loading" while tiles load, "idle" once all are drawn.
+import { orientation } from "../shared/orientation.js";
 import { placesLayer } from "./places-layer.js";
 
 const element = document.getElementById("places-map");
@@ -8,21 +9,30 @@ const status = document.getElementById("overview-status");
 const rows = document.getElementById("overview-rows");
 const TABLE_ROWS = 10;
 
-function format(template, n) {
-  return template.replace("{n}", Number(n).toLocaleString(document.documentElement.lang || "sv"));
+// "{n} places" -> "1 234 places"; every {name} in the template from ``values``.
+function format(template, values) {
+  const lang = document.documentElement.lang || "sv";
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (
+    name in values ? Number(values[name] || 0).toLocaleString(lang) : whole));
 }
 
+// [how many, what]: a group says how many children chose its places and how many are
+// scary; a single place its category and feeling.
 function describe(config, found) {
   const p = found.properties;
-  if (found.layer === "clusters") return [format(config.labels.places, p.count), ""];
+  if (found.layer === "clusters") {
+    return [format(config.labels.places, { n: p.count }),
+      format(config.labels.group, { children: p.children, scary: p.scary })];
+  }
   const category = config.categories[p.category] || p.category;
-  return ["1", `${category} (${p.feeling === "scary" ? config.labels.scary : config.labels.favourite})`];
+  const feeling = p.feeling === "scary" ? config.labels.scary : config.labels.favourite;
+  return ["1", [category, " (", feeling, ")"].join("")];
 }
 
 function fillTable(map, layer, config) {
   const found = layer.featuresIn(map.getBounds());
   const total = found.reduce((sum, f) => sum + (f.layer === "clusters" ? f.properties.count : 1), 0);
-  status.textContent = format(config.labels.inView, total);
+  status.textContent = format(config.labels.inView, { n: total });
   found.sort((a, b) => (b.properties.count || 1) - (a.properties.count || 1));
   rows.replaceChildren(...found.slice(0, TABLE_ROWS).map((item) => {
     const [count, what] = describe(config, item);
@@ -67,6 +77,7 @@ if (element && window.L) {
     status.textContent = config.labels.failed;
   });
   layer.addTo(map);
+  orientation(map, config.orientation);
   // A view in the address (#zoom/lat/lon) wins: links to a place, bookmarks, benchmarks.
   const view = /^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/.exec(window.location.hash);
   if (view) map.setView([Number(view[2]), Number(view[3])], Number(view[1]));
