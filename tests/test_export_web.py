@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import json
+import re
 
 import pyogrio
 import pytest
@@ -154,14 +155,18 @@ def test_geojson_is_the_same_filtered_places(client, world, places, token, db):
     assert event.detail["counts"] == {"places": 6}
 
 
-def test_csv_has_wkt_and_lonlat(client, world, places, token):
-    response = client.get("/export/places.csv?crs=EPSG:3006&category=play",
-                          headers=bearer(token("planner")))
-    assert response.status_code == 200
+def csv_rows(response, delimiter=","):
     text = response.get_data(as_text=True)
     response.close()
-    assert text.startswith("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert text.startswith("\ufeff")  # a BOM: Excel reads the file as UTF-8 (å ä ö)
+    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=delimiter))
+
+
+def test_csv_has_wkt_and_lonlat(client, world, places, token):
+    response = client.get("/export/places.csv?crs=EPSG:3006&category=play&sep=comma",
+                          headers=bearer(token("planner")))
+    assert response.status_code == 200
+    rows = csv_rows(response)
     assert len(rows) == 2
     kiruna = next(r for r in rows if r["place_id"] == str(places.kiruna_point.id))
     assert (float(kiruna["lon"]), float(kiruna["lat"])) == (20.2253, 67.8558)
@@ -169,28 +174,67 @@ def test_csv_has_wkt_and_lonlat(client, world, places, token):
     assert kiruna["children_count"] == "6" and kiruna["category_sv"] == "Lek"
 
 
-def test_csv_defuses_spreadsheet_formulas(client, world, places, token, db):
-    places.kiruna_point.comment = '=HYPERLINK("http://evil.example","klicka")'
-    db.commit()
-    response = client.get("/export/places.csv?category=play", headers=bearer(token("planner")))
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    response.close()
-    kiruna = next(r for r in rows if r["place_id"] == str(places.kiruna_point.id))
-    assert kiruna["comment"].startswith("'=HYPERLINK")
-
-
-def test_geojson_is_wgs84_only(client, world, token):
+def test_csv_for_swedish_excel_has_semicolons_and_decimal_commas(client, world, places, token):
     headers = bearer(token("planner"))
-    response = client.get("/export/places.geojson?crs=EPSG:3006", headers=headers)
-    assert response.status_code == 400 and "RFC 7946" in response.get_json()["error"]
-    ok = client.get("/export/places.geojson?crs=EPSG:4326", headers=headers)
-    assert ok.status_code == 200 and ok.get_json()["features"] == []
-    ok.close()
+    for query in ("sep=semicolon", ""):  # semicolons are the default for Swedish
+        response = client.get(f"/export/places.csv?category=play&{query}", headers=headers)
+        assert response.status_code == 200
+        kiruna = next(r for r in csv_rows(response, ";")
+                      if r["place_id"] == str(places.kiruna_point.id))
+        assert (kiruna["lon"], kiruna["lat"]) == ("20,2253", "67,8558")
+        assert kiruna["wkt"].startswith("POINT(719583.1")  # WKT keeps its own syntax
+        assert kiruna["comment"] == "Vi gungar högt"
+    client.get("/lang/en")
+    english = client.get("/export/places.csv?category=play", headers=headers)
+    assert english.status_code == 200
+    assert {r["lon"] for r in csv_rows(english)} >= {"20.2253"}
+    assert client.get("/export/places.csv?sep=tab", headers=headers).status_code == 400
 
 
-def test_head_exports_nothing(client, world, token, db):
-    response = client.head("/export/places.gpkg?crs=EPSG:3010", headers=bearer(token("planner")))
-    assert response.status_code == 200 and "epsg3010" in response.headers["Content-Disposition"]
+def test_geojson_with_the_forms_default_crs_is_wgs84(client, world, places, token):
+    """The form sends crs=EPSG:3006 by default: GeoJSON ignores it (RFC 7946)."""
+    headers = bearer(token("planner"))
+    response = client.get("/export/places.geojson?crs=EPSG:3006&category=play", headers=headers)
+    assert response.status_code == 200
+    data = json.loads(response.get_data(as_text=True))
+    response.close()
+    kiruna = next(f for f in data["features"] if f["id"] == str(places.kiruna_point.id))
+    assert kiruna["geometry"]["coordinates"] == [20.2253, 67.8558]
+    assert "epsg4326" in response.headers["Content-Disposition"]
+    assert client.get("/export/places.geojson?crs=EPSG:3857", headers=headers).status_code == 400
+
+
+def test_the_form_says_geojson_is_always_wgs84(client, auth, world):
+    auth.login(world.email("planner"))
+    html = client.get("/planner/").get_data(as_text=True)
+    assert 'aria-describedby="f-crs-hint"' in html
+    assert "GeoJSON är alltid i WGS 84 (longitud, latitud), vad som än väljs här." in html
+
+
+@pytest.mark.parametrize("path", ["/export/places.gpkg?crs=EPSG:3010",
+                                  "/export/places.geojson", "/export/places.csv"])
+def test_head_exports_and_logs_nothing(client, world, places, token, db, path):
+    headers = bearer(token("planner"))
+    response = client.head(path, headers=headers)
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     assert db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all() == []
-    assert client.head("/export/places.gpkg?crs=EPSG:1",
-                       headers=bearer(token("planner"))).status_code == 400
+    assert client.head(path + ("&" if "?" in path else "?") + "from=yesterday",
+                       headers=headers).status_code == 400  # checked like a download
+    done = client.get(path, headers=headers)
+    done.get_data()
+    done.close()
+    assert len(db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()) == 1
+
+
+def test_file_names_say_what_the_filters_are(client, world, places, token):
+    headers = bearer(token("planner"))
+    response = client.head("/export/places.gpkg?campaign=Hösten 2026&preschool=Förskolan A"
+                           "&category=play&category=water&feeling=favourite&from=2026-09-01"
+                           "&to=2026-12-31&crs=EPSG:3010", headers=headers)
+    disposition = response.headers["Content-Disposition"]
+    assert re.fullmatch(r'attachment; filename="smultron-places-hosten-2026-forskolan-a-'
+                        r'play_water-favourite-2026-09-01_2026-12-31-epsg3010-'
+                        r'\d{4}-\d\d-\d\d\.gpkg"', disposition), disposition
+    semicolon = client.head("/export/places.csv?sep=semicolon", headers=headers)
+    assert re.search(r'smultron-places-epsg3006-[\d-]+-semicolon\.csv"$',
+                     semicolon.headers["Content-Disposition"])

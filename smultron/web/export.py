@@ -3,28 +3,40 @@
 Access is checked on every request (browser session, Bearer, or Basic with the
 e-mail and an API token): an export URL carries only filters, never a
 credential, so a link passed on works only for someone who may export anyway.
-Every download is written to the audit log with its filters and row counts.
+Every download is written to the audit log with its filters and row counts; a HEAD
+request is checked the same way but exports and logs nothing.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from smultron import audit, plans
+from smultron import audit, csvfile, plans
 from smultron.db import get_session
-from smultron.errors import AppError
+from smultron.errors import AppError, error_response, wants_json
 from smultron.export.csv import stream_csv
+from smultron.export.filenames import download_name
 from smultron.export.geojson import stream_geojson
 from smultron.export.gpkg import ExportOptions, write_scope
 from smultron.export.layers import DEFAULT_HEX_SIZE
-from smultron.export.query import Filters, parse_filters, parse_srid, places_select, resolve
+from smultron.export.query import (
+    LOCAL_TZ,
+    Filters,
+    parse_filters,
+    parse_srid,
+    places_select,
+    resolve,
+)
+from smultron.messages import M, translate
 from smultron.models import SRID
 from smultron.web.auth import current_viewer, role_required
 
@@ -32,32 +44,56 @@ bp = Blueprint("export", __name__, url_prefix="/export")
 CHUNK = 256 * 1024
 EXPORT_ROLES = ("planner", "admin")
 MIN_HEX, MAX_HEX = 50, 5000
+GPKG_TYPE = "application/geopackage+sqlite3"
+
+
+def page_lang() -> str:
+    return str(get_locale() or "sv")
 
 
 def request_filters() -> Filters:
     return parse_filters(request.args.getlist, request.args.get)
 
 
+@bp.errorhandler(AppError)
+def _refused(exc: AppError):
+    """JSON for clients; for the planner's form in a browser, the form again with the
+    message at the field and everything chosen kept (a 4xx, never an error page)."""
+    if wants_json() or exc.status not in (400, 413, 422):
+        return error_response(exc.status, translate(exc.message, gettext),
+                              translate(exc.detail, gettext))
+    from smultron.web.planner import download_form_refused  # the page the form is on
+
+    return download_form_refused(exc)
+
+
 def _hex_size() -> int:
-    raw = request.args.get("hex", "")
+    raw = request.args.get("hex", "").strip()
     if not raw:
         return DEFAULT_HEX_SIZE
-    if not raw.isdigit() or not MIN_HEX <= int(raw) <= MAX_HEX:
-        raise AppError(f"'hex' must be a hexagon size in metres from {MIN_HEX} to {MAX_HEX}.")
+    if not raw.isascii() or not raw.isdigit() or not MIN_HEX <= int(raw[:6]) <= MAX_HEX:
+        raise AppError(M("The hexagon size must be a whole number of metres from %(min)d to "
+                         "%(max)d.", min=MIN_HEX, max=MAX_HEX), detail={"field": "hex"})
     return int(raw)
 
 
-def _filename(extension: str, srid: int | None = None) -> str:
-    day = datetime.now(UTC).strftime("%Y-%m-%d")
-    crs = f"-epsg{srid}" if srid else ""
-    return f"smultron-places{crs}-{day}.{extension}"
+def _filename(extension: str, filters: Filters, srid: int | None = None,
+              plan: str | None = None, suffix: str = "") -> str:
+    day = datetime.now(ZoneInfo(LOCAL_TZ)).date()
+    return download_name(extension, filters, day, srid, plan, suffix)
 
 
-def _download_headers(response: Response, filename: str) -> Response:
+def _download(body, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype, direct_passthrough=body is not None)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Vary"] = "Authorization, Cookie"
     return response
+
+
+def _head() -> bool:
+    """A HEAD request: checked like a download, but nothing is exported or logged."""
+    return request.method == "HEAD"
 
 
 def _audit(what: str, filters: Filters, counts: dict, **extra) -> None:
@@ -87,17 +123,20 @@ def gpkg():
     viewer = current_viewer()
     scope = resolve(session, viewer, filters)
     options = ExportOptions(srid=srid, threshold=current_app.config["ANONYMITY_THRESHOLD"],
-                            hex_size=_hex_size(), source=f"Smultron, {request.host_url}")
+                            hex_size=_hex_size(), source=f"Smultron, {request.host_url}",
+                            lang=page_lang())
     plan = request.args.get("plan")
     buffer_m = plans.parse_buffer(request.args.get("buffer"))
-    if plan:
-        options.plan_layer = plans.conflicts_layer(session, viewer, filters, plan, buffer_m,
+    area = plans.find_plan_area(session, plan) if plan else None
+    if area is not None:
+        options.plan_layer = plans.conflicts_layer(session, viewer, filters, area.id, buffer_m,
                                                    srid)
-    if request.method == "HEAD":  # the request is valid; nothing is exported or logged
-        head = Response(mimetype="application/geopackage+sqlite3")
-        return _download_headers(head, _filename("gpkg", srid))
+    # the file is written under the name it is downloaded as: the QGIS project inside
+    # names its layers' source by it
+    filename = _filename("gpkg", filters, srid, area.name if area else None)
+    if _head():
+        return _download(None, GPKG_TYPE, filename)
     folder = Path(tempfile.mkdtemp(prefix="smultron-export-"))
-    filename = _filename("gpkg", srid)  # the QGIS project inside names the file by it
     try:
         result = write_scope(session, current_app.extensions["smultron.engine"].url, scope,
                              folder / filename, options)
@@ -105,11 +144,10 @@ def gpkg():
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _audit("places.gpkg", filters, result.counts, crs=f"EPSG:{srid}",
-           **({"plan": plan, "buffer_m": buffer_m} if plan else {}))
-    response = Response(_stream_file(result.path, folder),
-                        mimetype="application/geopackage+sqlite3", direct_passthrough=True)
+           **({"plan": area.id, "buffer_m": buffer_m} if area else {}))
+    response = _download(_stream_file(result.path, folder), GPKG_TYPE, filename)
     response.content_length = result.path.stat().st_size
-    return _download_headers(response, filename)
+    return response
 
 
 def _streamed(render, *args):
@@ -134,25 +172,33 @@ def _count(scope) -> int:
 @bp.get("/places.geojson")
 @role_required(*EXPORT_ROLES)
 def geojson():
+    """Always WGS 84 (RFC 7946): a coordinate system chosen on the form is checked but
+    does not apply (the form says so)."""
     filters = request_filters()
-    if parse_srid(request.args.get("crs"), default=SRID) != SRID:
-        raise AppError("GeoJSON is always WGS 84 longitude/latitude (RFC 7946). Use the "
-                       "GeoPackage or CSV for SWEREF 99.")
+    parse_srid(request.args.get("crs"), default=SRID)
     scope = resolve(get_session(), current_viewer(), filters)
-    _audit("places.geojson", filters, {"places": _count(scope)}, crs="EPSG:4326")
-    body = _streamed(stream_geojson, scope)
-    response = Response(body, mimetype="application/geo+json")
-    return _download_headers(response, _filename("geojson"))
+    filename = _filename("geojson", filters, SRID)
+    if _head():
+        return _download(None, "application/geo+json", filename)
+    _audit("places.geojson", filters, {"places": _count(scope)}, crs=f"EPSG:{SRID}")
+    return _download(_streamed(stream_geojson, scope), "application/geo+json", filename)
 
 
 @bp.get("/places.csv")
 @role_required(*EXPORT_ROLES)
 def csv():
+    """``sep=comma`` or ``sep=semicolon`` (with a decimal comma, for Excel in Swedish);
+    without it, the page's language decides (semicolon for Swedish)."""
     filters = request_filters()
     srid = parse_srid(request.args.get("crs"))
+    dialect = csvfile.dialect_for(request.args.get("sep"), page_lang())
+    if dialect is None:
+        raise AppError(M("'sep' must be comma or semicolon."), detail={"field": "sep"})
     scope = resolve(get_session(), current_viewer(), filters)
-    _audit("places.csv", filters, {"places": _count(scope)}, crs=f"EPSG:{srid}")
-    body = _streamed(stream_csv, scope, srid)
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    return _download_headers(response, _filename("csv", srid))
+    filename = _filename("csv", filters, srid, suffix=dialect.name)
+    mimetype = "text/csv; charset=utf-8"
+    if _head():
+        return _download(None, mimetype, filename)
+    _audit("places.csv", filters, {"places": _count(scope)}, crs=f"EPSG:{srid}",
+           separator=dialect.name)
+    return _download(_streamed(stream_csv, scope, srid, dialect), mimetype, filename)
