@@ -13,7 +13,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyogrio
+import shapely
+import shapely.errors
+from pyproj import Transformer
 from shapely import make_valid
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -28,12 +32,14 @@ from smultron.export.layers import Layer
 from smultron.export.query import (
     Filters,
     Scope,
+    category_label,
     geometry_in,
     place_columns,
     places_from,
     resolve,
 )
 from smultron.geo import buffer_metres, to_db
+from smultron.messages import M, Message
 from smultron.models import (
     METRIC_SRID,
     SRID,
@@ -44,13 +50,22 @@ from smultron.models import (
     Preschool,
     User,
 )
+from smultron.places import MAX_VERTICES as PLACE_MAX_VERTICES
 
 DEFAULT_BUFFER_M = 100
 LISTED_PLACES = 2000  # places listed on the page (the figures count them all)
 MAX_BUFFER_M = 5000
 MAX_FEATURES = 5000
+MAX_NAME = 200
+MAX_VERTICES = PLACE_MAX_VERTICES  # a stored plan area has at most as many corners as a place
+MAX_SOURCE_VERTICES = 100_000  # corners read from a file or a drawing before simplifying
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DRAWN_CHARS = 300_000
+SIMPLIFY_METRES = (0.5, 1, 2, 5, 10, 20, 50, 100, 200)
 # Sweden with a margin, in WGS 84: a plan area far outside it is a CRS mistake.
 PLAUSIBLE = Polygon([(2, 50), (35, 50), (35, 72), (2, 72)])
+TO_METRIC = Transformer.from_crs(SRID, METRIC_SRID, always_xy=True)
+FROM_METRIC = Transformer.from_crs(METRIC_SRID, SRID, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -62,83 +77,179 @@ class Impact:
     by_category: list  # rows: category, label, colour, inside, near, children
 
 
+@dataclass(frozen=True)
+class PlanGeometry:
+    """A plan area read from a file or a drawing, and what was changed to make it one
+    valid, bounded MultiPolygon (said to the planner before it is saved)."""
+
+    geometry: MultiPolygon
+    repairs: tuple[Message, ...] = ()
+
+
+def refuse(message: Message, field: str, status: int = 422) -> AppError:
+    """An error about one form field (``detail["field"]``, e.g. for aria-invalid)."""
+    return AppError(message, status=status, detail={"field": field})
+
+
 def parse_buffer(raw, default: int = DEFAULT_BUFFER_M) -> int:
     if raw in (None, ""):
         return default
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise AppError(f"The buffer must be a whole number of metres, not '{raw}'.") from None
-    if not 0 <= value <= MAX_BUFFER_M:
-        raise AppError(f"The buffer must be between 0 and {MAX_BUFFER_M} metres.")
-    return value
+    text = str(raw).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 6 \
+            or not 0 <= int(text) <= MAX_BUFFER_M:
+        raise refuse(M("The buffer must be a whole number of metres from 0 to %(max)d.",
+                       max=MAX_BUFFER_M), "buffer", status=400)
+    return int(text)
 
 
-def read_plan_file(data: bytes, filename: str) -> BaseGeometry:
+def check_name(name) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME or not name.isprintable():
+        raise refuse(M("Give the plan area a name (at most %(n)d characters, no control "
+                       "characters).", n=MAX_NAME), "name")
+    return name
+
+
+def read_plan_file(data: bytes, filename: str) -> PlanGeometry:
     """The polygons of an uploaded GeoPackage or GeoJSON, reprojected to EPSG:4326."""
     lower = filename.lower()
     if not lower.endswith((".gpkg", ".geojson", ".json")):
-        raise AppError("Upload a GeoPackage (.gpkg) or GeoJSON (.geojson) file with polygons.")
+        raise refuse(M("Upload a GeoPackage (.gpkg) or GeoJSON (.geojson) file with "
+                       "polygons."), "file")
     if not data:
-        raise AppError("The file is empty.")
+        raise refuse(M("The file is empty."), "file")
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(M("The file is larger than %(mb)d MB; send the plan area only, or "
+                       "simplify it in QGIS first.", mb=MAX_FILE_BYTES // 2**20), "file", 413)
     suffix = ".gpkg" if lower.endswith(".gpkg") else ".geojson"
     with tempfile.TemporaryDirectory(prefix="smultron-plan-") as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
             frame = pyogrio.read_dataframe(path, max_features=MAX_FEATURES + 1)
-        except Exception as exc:  # noqa: BLE001 - GDAL's errors are many: all "unreadable"
-            raise AppError(f"The file could not be read as GeoPackage or GeoJSON: {exc}"
-                           ) from None
+        except Exception:  # noqa: BLE001 - GDAL's errors are many: all "unreadable"
+            raise refuse(M("The file could not be read as GeoPackage or GeoJSON."),
+                         "file") from None
     if len(frame) > MAX_FEATURES:
-        raise AppError(f"The file has more than {MAX_FEATURES} features; send the plan area only.")
+        raise refuse(M("The file has more than %(n)d features; send the plan area only.",
+                       n=MAX_FEATURES), "file")
     if frame.crs is None:
-        raise AppError("The file does not say which coordinate system it is in. Save it with "
-                       "a CRS (for example EPSG:3006) and upload it again.")
+        raise refuse(M("The file does not say which coordinate system it is in. Save it "
+                       "with a CRS (for example EPSG:3006) and upload it again."), "file")
+    geometries = [g for g in frame.geometry if g is not None]
+    _check_size(geometries, "file")
     frame = frame[frame.geometry.notna()].to_crs(SRID)
-    return polygons_only(list(frame.geometry))
+    return polygons_only(list(frame.geometry), "file")
 
 
-def geometry_from_geojson(data) -> BaseGeometry:
+def geometry_from_geojson(data) -> PlanGeometry:
     """A drawn plan area: a GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection."""
     if isinstance(data, str):
+        if len(data) > MAX_DRAWN_CHARS:
+            raise refuse(_TOO_DETAILED, "geojson")
         try:
             data = json.loads(data)
-        except ValueError:
-            raise AppError("The drawn area is not valid GeoJSON.") from None
+        except (ValueError, RecursionError):
+            raise refuse(M("The drawn area is not valid GeoJSON."), "geojson") from None
     if not isinstance(data, dict):
-        raise AppError("The drawn area is not valid GeoJSON.")
+        raise refuse(M("The drawn area is not valid GeoJSON."), "geojson")
     if data.get("type") == "FeatureCollection":
-        items = [f.get("geometry") for f in data.get("features") or []]
+        features = data.get("features")
+        items = [f.get("geometry") for f in features if isinstance(f, dict)] \
+            if isinstance(features, list) else []
     elif data.get("type") == "Feature":
         items = [data.get("geometry")]
     else:
         items = [data]
     try:
         geometries = [shape(item) for item in items if item]
-    except (ValueError, TypeError, AttributeError, KeyError):
-        raise AppError("The drawn area is not a valid GeoJSON geometry.") from None
-    return polygons_only(geometries)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError,
+            shapely.errors.GEOSException):
+        raise refuse(M("The drawn area is not a valid GeoJSON geometry."), "geojson") from None
+    _check_size(geometries, "geojson")
+    return polygons_only(geometries, "geojson")
 
 
-def polygons_only(geometries: list[BaseGeometry]) -> MultiPolygon:
-    """One valid MultiPolygon in EPSG:4326, or a 400 that says what is wrong."""
-    polygons = []
+_TOO_DETAILED = M("The plan area has more than %(n)d corners; simplify it (in QGIS: "
+                  "Vector › Geometry Tools › Simplify) and try again.", n=MAX_SOURCE_VERTICES)
+
+
+def _check_size(geometries: list[BaseGeometry], field: str) -> None:
+    """Bounded before any geometry work: corners, and finite numbers."""
+    if not geometries:
+        return
+    if int(shapely.get_num_coordinates(geometries).sum()) > MAX_SOURCE_VERTICES:
+        raise refuse(_TOO_DETAILED, field)
+    if not np.isfinite(shapely.get_coordinates(geometries)).all():
+        raise refuse(M("The plan area has coordinates that are not numbers."), field)
+
+
+def polygons_only(geometries: list[BaseGeometry], field: str = "file") -> PlanGeometry:
+    """One valid MultiPolygon in EPSG:4326 of at most MAX_VERTICES corners (repaired and
+    simplified if need be, and said so), or a 422 that says what is wrong."""
+    polygons, crossed, repaired = [], False, False
     for geometry in geometries:
-        if geometry.is_empty:
+        if geometry is None or geometry.is_empty:
             continue
         if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            raise AppError(f"A plan area must be polygons; the file has a {geometry.geom_type}.")
-        geometry = make_valid(geometry)
+            raise refuse(M("A plan area must be polygons; the file has a %(kind)s.",
+                           kind=geometry.geom_type), field)
+        if not geometry.is_valid:
+            repaired = True
+            crossed = crossed or "self-intersection" in shapely.is_valid_reason(geometry).lower()
+            geometry = make_valid(geometry)
         polygons += [g for g in getattr(geometry, "geoms", [geometry])
                      if g.geom_type == "Polygon" and not g.is_empty]
     if not polygons:
-        raise AppError("The file has no polygons.")
-    merged = unary_union(polygons)
-    merged = merged if merged.geom_type == "MultiPolygon" else MultiPolygon([merged])
+        raise refuse(M("The file has no polygons."), field)
+    merged = _multi(unary_union(polygons))
     if not merged.within(PLAUSIBLE):
-        raise AppError("The plan area lies outside Sweden. Check the file's coordinate system.")
-    return merged
+        raise refuse(M("The plan area lies outside Sweden. Check the file's coordinate "
+                       "system."), field)
+    repairs = [_repair_message(crossed, len(merged.geoms))] if repaired else []
+    corners = int(shapely.get_num_coordinates(merged))
+    if corners > MAX_VERTICES:
+        merged, metres = _simplified(merged, field)
+        repairs.append(M("The outline had %(before)d corners; it was simplified to "
+                         "%(after)d corners (moved by at most %(metres)s m), as a plan area "
+                         "has at most %(max)d.", before=corners,
+                         after=int(shapely.get_num_coordinates(merged)), metres=metres,
+                         max=MAX_VERTICES))
+    return PlanGeometry(merged, tuple(repairs))
+
+
+def _multi(geometry: BaseGeometry) -> MultiPolygon:
+    parts = [g for g in getattr(geometry, "geoms", [geometry]) if g.geom_type == "Polygon"]
+    return MultiPolygon(parts)
+
+
+def _repair_message(crossed: bool, parts: int) -> Message:
+    if crossed and parts > 1:
+        return M("The outline crossed itself; it was split into %(n)d parts.", n=parts)
+    if crossed:
+        return M("The outline crossed itself; it was repaired into one part.")
+    return M("The outline was not a valid polygon (for example a ring that touched itself); "
+             "it was repaired into %(n)d part(s).", n=parts)
+
+
+def _simplified(geometry: MultiPolygon, field: str) -> tuple[MultiPolygon, float]:
+    """``geometry`` simplified in metres (EPSG:3006) until it has at most MAX_VERTICES."""
+    metric = _transform(geometry, TO_METRIC)
+    for metres in SIMPLIFY_METRES:
+        simple = metric.simplify(metres, preserve_topology=True)
+        if shapely.get_num_coordinates(simple) <= MAX_VERTICES:
+            result = _transform(simple, FROM_METRIC)
+            result = result if result.is_valid else make_valid(result)
+            return _multi(result), metres
+    raise refuse(M("The plan area has too many parts to simplify to %(n)d corners; send "
+                   "fewer polygons.", n=MAX_VERTICES), field)
+
+
+def _transform(geometry: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+    def move(xy):
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+    return shapely.transform(geometry, move)
 
 
 def default_municipality(session: Session, user: User | None) -> int:
@@ -146,22 +257,23 @@ def default_municipality(session: Session, user: User | None) -> int:
         return user.municipality_id
     ids = session.scalars(select(Municipality.id).order_by(Municipality.id).limit(2)).all()
     if not ids:
-        raise AppError("There is no municipality yet; an administrator must add one first.")
+        raise AppError(M("There is no municipality yet; an administrator must add one "
+                         "first."))
     return ids[0]
 
 
 def save_plan_area(session: Session, user: User | None, name: str, geometry: MultiPolygon,
                    source: str) -> PlanArea:
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise AppError("Give the plan area a name (at most 200 characters).")
+    """Store a plan area read by ``read_plan_file`` or ``geometry_from_geojson``."""
+    name = check_name(name)
+    source = "".join(c for c in source if c.isprintable())[:300]
     area = PlanArea(municipality_id=default_municipality(session, user), name=name,
-                    geom=to_db(geometry), source=source[:300],
+                    geom=to_db(geometry), source=source,
                     uploaded_by=user.id if user is not None else None)
     session.add(area)
     session.flush()
     audit.record(session, "plan_area_created", user, target=f"plan_area:{area.id}",
-                 detail={"name": name, "source": source[:300]})
+                 detail={"name": name, "source": source})
     return area
 
 
@@ -175,10 +287,13 @@ def list_plan_areas(session: Session) -> list:
 
 def find_plan_area(session: Session, key: str | int) -> PlanArea:
     text = str(key).strip()
-    condition = PlanArea.id == int(text) if text.isdigit() else PlanArea.name == text
+    is_id = text.isascii() and text.isdigit()
+    if is_id and len(text) > 9:
+        raise NotFound(M("There is no plan area '%(key)s'.", key=text[:40]))
+    condition = PlanArea.id == int(text) if is_id else PlanArea.name == text
     area = session.scalar(select(PlanArea).where(condition).order_by(PlanArea.id.desc()))
     if area is None:
-        raise NotFound(f"There is no plan area '{text}'.")
+        raise NotFound(M("There is no plan area '%(key)s'.", key=text[:40]))
     return area
 
 
@@ -201,13 +316,17 @@ def _relation_columns(plan_geom, buffer_m: int):
     return relation.label("relation"), distance.label("distance_m"), near
 
 
-def _conflicts_select(scope: Scope, plan_id: int, buffer_m: int, srid: int, geometry: str):
+def _conflicts_select(scope: Scope, plan_id: int, buffer_m: int, srid: int, geometry: str,
+                      lang: str = "sv"):
     plan_geom = select(PlanArea.geom).where(PlanArea.id == plan_id).scalar_subquery()
     relation, distance, near = _relation_columns(plan_geom, buffer_m)
     point = func.ST_PointOnSurface(Place.geom)
     geom = {"wkb": func.ST_AsBinary(geometry_in(point, srid)),
             "lonlat": func.ST_AsGeoJSON(point, 7)}[geometry]
-    stmt = places_from(select(*place_columns(), relation, distance, geom.label("geom")))
+    columns = [*place_columns(), relation, distance, geom.label("geom")]
+    if geometry == "lonlat":  # the plan page: the category's name in the page's language
+        columns.append(category_label(lang).label("category_label"))
+    stmt = places_from(select(*columns))
     return stmt.where(and_(*scope.place_conditions(), near)).order_by(
         relation, distance, Place.id)
 
@@ -219,23 +338,25 @@ def conflicts_layer(session: Session, viewer: Viewer, filters: Filters, plan_id:
     scope = resolve(session, viewer, filters)
     return Layer("plan_conflicts", "Point",
                  _conflicts_select(scope, area.id, buffer_m, srid, "wkb"),
-                 f"Places affected by the plan '{area.name}'",
-                 f"Children's places inside the plan area '{area.name}' (relation = inside) "
-                 f"or within {buffer_m} m of it (relation = near), with the distance in metres; "
-                 "a point on each place.")
+                 M("Places affected by the plan '%(name)s'", name=area.name),
+                 M("Children's places inside the plan area '%(name)s' (relation = inside) or "
+                   "within %(buffer)d m of it (relation = near), with the distance in metres; "
+                   "a point on each place.", name=area.name, buffer=buffer_m))
 
 
 def impact(session: Session, viewer: Viewer, filters: Filters, plan_id: int,
-           buffer_m: int = DEFAULT_BUFFER_M, limit: int = LISTED_PLACES) -> Impact:
-    """The places a plan touches, and the figures by preschool and by category."""
+           buffer_m: int = DEFAULT_BUFFER_M, limit: int = LISTED_PLACES,
+           lang: str = "sv") -> Impact:
+    """The places a plan touches, and the figures by preschool and by category (category
+    names in ``lang``)."""
     area = find_plan_area(session, plan_id)
     scope = resolve(session, viewer, filters)
-    rows = session.execute(_conflicts_select(scope, area.id, buffer_m, SRID, "lonlat")
+    rows = session.execute(_conflicts_select(scope, area.id, buffer_m, SRID, "lonlat", lang)
                            .limit(limit)).all()
-    return Impact(area, buffer_m, rows, *_summaries(session, scope, area.id, buffer_m))
+    return Impact(area, buffer_m, rows, *_summaries(session, scope, area.id, buffer_m, lang))
 
 
-def _summaries(session: Session, scope: Scope, plan_id: int, buffer_m: int):
+def _summaries(session: Session, scope: Scope, plan_id: int, buffer_m: int, lang: str):
     plan_geom = select(PlanArea.geom).where(PlanArea.id == plan_id).scalar_subquery()
     relation, _distance, near = _relation_columns(plan_geom, buffer_m)
     base = select(Place.preschool_id, Place.category_id, Place.children_count,
@@ -247,11 +368,12 @@ def _summaries(session: Session, scope: Scope, plan_id: int, buffer_m: int):
         select(Preschool.name.label("preschool"), inside, nearby, children)
         .join(base, base.c.preschool_id == Preschool.id)
         .group_by(Preschool.name).order_by(Preschool.name)).all()
+    label = category_label(lang)
     by_category = session.execute(
-        select(Category.code.label("category"), Category.label_sv.label("label"),
+        select(Category.code.label("category"), label.label("label"),
                Category.colour.label("colour"), inside, nearby, children)
         .join(base, base.c.category_id == Category.id)
-        .group_by(Category.code, Category.label_sv, Category.colour, Category.sort_order)
+        .group_by(Category.code, label, Category.colour, Category.sort_order)
         .order_by(Category.sort_order)).all()
     return by_preschool, by_category
 
@@ -260,5 +382,5 @@ def plan_geojson(session: Session, plan_id: int) -> dict:
     raw = session.scalar(select(func.ST_AsGeoJSON(PlanArea.geom, 7))
                          .where(PlanArea.id == plan_id))
     if raw is None:
-        raise NotFound("There is no such plan area.")
+        raise NotFound(M("There is no such plan area."))
     return json.loads(raw)
