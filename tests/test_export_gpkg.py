@@ -15,6 +15,7 @@ from smultron.errors import AppError
 from smultron.export.gpkg import ExportOptions, export_geopackage, libpq_uri
 from smultron.export.query import Filters, parse_srid
 from tests import export_data
+from tests.test_qgis_project import stored
 
 PLANNER = Viewer(user_id=0, role="planner", preschool_ids=frozenset())
 LAYERS = ["density_hex", "neighbourhoods", "places_areas", "places_points", "places_routes",
@@ -298,6 +299,10 @@ def test_titles_and_descriptions_follow_the_exports_language(export, lang, title
                                "WHERE table_name = 'places_points'"))
     assert described["children_count"] == {"sv": "Hur många barn som valde platsen.",
                                            "en": "How many children chose this place."}[lang]
+    _name, _metadata, project = stored(path)  # the QGIS project inside follows it too
+    groups = [g.get("name") for g in project.iter("layer-tree-group") if g.get("name")]
+    assert {"sv": "Barnens platser", "en": "Children's places"}[lang] in groups
+    assert title in [layer.get("name") for layer in project.iter("layer-tree-layer")]
 
 
 def test_cli_export_language(database_url, places, tmp_path):

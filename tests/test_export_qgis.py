@@ -79,7 +79,7 @@ def test_qgis_opens_every_layer_styled(app, db, world, tmp_path):
     assert points["renderer"] == "categorizedSymbol" and points["field"] == "category"
     assert ["play", "#d81b60"] in points["classes"] and len(points["classes"]) == 10
     assert points["count"] == export_data.COUNTS["places_points"]
-    assert points["title"] == "Children's places (points)"
+    assert points["title"] == "Barnens platser (punkter)"  # the export's language: sv
     assert points["aliases"]["children_count"] == "Antal barn"
     assert points["display"] == '"category_sv"'
     # the coded values (gpkg_data_column_constraints) become QGIS value maps

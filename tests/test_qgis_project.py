@@ -44,6 +44,7 @@ def export(app, db, places, tmp_path):
     def run(name="places.gpkg", filters=None, **options):
         path = tmp_path / name
         options.setdefault("threshold", 2)
+        options.setdefault("lang", "en")  # the names below; Swedish: test_export_gpkg.py
         export_geopackage(db, app.extensions["smultron.engine"].url, PLANNER,
                           filters or Filters(), path, ExportOptions(**options))
         return path

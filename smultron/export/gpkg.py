@@ -114,8 +114,8 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
         write_schema(partial, categories, options.t)
         _write_qgis_metadata(partial, layers, options, scope, exported_at)
         qgis_project.store(partial, layers, qgis_project.About(
-            path.name, options.srid, scope.filters.describe(), exported_at, options.source,
-            options.threshold))
+            path.name, options.srid, options.t(scope.filters.describe()), exported_at,
+            options.source, options.threshold, options.lang, options.t))
         counts = feature_counts(partial)
         os.replace(partial, path)
     except BaseException:

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from smultron import moderation, plans, tiles
 from smultron.db import get_session
-from smultron.errors import AppError, error_response, wants_json
+from smultron.errors import AppError, wants_json
 from smultron.export.query import ALLOWED_SRIDS, Filters, category_label
 from smultron.messages import M, translate
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, Campaign, Category, Preschool
@@ -46,11 +46,6 @@ CRS_NAMES = {3006: "SWEREF 99 TM", 4326: "WGS 84", 3007: "SWEREF 99 12 00",
              3014: "SWEREF 99 17 15", 3015: "SWEREF 99 18 45", 3016: "SWEREF 99 20 15",
              3017: "SWEREF 99 21 45", 3018: "SWEREF 99 23 15"}
 ANCHOR = re.compile(r"[a-z0-9-]{1,60}")
-
-
-@bp.errorhandler(AppError)
-def _refused(exc: AppError):
-    return error_response(exc.status, translate(exc.message, _), translate(exc.detail, _))
 
 
 def _message(exc: AppError) -> str:

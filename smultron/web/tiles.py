@@ -26,18 +26,12 @@ from sqlalchemy import select
 
 from smultron import orientation, tiles
 from smultron.db import get_session
-from smultron.errors import AppError, error_response
-from smultron.messages import translate
+from smultron.errors import AppError
 from smultron.models import Category
 from smultron.web.auth import current_viewer, role_required
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 CACHE_SECONDS = 60
-
-
-@bp.errorhandler(AppError)
-def _refused(exc: AppError):
-    return error_response(exc.status, translate(exc.message, _), translate(exc.detail, _))
 
 
 def _id_arg(name: str) -> int | None:
