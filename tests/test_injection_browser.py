@@ -139,8 +139,6 @@ def test_the_report_form(browser_page, live_server, poisoned):
     assert_clean(result, opened_at_least=0)
 
 
-@pytest.mark.xfail(strict=True, reason="the planner's impact.js binds category labels as "
-                   "HTML tooltips (the planner helper's fix); remove this mark when it lands")
 def test_the_plan_page(browser_page, live_server, poisoned):
     browser_login(browser_page, live_server, poisoned.world.email("planner"))
     url = f"{live_server}/planner/plans/{poisoned.plans['yard'].id}"

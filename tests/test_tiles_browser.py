@@ -26,8 +26,15 @@ def test_overview_map_draws_the_places_and_lists_them(guarded_page, live_server,
     page.wait_for_selector("#places-map[data-state=idle]")
     assert page.locator("#places-map canvas.leaflet-tile").count() >= 1
     assert page.locator("#overview-status").inner_text() == "Ungefär 12 platser i kartbilden."
-    assert page.locator("#overview-rows tr").first.locator("th").inner_text().endswith(
-        "platser")
+    first = page.locator("#overview-rows tr").first
+    assert first.locator("th").inner_text().endswith("platser")
+    # a group says what it holds: its places were chosen by 3 children each, none is scary
+    places = int(first.locator("th").inner_text().split()[0])
+    assert first.locator("td").first.inner_text() == f"{3 * places} barns val, 0 läskiga platser"
+    # the preschools and their neighbourhoods to orient by, names as text
+    page.wait_for_selector("#places-map[data-orientation]")
+    assert "Förskolan A" in page.locator("#places-map .leaflet-tooltip").all_inner_texts()
+    assert page.locator("#places-map .leaflet-orientation-pane path").count() >= 2
     assert run_axe(page) == []
     # The table moves the map: zoom in far enough to see single places.
     for _ in range(10):
