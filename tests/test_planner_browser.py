@@ -53,7 +53,7 @@ def test_ogc_html_pages_are_accessible(guarded_page, live_server, world, places)
         page.goto(f"{live_server}{path}")
         page.wait_for_selector("h1")
         assert run_axe(page) == [], path
-    page.click("text=Next page")
+    page.click("text=Nästa sida")  # the page's language: Swedish
     page.wait_for_selector("h1")
     assert "after=" in page.url
 
@@ -107,10 +107,11 @@ def test_moderation_stays_in_the_list(guarded_page, live_server, world, queue, d
     rows = page.locator("#moderation tbody tr")
     assert rows.count() == 31 and fits(page)
     row = rows.nth(20)
-    row.scroll_into_view_if_needed()
+    approve = row.locator("button[value=approve]")
+    approve.scroll_into_view_if_needed()  # before the click: clicking scrolls no more
     page.evaluate("window.__samePage = true")  # gone if the page reloads
     before = page.evaluate("window.scrollY")
-    row.locator("button[value=approve]").click()
+    approve.click()
     page.wait_for_selector(f"#{row.get_attribute('id')}[data-state=approved]")
     assert page.evaluate("window.__samePage") is True
     assert page.evaluate("window.scrollY") == before  # still at the same place in the list

@@ -484,5 +484,5 @@ def test_category_names_follow_the_pages_language(client, auth, world, places, d
     assert "<th scope=\"row\">Play</th>" in english and ">Lek<" not in english
     assert '"label": "Play"' in unescape(english)  # the map's tooltips too
     index = client.get("/planner/").get_data(as_text=True)
-    assert "<td>Water</td>" in index  # the moderation list's category
+    assert ">Water</td>" in index  # the moderation list's category
     assert ">Vatten<" not in index
