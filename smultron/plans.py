@@ -62,6 +62,10 @@ MAX_SOURCE_VERTICES = 100_000  # corners read from a file or a drawing before si
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DRAWN_CHARS = 300_000
 SIMPLIFY_METRES = (0.5, 1, 2, 5, 10, 20, 50, 100, 200)
+# The source of a drawn plan area, stored as this English text and shown translated
+# (earlier versions stored the page's translation: both read as "drawn").
+DRAWN = M("drawn on the map")
+DRAWN_SOURCES = frozenset({"drawn on the map", "ritad på kartan"})
 # Sweden with a margin, in WGS 84: a plan area far outside it is a CRS mistake.
 PLAUSIBLE = Polygon([(2, 50), (35, 50), (35, 72), (2, 72)])
 TO_METRIC = Transformer.from_crs(SRID, METRIC_SRID, always_xy=True)

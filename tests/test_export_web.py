@@ -134,6 +134,12 @@ def test_bad_crs_and_filters_are_400_with_a_message(client, world, token):
     assert response.status_code == 400 and "2026-09-01" in response.get_json()["error"]
     response = client.get("/export/places.gpkg?feeling=angry", headers=headers)
     assert response.status_code == 400 and "favourite" in response.get_json()["error"]
+    for odd in ("0050000", "²", "9" * 25, "49"):  # never a 500, never out of range
+        response = client.head(f"/export/places.gpkg?hex={odd}", headers=headers)
+        assert response.status_code == 400, odd
+    for odd in ("²", "9" * 25):
+        response = client.head(f"/export/places.gpkg?plan={odd}", headers=headers)
+        assert response.status_code == 404, odd
 
 
 def test_geojson_is_the_same_filtered_places(client, world, places, token, db):

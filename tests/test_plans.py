@@ -346,7 +346,11 @@ def test_a_self_intersecting_drawing_is_shown_repaired_before_saving(client, aut
     saved = client.post("/planner/plans", data=fields)
     assert saved.status_code == 302
     area = db.scalars(select(PlanArea)).one()
-    assert area.name == "Fjärilen" and area.source == "ritad på kartan"
+    assert area.name == "Fjärilen" and area.source == "drawn on the map"
+    # shown in the page's language, whichever language it was saved in
+    assert "<td>ritad på kartan</td>" in client.get("/planner/").get_data(as_text=True)
+    client.get("/lang/en")
+    assert "<td>drawn on the map</td>" in client.get("/planner/").get_data(as_text=True)
 
 
 def test_a_self_intersecting_file_keeps_its_name_as_the_source(client, auth, world, db,

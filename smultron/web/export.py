@@ -71,7 +71,8 @@ def _hex_size() -> int:
     raw = request.args.get("hex", "").strip()
     if not raw:
         return DEFAULT_HEX_SIZE
-    if not raw.isascii() or not raw.isdigit() or not MIN_HEX <= int(raw[:6]) <= MAX_HEX:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 \
+            or not MIN_HEX <= int(raw) <= MAX_HEX:
         raise AppError(M("The hexagon size must be a whole number of metres from %(min)d to "
                          "%(max)d.", min=MIN_HEX, max=MAX_HEX), detail={"field": "hex"})
     return int(raw)

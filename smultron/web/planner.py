@@ -96,6 +96,11 @@ class PlanForm:
     review: dict | None = None  # a repaired area to check: {"repairs", "geojson"}
 
 
+def _source_label(source: str) -> str:
+    """A plan area's source as shown: a file's name, or "drawn on the map" translated."""
+    return _(plans.DRAWN.msgid) if source in plans.DRAWN_SOURCES else source
+
+
 def _index_page(status: int = 200, download_errors: dict | None = None,
                 plan_form: PlanForm | None = None):
     session = get_session()
@@ -107,7 +112,8 @@ def _index_page(status: int = 200, download_errors: dict | None = None,
         pending_count=moderation.pending_count(session, viewer),
         ogc_url=url_for("ogc.landing", _external=True),
         has_tokens_page="tokens.index" in current_app.view_functions,
-        default_buffer=plans.DEFAULT_BUFFER_M, download_errors=download_errors or {},
+        default_buffer=plans.DEFAULT_BUFFER_M, source_label=_source_label,
+        download_errors=download_errors or {},
         plan_form=plan_form or PlanForm(), lang=page_lang(),
         limits={"mb": plans.MAX_FILE_BYTES // 2**20, "vertices": plans.MAX_VERTICES}), status
 
@@ -135,7 +141,7 @@ def _read_plan(form: PlanForm):
         data = upload.stream.read(plans.MAX_FILE_BYTES + 1)
         return plans.read_plan_file(data, upload.filename), upload.filename[:300]
     if form.geojson.strip():
-        return plans.geometry_from_geojson(form.geojson), form.source or _("drawn on the map")
+        return plans.geometry_from_geojson(form.geojson), form.source or plans.DRAWN
     raise plans.refuse(M("Choose a GeoPackage or GeoJSON file, or draw the area on the "
                          "map."), "file")
 
