@@ -244,3 +244,22 @@ def test_file_names_say_what_the_filters_are(client, world, places, token):
     semicolon = client.head("/export/places.csv?sep=semicolon", headers=headers)
     assert re.search(r'smultron-places-epsg3006-[\d-]+-semicolon\.csv"$',
                      semicolon.headers["Content-Disposition"])
+
+
+def test_file_names_are_safe_and_bounded():
+    from datetime import date
+
+    from smultron.export.filenames import MAX_LENGTH, download_name
+    from smultron.export.query import Filters
+
+    day = date(2026, 12, 2)
+    long_a = Filters(campaigns=("Hösten 2026 – ÅÄÖ \"quoted\" / ../../etc",),
+                     preschools=tuple(f"Förskolan Ängen {n}" for n in range(20)))
+    long_b = Filters(campaigns=long_a.campaigns, preschools=long_a.preschools + ("X",))
+    names = [download_name("gpkg", f, day, 3006) for f in (long_a, long_b)]
+    for name in names:
+        assert re.fullmatch(r"[a-z0-9_.-]+", name) and len(name) <= MAX_LENGTH, name
+        assert name.startswith("smultron-places-hosten-2026-aao-quoted-etc-forskolan-angen-0_")
+        assert name.endswith("-epsg3006-2026-12-02.gpkg")
+    assert names[0] != names[1]  # cut names keep a digest of the whole
+    assert download_name("csv", Filters(), day) == "smultron-places-2026-12-02.csv"
