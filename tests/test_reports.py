@@ -368,6 +368,10 @@ def test_officials_get_no_raw_places_from_any_endpoint(client, auth, known, app)
     ({"scope": "area", "area": '{"type": "Point", "coordinates": [20, 67]}'}, 400, "polygon"),
     ({"cell": "7"}, 400, "hexagon size"),
     ({"compare": "CAMPAIGN"}, 400, "Compare"),
+    # a preschool, plan area or district with another scope: pointed out, never ignored
+    ({"scope": "municipality", "preschool": "1"}, 400, "One preschool"),
+    ({"scope": "area", "plan_area": "1", "area": "{}"}, 400, "A plan area"),
+    ({"scope": "preschool", "preschool": "1", "area": "{}"}, 400, "district"),
 ])
 def test_bad_choices_get_a_message(client, auth, known, args, status, words):
     auth.login(known.world.email("official"))
@@ -447,3 +451,65 @@ def test_names_with_markup_reach_the_pdf_as_text(client, auth, db, known):
     words = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(
         io.BytesIO(pdf.data)).pages)
     assert 'Förskolan <img src=x onerror=alert(1)> "&" <b>fet</b>' in words
+
+
+def pdf_pages(response) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in
+            PdfReader(io.BytesIO(response.data)).pages]
+
+
+def test_the_pdf_is_tagged_named_for_what_it_is_and_has_a_legend(client, auth, known):
+    auth.login(known.world.email("official"))
+    client.get("/lang/en")
+    response = client.get("/reports/report.pdf", query_string=view_args(
+        known, scope="preschool", preschool=known.world.school_a.id))
+    root = PdfReader(io.BytesIO(response.data)).trailer["/Root"]
+    assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])  # PDF/UA-1
+    assert root["/Lang"] == "en"
+    today = local_now().strftime("%Y-%m-%d")
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="smultron-report-kiruna-forskolan-a-hosten-2026-{today}.pdf"')
+    text_ = " ".join(pdf_pages(response))
+    assert "Children's choices per hexagon: 5–19" in text_
+    assert "UTC" not in text_ and f"Data as of {today}" in text_
+    csv_ = client.get("/reports/participation.csv", query_string=view_args(known))
+    assert csv_.headers["Content-Disposition"] == (
+        "attachment; filename="
+        f'"smultron-participation-per-preschool-kiruna-the-whole-municipality-hosten-2026-{today}.csv"')
+
+
+def local_now():
+    from datetime import datetime
+
+    from smultron.reports.labels import LOCAL_TIME
+
+    return datetime.now(LOCAL_TIME)
+
+
+def test_no_page_of_the_pdf_ends_with_a_heading_or_a_caption(client, auth, known):
+    """Headings and table captions are kept with what follows them."""
+    auth.login(known.world.email("official"))
+    client.get("/lang/en")
+    query = view_args(known, compare=known.compare.id)
+    html = client.get("/reports/view", query_string=query).get_data(as_text=True)
+    titles = {" ".join(re.sub(r"<[^>]+>", "", t).split()) for t in
+              re.findall(r"<(?:h2|caption)[^>]*>(.*?)</(?:h2|caption)>", html, re.S)}
+    titles = {t.replace("&#39;", "'") for t in titles}
+    pages = pdf_pages(client.get("/reports/report.pdf", query_string=query))
+    assert len(pages) >= 4
+    for number_, page in enumerate(pages[:-1], start=1):
+        body = page.rsplit(f"{number_} / {len(pages)}", 1)[0].strip()
+        assert not any(body.endswith(title) for title in titles), (number_, body[-80:])
+
+
+def test_data_as_of_is_local_time(client, auth, known):
+    auth.login(known.world.email("official"))
+    html = client.get("/reports/view", query_string=view_args(known)).get_data(as_text=True)
+    stamp, shown = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', html).groups()
+    from datetime import datetime
+
+    from smultron.reports.labels import LOCAL_TIME
+
+    assert shown == datetime.fromisoformat(stamp).astimezone(LOCAL_TIME).strftime(
+        "%Y-%m-%d %H:%M")
+    assert "UTC" not in html

@@ -47,7 +47,7 @@ def test_the_report_renders_offline_with_its_layers(guarded_page, live_server, k
                         "Hexagoner: smultronställen": True, "Läskiga platser": True,
                         "Planområden": False, "Rapportens område": True,
                         "Mest älskade områden": True, "Förskolor": True}
-    page.get_by_label("Värmekarta: smultronställen").check()
+    page.locator(".leaflet-control-layers label", has_text="Värmekarta").locator("input").check()
     page.wait_for_function(PAINTED, arg="canvas.leaflet-heatmap-layer")
     # the scale bar is metric only
     assert page.locator(".leaflet-control-scale-line").count() == 1
@@ -87,3 +87,39 @@ def test_a_district_drawn_on_the_map_gives_its_report(guarded_page, live_server,
     page.wait_for_selector("#report-map[data-ready=true]")
     assert "A district drawn on the map" in page.content() or \
         "Ett område ritat på kartan" in page.content()
+
+
+def test_the_preschool_list_counts_only_for_one_preschool(guarded_page, live_server, known):
+    page = guarded_page
+    browser_login(page, live_server, known.world.email("planner"))
+    page.goto(f"{live_server}/reports")
+    page.wait_for_selector("#draw-map.leaflet-container")
+    assert page.is_disabled("#preschool") and page.is_disabled("#plan_area")
+    assert page.is_disabled("#area")
+    page.check('input[name="scope"][value="preschool"]')
+    assert page.is_enabled("#preschool") and page.is_disabled("#plan_area")
+    page.select_option("#preschool", label="Förskolan B")
+    page.check('input[name="scope"][value="municipality"]')
+    assert page.is_disabled("#preschool")
+    page.click(".report-form button[type=submit]")
+    page.wait_for_selector("#report-map[data-ready=true]")
+    assert "preschool=" not in page.url
+    assert page.inner_text(".report-meta") .count("Hela kommunen") == 1
+
+
+@pytest.mark.parametrize("width", [360, 390, 768, 1024])
+def test_the_report_and_its_form_fit_every_width(guarded_page, live_server, known, width):
+    page = guarded_page
+    page.set_viewport_size({"width": width, "height": 800})
+    browser_login(page, live_server, known.world.email("official"))
+    page.goto(f"{live_server}/reports")
+    page.wait_for_selector("#draw-map.leaflet-container")
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    assert page.evaluate(fits), "the form is wider than the screen"
+    page.goto(f"{live_server}/reports/view?campaign={known.world.campaign.id}"
+              f"&compare={known.compare.id}")
+    page.wait_for_selector("#report-map[data-ready=true]")
+    assert page.evaluate(fits), "the report is wider than the screen"
+    box = page.locator("#report-map").bounding_box()
+    assert box["width"] <= width and box["height"] >= 200
+    assert run_axe(page) == []

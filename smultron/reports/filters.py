@@ -75,6 +75,7 @@ class ReportFilters:
         if scope not in SCOPES:
             raise AppError("Unknown scope: choose the municipality, a preschool, a plan area "
                            "or a drawn district", detail={"scope": scope, "choices": SCOPES})
+        _refuse_other_scopes(args, scope)
         preschool_id = plan_area_id = area = None
         if scope == "preschool":
             preschool_id = _preschool(session, _one(args, "preschool"), municipality_id)
@@ -87,6 +88,25 @@ class ReportFilters:
                       preschool_id, plan_area_id, area, DEFAULT_CELL_OTHER, compare)
         cell = _cell(_one(args, "cell")) or auto_cell(session, filters)
         return replace(filters, cell=cell)
+
+
+# What each scope takes besides campaigns (the field has the scope's name).
+SCOPE_FIELD_MESSAGES = {
+    "preschool": "A preschool is chosen, but the area is not “One preschool”: choose that "
+                 "area, or no preschool",
+    "plan_area": "A plan area is chosen, but the area is not “A plan area”: choose that "
+                 "area, or no plan area",
+    "area": "A district is drawn, but the area is not “A district drawn on the map”: "
+            "choose that area, or clear the district",
+}
+
+
+def _refuse_other_scopes(args: dict[str, list[str]], scope: str) -> None:
+    """A preschool, plan area or district given with another scope is a mistake to point
+    out, never something to ignore (the report would silently be another one)."""
+    for field in SCOPE_FIELD_MESSAGES:
+        if field != scope and _one(args, field) is not None:
+            raise AppError(SCOPE_FIELD_MESSAGES[field], detail={"scope": scope, field: "given"})
 
 
 def _one(args: dict[str, list[str]], name: str) -> str | None:

@@ -6,9 +6,14 @@ Message ids are English; the web layer passes Flask-Babel's ``gettext`` as ``t``
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 Translate = Callable[[str], str]
+LOCAL_TIME = ZoneInfo("Europe/Stockholm")  # the reports' readers are Swedish municipalities
 
 FEELINGS = {"favourite": "Favourite places", "scary": "Scary places"}
 SEASONS = {"summer": "Summer", "winter": "Winter", "all_year": "All year"}
@@ -69,6 +74,25 @@ class Labeller:
     def scope(self, about: dict) -> str:
         text = self.t(SCOPES[about["scope"]])
         return f"{text}: {about['scope_name']}" if about.get("scope_name") else text
+
+
+def local_time(iso: str) -> str:
+    """'2026-12-02 09:15' in Swedish local time, from an ISO time with its zone."""
+    return datetime.fromisoformat(iso).astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def file_name(about: dict, t: Translate, kind: str = "Report") -> str:
+    """What the file is, for its name: smultron-report-kiruna-forskolan-a-hosten-2026-
+    2026-12-02 (kind, municipality, area, campaigns, local date), ASCII only."""
+    scope = about.get("scope_name") or t(SCOPES[about["scope"]])
+    parts = [t(kind), about["municipality"], scope,
+             *[c["name"] for c in about["campaigns"]], local_time(about["generated_at"])[:10]]
+    return "smultron-" + "-".join(filter(None, (_slug(part) for part in parts)))[:150]
+
+
+def _slug(text: str) -> str:
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")
 
 
 def number(value, lang: str) -> str:

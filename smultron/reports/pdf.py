@@ -29,7 +29,8 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML, URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    # tagged (PDF/UA-1): headings, tables and the map's text alternative reach screen readers
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
 
 
 class _Frame:
@@ -112,7 +113,7 @@ def map_png(report: dict, labels: Labeller) -> bytes | None:
     for plan in report["plans"]:
         for ring in _rings(plan["geojson_3006"]):
             draw.line([xy(*p[:2]) for p in ring], fill=PLAN_COLOUR, width=3 * SUPERSAMPLE)
-    _draw_points(draw, report, xy, labels)
+    _draw_points(draw, report, xy, image.size)
     _draw_scale(draw, frame, labels.lang)
     image = image.resize((WIDTH, int(frame.height)), Image.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -130,23 +131,51 @@ def _font(size: int, bold: bool = False):
         return ImageFont.load_default(size)
 
 
-def _draw_points(draw, report: dict, xy, labels: Labeller) -> None:
+def _draw_points(draw, report: dict, xy, size: tuple[int, int]) -> None:
+    """Preschools (named while few enough) and the numbered most-loved areas. Names sit in
+    a white box beside their point, at the first of four places where they cover no other
+    name; a name with no free place is left out (every name is in the tables)."""
     s = SUPERSAMPLE
     named = len(report["preschools"]) <= PDF_NAMED_PRESCHOOLS
-    radius = (6 if named else 3) * s
-    font = _font(13 * s)
+    radius = (9 if named else 4) * s
     for school in report["preschools"]:
         x, y = xy(school["x"], school["y"])
         draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill="#ffffff",
-                     outline="#1d1d1f", width=(3 if named else 1) * s)
-        if named:
-            draw.text((x + 9 * s, y - 22 * s), school["name"], fill="#1d1d1f", font=font,
-                      stroke_width=2 * s, stroke_fill="#ffffff")
-    bold = _font(14 * s, bold=True)
+                     outline="#1d1d1f", width=(4 if named else 2) * s)
+    bold = _font(26 * s, bold=True)
+    taken = []
     for cluster in report["clusters"]:
         x, y = xy(cluster["x"], cluster["y"])
-        draw.ellipse((x - 12 * s, y - 12 * s, x + 12 * s, y + 12 * s), fill="#1b5e20")
+        draw.ellipse((x - 20 * s, y - 20 * s, x + 20 * s, y + 20 * s), fill="#1b5e20",
+                     outline="#ffffff", width=3 * s)
         draw.text((x, y), str(cluster["rank"]), fill="#ffffff", font=bold, anchor="mm")
+        taken.append((x - 20 * s, y - 20 * s, x + 20 * s, y + 20 * s))
+    if named:
+        for school in report["preschools"]:
+            _label(draw, xy(school["x"], school["y"]), school["name"], taken, size)
+
+
+def _label(draw, point, text: str, taken: list, size) -> None:
+    s = SUPERSAMPLE
+    font, pad, gap = _font(28 * s), 6 * s, 14 * s
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font, anchor="ls")
+    width, height = right - left + 2 * pad, bottom - top + 2 * pad
+    x, y = point
+    for bx, by in ((x + gap, y - height / 2), (x - gap - width, y - height / 2),
+                   (x - width / 2, y - gap - height), (x - width / 2, y + gap)):
+        box = (bx, by, bx + width, by + height)
+        inside = box[0] >= 0 and box[1] >= 0 and box[2] <= size[0] and box[3] <= size[1]
+        if inside and not any(_overlap(box, other) for other in taken):
+            draw.rounded_rectangle(box, radius=4 * s, fill=(255, 255, 255, 235),
+                                   outline="#1d1d1f", width=s)
+            draw.text((bx + pad - left, by + pad - top), text, fill="#1d1d1f", font=font,
+                      anchor="ls")
+            taken.append(box)
+            return
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _draw_scale(draw, frame: _Frame, lang: str) -> None:
@@ -156,15 +185,17 @@ def _draw_scale(draw, frame: _Frame, lang: str) -> None:
                            100000) if n <= max(target, 50))
     length = nice * frame.scale
     label = f"{number(nice // 1000, lang)} km" if nice >= 1000 else f"{nice} m"
-    y = (frame.height - 20) * s
-    draw.rectangle((14 * s, y - 18 * s, (length + 90) * s, y + 14 * s),
+    y = (frame.height - 30) * s
+    draw.rectangle((14 * s, y - 26 * s, (length + 150) * s, y + 22 * s),
                    fill=(255, 255, 255, 220))
-    draw.line((22 * s, y, (22 + length) * s, y), fill="#1d1d1f", width=3 * s)
-    draw.text(((length + 30) * s, y), label, fill="#1d1d1f", font=_font(16 * s), anchor="lm")
-    north_x = (WIDTH - 30) * s
-    draw.text((north_x, 24 * s), "N", fill="#1d1d1f", font=_font(22 * s, bold=True),
+    draw.line((24 * s, y, (24 + length) * s, y), fill="#1d1d1f", width=5 * s)
+    for end in (24, 24 + length):
+        draw.line((end * s, y - 10 * s, end * s, y + 10 * s), fill="#1d1d1f", width=4 * s)
+    draw.text(((length + 40) * s, y), label, fill="#1d1d1f", font=_font(28 * s), anchor="lm")
+    north_x = (WIDTH - 40) * s
+    draw.text((north_x, 34 * s), "N", fill="#1d1d1f", font=_font(36 * s, bold=True),
               anchor="mm")
-    draw.polygon([(north_x, 38 * s), (north_x - 8 * s, 56 * s), (north_x + 8 * s, 56 * s)],
+    draw.polygon([(north_x, 58 * s), (north_x - 12 * s, 86 * s), (north_x + 12 * s, 86 * s)],
                  fill="#1d1d1f")
 
 

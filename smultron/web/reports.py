@@ -130,7 +130,7 @@ def _figure_context(report: dict) -> dict:
     """What the figure templates need besides the report (page and PDF alike)."""
     lang = _lang()
     return {"report": report, "L": labels.Labeller(report, gettext, lang), "lang": lang,
-            "number": labels.number, "percent": labels.percent,
+            "number": labels.number, "percent": labels.percent, "local_time": labels.local_time,
             "table_titles": labels.TABLE_TITLES,
             "marked_by_preschool": {r["key"]: r for r in report["tables"]["preschool"]}}
 
@@ -161,7 +161,7 @@ def pdf_download():
     audit.record(db, "report_pdf", current_user.user, target=request.full_path,
                  ip=request.remote_addr)
     db.commit()
-    name = f"smultron-report-{report['about']['generated_at'][:10]}.pdf"
+    name = labels.file_name(report["about"], gettext) + ".pdf"
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "private, no-store"})
@@ -169,8 +169,10 @@ def pdf_download():
 
 def _pdf(report: dict, lang: str) -> bytes:
     context = _figure_context(report)
+    breaks = render.class_breaks([c["children"] for c in report["layers"]["favourite"]["cells"]])
     html = render_template("reports/pdf.html", csv_link=None,
-                           map_image=pdf.map_data_uri(report, context["L"]), **context)
+                           map_image=pdf.map_data_uri(report, context["L"]),
+                           legend=render.legend(breaks, gettext, lang, report["k"]), **context)
     return pdf.html_to_pdf(html)
 
 
@@ -191,9 +193,10 @@ def participation_csv():
                      withheld if row["withheld"] else row["children"], row["enrolled"],
                      withheld if hidden else mark["places"],
                      withheld if hidden else mark["children"]])
+    name = labels.file_name(report["about"], gettext, "Participation per preschool") + ".csv"
     return Response(csvfile.text(rows, csvfile.dialect_for(None, lang)),
                     mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="smultron-participation.csv"',
+        "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "private, no-store"})
 
 

@@ -101,7 +101,9 @@ export function drawReportMap(element, data) {
     overlays[escaped(data.names[key])] = layer;
     if (data.on.includes(key)) layer.addTo(map);
   }
-  L.control.layers({}, overlays, { collapsed: false }).addTo(map);
+  // open beside the map on a wide screen; a button on a phone, where it would cover the map
+  const narrow = window.matchMedia("(max-width: 40rem)").matches;
+  L.control.layers({}, overlays, { collapsed: narrow }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   if (data.bounds) map.fitBounds(data.bounds, { padding: [12, 12] });
   element.dataset.ready = "true";
