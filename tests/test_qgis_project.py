@@ -198,3 +198,18 @@ def test_a_download_names_the_file_it_is_saved_as(client, auth, world, places, t
     _name, _metadata, document = stored(path)
     assert {e.text.split("|")[0] for e in document.iter("datasource")} == {f"./{name}"}
     assert document.find("projectCrs/spatialrefsys/authid").text == "EPSG:3007"
+
+
+def test_the_project_speaks_swedish_by_default(export):
+    path = export(lang="sv")
+    _name, _metadata, document = stored(path)
+    themes = {p.get("name") for p in document.iter("visibility-preset")}
+    assert themes == {"Smultronställen", "Läskiga platser", "Vinter", "Sommar", "Täthet"}
+    assert [layout.get("name") for layout in document.iter("Layout")] == ["A3 liggande"]
+    legend = next(i for i in document.iter("LayoutItem") if i.get("type") == "65642")
+    assert legend.get("title") == "Teckenförklaring"
+    values = [v.text for v in document.findall("properties/Variables/variableValues/value")]
+    assert values[0] == "Barnens smultronställen"
+    assert re.fullmatch(r"Urval: inga \(alla platser\)\. Exporterad \d{4}-\d\d-\d\d\.", values[1])
+    assert "Inget barn lagras som person" in values[3]
+    assert document.find("projectMetadata/language").text == "sv"
