@@ -7,6 +7,8 @@ start without SMULTRON_SECRET_KEY.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import secrets
 from pathlib import Path
@@ -62,7 +64,74 @@ def from_environment(env: dict | None = None) -> dict:
         "SMTP_PASSWORD": env.get("SMULTRON_SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": env.get("SMULTRON_SMTP_STARTTLS", "1") != "0",
         "MAIL_FROM": env.get("SMULTRON_MAIL_FROM") or None,
+        **_oidc(env),
     }
+
+
+OIDC_DEFAULT_SCOPES = "openid email profile"
+
+
+def _oidc(env: dict) -> dict:
+    """Single sign-on through an OpenID Connect provider (all unset: no SSO at all)."""
+    raw_map = env.get("SMULTRON_OIDC_ROLE_MAP") or ""
+    try:
+        role_map = json.loads(raw_map) if raw_map.strip() else {}
+    except ValueError as exc:
+        raise ConfigError("SMULTRON_OIDC_ROLE_MAP must be JSON, e.g. "
+                          '{"smultron-staff": "staff", "smultron-planners": "planner"}') from exc
+    return {
+        "OIDC_ISSUER": (env.get("SMULTRON_OIDC_ISSUER") or "").strip() or None,
+        "OIDC_CLIENT_ID": env.get("SMULTRON_OIDC_CLIENT_ID") or None,
+        "OIDC_CLIENT_SECRET": env.get("SMULTRON_OIDC_CLIENT_SECRET") or None,
+        "OIDC_NAME": env.get("SMULTRON_OIDC_NAME") or None,
+        "OIDC_SCOPES": env.get("SMULTRON_OIDC_SCOPES") or OIDC_DEFAULT_SCOPES,
+        "OIDC_ROLE_CLAIM": env.get("SMULTRON_OIDC_ROLE_CLAIM") or "groups",
+        "OIDC_ROLE_MAP": role_map,
+        "OIDC_PRESCHOOL_CLAIM": env.get("SMULTRON_OIDC_PRESCHOOL_CLAIM") or None,
+    }
+
+
+def secure_or_loopback(url: str) -> bool:
+    """https, or http to this machine (a provider for development and tests)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def check_role_map(name: str, role_map) -> None:
+    from smultron.models import ROLES
+
+    if not isinstance(role_map, dict) or not role_map:
+        raise ConfigError(f"{name} must be a JSON object from claim values to roles, e.g. "
+                          '{"smultron-staff": "staff"}')
+    wrong = sorted(str(role) for role in role_map.values() if role not in ROLES)
+    if wrong:
+        raise ConfigError(f"{name} names unknown roles ({', '.join(wrong)}): use "
+                          f"{', '.join(ROLES)}")
+
+
+def _check_oidc(config: dict) -> None:
+    names = ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_NAME", "OIDC_PRESCHOOL_CLAIM")
+    issuer = config.get("OIDC_ISSUER")
+    if not issuer:
+        if any(config.get(name) for name in names) or config.get("OIDC_ROLE_MAP"):
+            raise ConfigError("SMULTRON_OIDC_ISSUER is not set: set it (the provider's "
+                              "address) or unset every SMULTRON_OIDC_* variable")
+        return
+    if not secure_or_loopback(issuer):
+        raise ConfigError("SMULTRON_OIDC_ISSUER must be an https:// address")
+    for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_NAME"):
+        if not config.get(name):
+            raise ConfigError(f"SMULTRON_{name} is not set (single sign-on needs it)")
+    check_role_map("SMULTRON_OIDC_ROLE_MAP", config.get("OIDC_ROLE_MAP"))
 
 
 def development_secret(instance_path: Path) -> str:
@@ -99,3 +168,4 @@ def check(config: dict) -> None:
     if not 0 <= config.get("PROXY_HOPS", 0) <= 10:
         raise ConfigError("SMULTRON_PROXY_HOPS must be from 0 (no proxy) to 10: the number of "
                           "reverse proxies in front of the app that set X-Forwarded-For")
+    _check_oidc(config)

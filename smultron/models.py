@@ -204,6 +204,34 @@ class User(Base):
     preschools: Mapped[list[Preschool]] = relationship(
         secondary=user_preschool, order_by="Preschool.name"
     )
+    # Set when the account logs in through single sign-on (smultron/sso).
+    sso: Mapped[SsoAccount | None] = relationship(back_populates="user", uselist=False)
+
+
+SSO_PROTOCOLS = ("oidc", "saml")
+
+
+class SsoAccount(Base):
+    """A user's link to the municipality's identity provider: the provider (OpenID
+    Connect issuer or SAML entity id) and the person's stable id there (``sub`` or the
+    SAML subject), never the e-mail address."""
+
+    __tablename__ = "sso_account"
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject", name="uq_sso_account_issuer_subject"),
+        CheckConstraint(_in("protocol", SSO_PROTOCOLS), name="protocol"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         unique=True)
+    protocol: Mapped[str] = mapped_column(String(10))
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = _now()
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="sso")
 
 
 class ApiToken(Base):

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 from smultron import create_app, migrate, passwords, reference
 from smultron.db import make_engine
 from smultron.embedded_pg import EmbeddedPostgres
-from tests import factories
+from tests import factories, sso_helpers
 
 TEMPLATE_DB = "smultron_template"
 TILE_STUB = "https://tiles.test/{z}/{x}/{y}.png"
@@ -99,6 +99,33 @@ class HttpsClient(FlaskClient):
         if not (args and not isinstance(args[0], str)):
             kwargs.setdefault("base_url", "https://localhost")
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID provider process (oidc-provider-mock) on a loopback port for the run:
+    its issuer URL."""
+    with sso_helpers.provider_process() as issuer:
+        yield issuer
+
+
+@pytest.fixture
+def oidc_app(database_url, oidc_provider):
+    """The app with single sign-on through ``oidc_provider`` (a test module that wants it
+    everywhere overrides ``app`` with it)."""
+    app = create_app(app_config(database_url, **sso_helpers.oidc_config(oidc_provider)))
+    yield app
+    app.extensions["smultron.engine"].dispose()
+
+
+@pytest.fixture(params=["local", "sso"])
+def people(request, app, client, auth, world, db):
+    """The world's roles as local accounts, then as accounts a first login through the
+    provider created (a module using this overrides ``app`` with ``oidc_app``)."""
+    if request.param == "local":
+        return sso_helpers.LocalPeople(auth, world)
+    return sso_helpers.SsoPeople(app, client, request.getfixturevalue("oidc_provider"), world,
+                                 db)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The role rules on every admin route: admins only (403 for every other role,
-a redirect to the login for anonymous visitors), whatever the method."""
+a redirect to the login for anonymous visitors), whatever the method — for local accounts
+and accounts single sign-on created alike (``people``)."""
 
 import re
 
@@ -8,6 +9,11 @@ import pytest
 from tests import factories
 
 SAMPLE = {"int": "1", "default": "about", "string": "about"}
+
+
+@pytest.fixture
+def app(oidc_app):
+    return oidc_app
 
 
 def admin_routes(app):
@@ -32,8 +38,8 @@ def test_the_admin_blueprint_has_the_expected_routes(app):
 
 
 @pytest.mark.parametrize("who", ["staff_a", "planner", "official"])
-def test_every_admin_route_is_forbidden_to_other_roles(app, client, auth, world, who):
-    auth.login(world.email(who))
+def test_every_admin_route_is_forbidden_to_other_roles(app, client, auth, people, who):
+    people.login(who)
     token = auth.csrf_token()
     for method, url in admin_routes(app):
         response = client.open(url, method=method, data={"csrf_token": token})
@@ -48,8 +54,8 @@ def test_every_admin_route_sends_anonymous_visitors_to_the_login(app, client):
         assert "/login" in response.headers["Location"]
 
 
-def test_an_admin_reaches_every_page(app, client, auth, world):
-    auth.login(world.email("admin"))
+def test_an_admin_reaches_every_page(app, client, people, world):
+    people.login("admin")
     pages = [url for method, url in admin_routes(app) if method == "GET"]
     pages = [url.replace("/1", f"/{world.school_a.id}") if "preschools/" in url else url
              for url in pages]
@@ -60,10 +66,10 @@ def test_an_admin_reaches_every_page(app, client, auth, world):
         assert response.status_code == 200, (url, response.status_code)
 
 
-def test_an_api_token_of_a_non_admin_is_refused_too(client, db, world):
+def test_an_api_token_of_a_non_admin_is_refused_too(client, db, people):
     from smultron import accounts
 
-    token = accounts.create_token(db, world.users["planner"], "test")
+    token = accounts.create_token(db, people.user("planner"), "test")
     db.commit()
     response = client.get("/admin/users", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403

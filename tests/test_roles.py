@@ -1,7 +1,8 @@
 """The role × endpoint table of the public contract (DESIGN.md): who gets what.
 
 Each area tests its own details; this table checks the whole contract in one place,
-for anonymous visitors, each role, and API tokens.
+for anonymous visitors, each role, and API tokens — for local accounts and, the same,
+for accounts that single sign-on created (``people``).
 """
 
 import base64
@@ -34,10 +35,16 @@ CASES = [(path, who, statuses[index])
          for index, who in enumerate(("anonymous", *ROLES))]
 
 
+@pytest.fixture
+def app(oidc_app):
+    """Single sign-on is configured: local accounts keep exactly their rights."""
+    return oidc_app
+
+
 @pytest.mark.parametrize("path,who,expected", CASES)
-def test_role_endpoint_table(client, auth, world, path, who, expected):
+def test_role_endpoint_table(client, people, path, who, expected):
     if who != "anonymous":
-        auth.login(world.email(who))
+        people.login(who)
     json_client = path.startswith(("/api/", "/ogc", "/export/"))
     # Logged-in users follow redirects (e.g. /map asking which preschool first).
     response = client.get(path, headers={"Accept": "application/json"} if json_client else {},
@@ -46,26 +53,27 @@ def test_role_endpoint_table(client, auth, world, path, who, expected):
 
 
 @pytest.fixture
-def tokens(db, world):
-    return {who: accounts.create_token(db, db.get(User, world.users[who].id), "test")
+def tokens(db, people):
+    users = {who: db.get(User, people.user(who).id) for who in ROLES}
+    return {who: (users[who].email, accounts.create_token(db, users[who], "test"))
             for who in ROLES}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/places", "/export/places.gpkg", "/ogc/collections"])
 @pytest.mark.parametrize("scheme", ["Bearer", "Basic"])
-def test_api_tokens_carry_the_same_rights(app, db, world, tokens, path, scheme):
+def test_api_tokens_carry_the_same_rights(app, db, tokens, path, scheme):
     db.commit()
     expected = dict(zip(("anonymous", *ROLES), TABLE[path], strict=True))
     for who in ROLES:
-        token = tokens[who]
+        email, token = tokens[who]
         if scheme == "Basic":
-            token = base64.b64encode(f"{world.email(who)}:{token}".encode()).decode()
+            token = base64.b64encode(f"{email}:{token}".encode()).decode()
         response = app.test_client().get(path, headers={"Authorization": f"{scheme} {token}"})
         assert response.status_code == expected[who], f"{who} {scheme} {path}"
 
 
-def test_staff_cannot_reach_another_preschools_place_by_uuid(client, auth, world, db):
+def test_staff_cannot_reach_another_preschools_place_by_uuid(client, people, world, db):
     other = factories.place(db, factories.mapping_session(db, world.campaign, world.school_b))
     db.commit()
-    auth.login(world.email("staff_a"))
+    people.login("staff_a")
     assert client.get(f"/api/v1/places/{other.id}").status_code == 404

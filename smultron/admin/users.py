@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from smultron import passwords
 from smultron.admin.problems import N_, Collector, fail
-from smultron.models import ROLES, ApiToken, OneTimeLink, Preschool, User
+from smultron.models import ROLES, ApiToken, OneTimeLink, Preschool, SsoAccount, User
 
 LINK_LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(hours=24)}
 
@@ -30,7 +30,8 @@ def list_users(session: Session, text: str = "", role: str = "", limit: int = 20
     """Active ones first; ``text`` matches the e-mail, ``role`` is exact."""
     from smultron.admin.preschools import like_escape
 
-    query = (select(User).options(selectinload(User.preschools))  # shown on every row
+    query = (select(User).options(selectinload(User.preschools),  # shown on every row
+                                  selectinload(User.sso))
              .order_by(User.active.desc(), User.role, User.email))
     if text.strip():
         query = query.where(User.email.ilike(f"%{like_escape(text.strip()[:254].lower())}%",
@@ -75,12 +76,12 @@ def create(session: Session, data: UserInput) -> User:
     user = User(email=data.email, role=data.role, session_nonce=passwords.new_nonce(),
                 active=True)
     session.add(user)
-    _set_preschools(session, user, data.preschool_ids)
+    set_preschools(session, user, data.preschool_ids)
     session.flush()
     return user
 
 
-def _set_preschools(session: Session, user: User, ids: tuple[int, ...]) -> None:
+def set_preschools(session: Session, user: User, ids: tuple[int, ...]) -> None:
     user.preschools = list(session.scalars(select(Preschool).where(Preschool.id.in_(ids)))) \
         if ids else []
     if user.preschools:
@@ -95,7 +96,7 @@ def update_access(session: Session, user: User, data: UserInput, acting: User) -
                    "role", status=409)
     before = summary(user)
     user.role = data.role
-    _set_preschools(session, user, data.preschool_ids if data.role == "staff" or
+    set_preschools(session, user, data.preschool_ids if data.role == "staff" or
                     data.preschool_ids else ())
     session.flush()
     after = summary(user)
@@ -223,9 +224,10 @@ def revoke_token(session: Session, user: User, token_id: int) -> tuple[ApiToken,
 
 
 def erase(session: Session, user: User, acting: User) -> str:
-    """Remove a deactivated account's personal data (e-mail, password, tokens, links,
-    preschools) but keep the row: places, sessions and the append-only audit log point
-    to it (the audit rows keep the old e-mail until their retention period ends).
+    """Remove a deactivated account's personal data (e-mail, password, tokens, links, the
+    single sign-on link, preschools) but keep the row: places, sessions and the append-only
+    audit log point to it (the audit rows keep the old e-mail until their retention period
+    ends).
     Returns the pseudonymous address the account now has."""
     if user.id == acting.id:
         raise fail(N_("You cannot erase yourself"), status=409)
@@ -233,6 +235,7 @@ def erase(session: Session, user: User, acting: User) -> str:
         raise fail(N_("Deactivate the account before erasing it"), status=409)
     session.execute(sql_delete(ApiToken).where(ApiToken.user_id == user.id))
     session.execute(sql_delete(OneTimeLink).where(OneTimeLink.user_id == user.id))
+    session.execute(sql_delete(SsoAccount).where(SsoAccount.user_id == user.id))
     user.email = f"erased-{user.id}@invalid"
     user.password_hash = None
     user.last_login_at = None

@@ -14,6 +14,7 @@ from flask_login import current_user
 # Each module listed here has a module-level ``bp`` Blueprint.
 BLUEPRINT_MODULES = (
     "smultron.web.auth",
+    "smultron.web.sso",
     "smultron.web.pages",
     "smultron.web.reports",
     "smultron.web.export",

@@ -27,6 +27,8 @@ from smultron.access import Viewer
 from smultron.db import get_session
 from smultron.errors import wants_json
 from smultron.models import User
+from smultron.sso import accounts as sso_accounts
+from smultron.web import sso
 from smultron.web.security import limiter, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -159,11 +161,26 @@ def login():
         flash(_("The e-mail or password is wrong."), "error")
         return render_template("login.html", email=email,
                                next=safe_next(request.form.get("next"))), 401
+    if sso.backends() and sso_accounts.password_refused(db, user):
+        return _password_refused(db, user)
     session.clear()  # a new session: nothing from before the login survives
     login_user(LoginUser(user))
     audit.record(db, "login", user, ip=request.remote_addr)
     db.commit()
     return redirect(safe_next(request.form.get("next")) or home_url(user.role))
+
+
+def _password_refused(db, user: User):
+    """The account logs in through the provider only (the admin's choice)."""
+    db.rollback()  # last_login_at
+    audit.record(db, "login_failed", user, ip=request.remote_addr,
+                 detail={"reason": "single sign-on only"})
+    db.commit()
+    names = ", ".join(backend.name for backend in sso.backends())
+    flash(_("Your account logs in through %(name)s: use the button above.", name=names),
+          "error")
+    return render_template("login.html", email=user.email,
+                           next=safe_next(request.form.get("next"))), 403
 
 
 @bp.route("/logout", methods=["POST"])
@@ -174,7 +191,10 @@ def logout():
     user.session_nonce = passwords.new_nonce()  # every copy of the old cookie stops working
     audit.record(db, "logout", user, ip=request.remote_addr)
     db.commit()
+    provider_logout = sso.provider_logout_url()  # read before the session is cleared
     logout_user()
     session.clear()
+    if provider_logout:
+        return sso.leave_for_provider(provider_logout)
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -44,6 +44,10 @@ ACTION_LABELS = {
     "comment_approved": _l("Comment approved"), "comment_hidden": _l("Comment hidden"),
     "comment_pending": _l("Comment back to review"),
     "plan_area_created": _l("Plan area uploaded"), "plan_area_deleted": _l("Plan area deleted"),
+    "sso_user_created": _l("Account created at the first single sign-on"),
+    "sso_user_updated": _l("Account updated from the single sign-on provider"),
+    "sso_refused": _l("Single sign-on refused"),
+    "sso_settings_changed": _l("Single sign-on settings changed"),
 }
 
 
@@ -57,7 +61,8 @@ def label(action: str) -> str:
 # Actions whose detail is {field: [before, after]}.
 CHANGE_ACTIONS = frozenset({
     "preschool_updated", "campaign_updated", "category_updated", "user_updated",
-    "retention_changed", "site_contacts_changed", "department_renamed"})
+    "retention_changed", "site_contacts_changed", "department_renamed", "sso_user_updated",
+    "sso_settings_changed"})
 
 FIELD_LABELS = {
     "name": _l("Name"), "unit_code": _l("Unit code"), "address": _l("Address"),
@@ -85,6 +90,11 @@ FIELD_LABELS = {
     "children": _l("Children"), "fields": _l("Fields"), "source": _l("Source"),
     "campaigns": _l("Campaigns"), "categories": _l("Categories"), "feelings": _l("Feeling"),
     "seasons": _l("Season"), "date_from": _l("From"), "date_to": _l("To"),
+    "via": _l("Through"), "reason": _l("Reason"), "email": _l("E-mail"),
+    "issuer": _l("Provider (issuer)"), "subject": _l("Id at the provider"),
+    "role_values": _l("Role claim's values"), "unit_codes": _l("Unit codes"),
+    "error": _l("Error"), "roles_from_provider": _l("Roles from the provider"),
+    "require_sso": _l("Staff must use single sign-on"),
 }
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")
 
