@@ -334,3 +334,44 @@ def test_the_login_page_offers_the_provider_above_the_password_form(client):
     page = client.get("/login").get_data(as_text=True)
     assert page.index("Logga in med Kiruna kommun") < page.index('name="password"')
     assert 'href="/login/oidc"' in page
+
+
+# -- administration ----------------------------------------------------------------------
+
+def test_the_admin_sees_which_accounts_use_single_sign_on_and_chooses_the_rules(
+        client, auth, db, units, oidc_provider):
+    provider_login(client, oidc_provider, "anna-sub", claims("anna@kiruna.se", "staff", UNIT_A))
+    auth.logout()
+    auth.login(units.email("admin"))
+    rows = client.get("/admin/users").get_data(as_text=True).split("<tr>")
+    anna = next(row for row in rows if "anna@kiruna.se" in row)
+    local = next(row for row in rows if "staff.a@example.org" in row)
+    assert "<td>enkel inloggning</td>" in anna and "<td>lösenord</td>" in local
+    user = db.scalar(select(User).where(User.email == "anna@kiruna.se"))
+    assert "id där anna-sub" in client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    page = client.get("/admin/sso").get_data(as_text=True)
+    assert "Personalen loggar in med sina konton hos Kiruna kommun." in page
+    saved = client.post("/admin/sso", data={"csrf_token": auth.csrf_token(),
+                                            "require_sso": "on"})
+    assert saved.status_code == 303
+    assert sso_settings.read(db) == {"roles_from_provider": False, "require_sso": True}
+    assert _events(db, "sso_settings_changed")[0].detail == {"require_sso": [False, True]}
+
+
+def test_erasing_an_sso_account_removes_its_link_to_the_provider(
+        client, auth, db, units, oidc_provider):
+    from smultron.admin import users as admin_users
+
+    provider_login(client, oidc_provider, "anna-sub", claims("anna@kiruna.se", "staff", UNIT_A))
+    auth.logout()
+    user = db.scalar(select(User).where(User.email == "anna@kiruna.se"))
+    admin = db.get(User, units.users["admin"].id)
+    admin_users.set_active(db, user, False, admin)
+    admin_users.erase(db, user, admin)
+    db.commit()
+    assert db.scalar(select(func.count(SsoAccount.id))) == 0
+    # Back again later: a new account, nothing of the erased one.
+    provider_login(client, oidc_provider, "anna-sub")
+    db.expire_all()
+    again = db.scalar(select(User).join(SsoAccount))
+    assert again.id != user.id and again.email == "anna@kiruna.se"

@@ -4,6 +4,7 @@ values are the preschools' unit codes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -11,6 +12,9 @@ from smultron.accounts import EMAIL
 
 # When several values map to roles, the one with the most access wins.
 ROLE_RANK = ("admin", "planner", "official", "staff")
+# One attribute may hold several unit codes ("40012345, 40067890"): Entra's extension
+# attributes are single strings.
+CODE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,8 @@ class ClaimMapping:
         return next((role for role in ROLE_RANK if role in mapped), None)
 
     def unit_codes(self, claims: Mapping) -> list[str]:
-        return sorted(set(self.values(claims, self.preschool_claim)))
+        return sorted({code for value in self.values(claims, self.preschool_claim)
+                       for code in CODE_SEPARATORS.split(value) if code})
 
     def email(self, claims: Mapping) -> str | None:
         for name in self.email_claims:
