@@ -7,6 +7,8 @@ PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
+# pytest-xdist workers for make test (each starts its own PostGIS cluster)
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 
@@ -27,7 +29,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed setup.cfg
 	@$(PY) -m pip install -q -e '.[test]' 2>&1 | grep -v 'is ignored' || true
-	@$(PY) -c 'import pytest, playwright, hypothesis' && touch $@
+	@$(PY) -c 'import pytest, playwright, hypothesis, xdist' && touch $@
 
 venv: $(VENV)/.installed ## create .venv and install the package
 
@@ -41,7 +43,7 @@ run: system venv translations ## set up and serve http://$(HOST):$(PORT) on the 
 
 test: system-test $(VENV)/.installed-test translations ## set up and run the whole test suite
 	@$(BIN)/ruff check .
-	@$(BIN)/pytest $(PYTEST_ARGS)
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test ## ruff
 	@$(BIN)/ruff check .

@@ -25,7 +25,8 @@ def catalogue(app, lang: str) -> dict:
 
 
 def tooltip(page):
-    return page.locator(".leaflet-tooltip").first
+    """Geoman's drawing tip (the preschools' name labels are tooltips too)."""
+    return page.locator(".leaflet-tooltip:not(.orientation-label)").first
 
 
 def check_toolbar(page, words: dict):

@@ -44,7 +44,7 @@ function draw(L, group, data) {
     onEachFeature: (feature, layer) => {
       if (feature.properties.kind !== "preschool") return;
       layer.bindTooltip(textNode(feature.properties.name), {
-        permanent, direction: "top", offset: [0, -6],
+        permanent, direction: "top", offset: [0, -6], className: "orientation-label",
       });
     },
   }).addTo(group);
