@@ -42,6 +42,15 @@ FEELINGS = ("favourite", "scary")
 CAMPAIGN_STATUSES = ("open", "closed")
 COMMENT_STATES = ("none", "pending", "approved", "hidden")
 GEOMETRY_TYPES = ("ST_Point", "ST_LineString", "ST_Polygon")
+# A planner's answer to a place (kept, improved, changed, not possible, being considered).
+RESPONSE_STATUSES = ("kept", "improved", "changed", "not_possible", "considering")
+RESPONSE_MAX = 300
+# The plan-level texts of a child impact assessment (barnkonsekvensanalys), in its order.
+ASSESSMENT_TEXTS = ("law", "views", "alternatives", "conflicts", "consequences", "measures",
+                    "feedback")
+ASSESSMENT_TEXT_MAX = 5000
+WEIGHING_MAX = 1000
+DECISION_MAX = 1000
 SRID = 4326
 METRIC_SRID = 3006
 
@@ -380,6 +389,116 @@ class PlanArea(Base):
     uploaded_by: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), nullable=True
     )
+    created_at: Mapped[datetime] = _now()
+
+
+class PlaceResponse(Base):
+    """A planner's answer to one place. Every answer is kept: the shown one is the row
+    with ``replaced_at`` NULL (at most one per place); a later answer sets it on the
+    earlier one. The children's feedback (the staff map, the BKA) reads the shown one."""
+
+    __tablename__ = "place_response"
+    __table_args__ = (
+        CheckConstraint(_in("status", RESPONSE_STATUSES), name="status"),
+        CheckConstraint(f"char_length(text) <= {RESPONSE_MAX}", name="text_length"),
+        Index("uq_place_response_current", "place_id", unique=True,
+              postgresql_where=text("replaced_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    place_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("place.id", ondelete="CASCADE"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_area.id", ondelete="SET NULL"), nullable=True, index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = _now()
+    replaced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PlanAssessment(Base):
+    """The plan-level texts of a plan's child impact assessment (one row per plan area);
+    ``version`` counts the saves, each kept in ``plan_assessment_revision``."""
+
+    __tablename__ = "plan_assessment"
+    __table_args__ = tuple(
+        CheckConstraint(f"char_length({name}) <= {ASSESSMENT_TEXT_MAX}", name=f"{name}_length")
+        for name in ASSESSMENT_TEXTS)
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan_area.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    law: Mapped[str] = mapped_column(Text, default="", server_default="")
+    views: Mapped[str] = mapped_column(Text, default="", server_default="")
+    alternatives: Mapped[str] = mapped_column(Text, default="", server_default="")
+    conflicts: Mapped[str] = mapped_column(Text, default="", server_default="")
+    consequences: Mapped[str] = mapped_column(Text, default="", server_default="")
+    measures: Mapped[str] = mapped_column(Text, default="", server_default="")
+    feedback: Mapped[str] = mapped_column(Text, default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+
+
+class PlanWeighing(Base):
+    """How one children's place was weighed in a plan: the consequence and the measure."""
+
+    __tablename__ = "plan_weighing"
+    __table_args__ = (
+        CheckConstraint(f"char_length(consequence) <= {WEIGHING_MAX}", name="consequence_length"),
+        CheckConstraint(f"char_length(measure) <= {WEIGHING_MAX}", name="measure_length"),
+    )
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan_area.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    place_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"),
+                                                primary_key=True, index=True)
+    consequence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    measure: Mapped[str] = mapped_column(Text, default="", server_default="")
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+
+
+class PlanAssessmentRevision(Base):
+    """One saved change of an assessment: a plan-level text (``place_id`` NULL) or a place's
+    weighing (``field`` consequence/measure). Saves while typing by the same person within
+    a few minutes update their last revision; anything else adds one."""
+
+    __tablename__ = "plan_assessment_revision"
+    __table_args__ = (Index("ix_plan_assessment_revision_plan", "plan_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan_area.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(20))
+    place_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("place.id", ondelete="CASCADE"), nullable=True)
+    value: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = _now()
+    saved_at: Mapped[datetime] = _now()
+
+
+class PlanDecision(Base):
+    """An entry of a plan's dated decision log (appended, never edited)."""
+
+    __tablename__ = "plan_decision"
+    __table_args__ = (
+        CheckConstraint(f"char_length(text) BETWEEN 1 AND {DECISION_MAX}", name="text_length"),
+        Index("ix_plan_decision_plan", "plan_id", "decided_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan_area.id", ondelete="CASCADE"))
+    decided_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = _now()
 
 
