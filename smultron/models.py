@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -41,6 +42,7 @@ SEASONS = ("summer", "winter", "all_year")
 FEELINGS = ("favourite", "scary")
 CAMPAIGN_STATUSES = ("open", "closed")
 COMMENT_STATES = ("none", "pending", "approved", "hidden")
+PHOTO_STATES = ("pending", "approved", "hidden")
 GEOMETRY_TYPES = ("ST_Point", "ST_LineString", "ST_Polygon")
 # A planner's answer to a place (kept, improved, changed, not possible, being considered).
 RESPONSE_STATUSES = ("kept", "improved", "changed", "not_possible", "considering")
@@ -352,6 +354,45 @@ class Place(Base):
     session: Mapped[MappingSession] = relationship()
     preschool: Mapped[Preschool] = relationship()
     campaign: Mapped[Campaign] = relationship()
+
+
+class PlacePhoto(Base):
+    """A photo of a place (never of a person), under the device's UUID: decoded and
+    re-encoded as JPEG on arrival (at most 1600 px, no metadata), with a 320 px thumbnail.
+    Planners' downloads and the OGC API carry it only once approved; it goes with its place
+    (ON DELETE CASCADE) and is purged after its own retention period."""
+
+    __tablename__ = "place_photo"
+    __table_args__ = (
+        CheckConstraint(_in("state", PHOTO_STATES), name="state"),
+        CheckConstraint("octet_length(content) BETWEEN 1 AND 4194304", name="content_size"),
+        CheckConstraint("octet_length(thumb) BETWEEN 1 AND 1048576", name="thumb_size"),
+        CheckConstraint("width BETWEEN 1 AND 1600 AND height BETWEEN 1 AND 1600", name="size"),
+        CheckConstraint("upload_sha256 ~ '^[0-9a-f]{64}$'", name="upload_sha256_hex"),
+        Index("ix_place_photo_place", "place_id", "created_at"),
+        Index("ix_place_photo_state", "state", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    place_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    thumb: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    width: Mapped[int] = mapped_column(SmallInteger)
+    height: Mapped[int] = mapped_column(SmallInteger)
+    # The bytes the device sent (before re-encoding): the same UUID with the same upload is
+    # a retry, with another upload a conflict.
+    upload_sha256: Mapped[str] = mapped_column(String(64))
+    taken_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = _now()
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    moderated_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class PlaceCell(Base):

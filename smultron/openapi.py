@@ -7,7 +7,8 @@ is in it and that real responses match its schemas.
 from __future__ import annotations
 
 from smultron.mapping_sessions import MAX_CHILDREN
-from smultron.models import AGE_GROUPS, COMMENT_STATES, FEELINGS, SEASONS
+from smultron.models import AGE_GROUPS, COMMENT_STATES, FEELINGS, PHOTO_STATES, SEASONS
+from smultron.photos import MAX_PER_PLACE as MAX_PHOTOS
 from smultron.places import CODE as CODE_PATTERN
 from smultron.places import MAX_COMMENT, MAX_LIMIT, MAX_VERTICES
 
@@ -91,6 +92,10 @@ def _place_schemas(categories: list[str]) -> dict:
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "deleted_at": {"type": ["string", "null"], "format": "date-time"},
+        "photos": {"type": "array", "items": {"type": "string", "format": "uuid"},
+                   "maxItems": MAX_PHOTOS,
+                   "description": "the place's photo ids, oldest first (hidden ones left out): "
+                                  "GET /places/{place_id}/photos/{photo_id}"},
     }
     return {
         "NewPlace": {"type": "object", "required": ["type", "id", "geometry", "properties"],
@@ -140,6 +145,19 @@ def _other_schemas() -> dict:
             "code": {"type": "string"}, "label_sv": {"type": "string"},
             "label_en": {"type": "string"}, "colour": {"type": "string"},
             "pictogram": {"type": "string", "description": "URL of an SVG"}}},
+        "Photo": {"type": "object", "required": [
+            "id", "place", "state", "width", "height", "taken_on", "created_at", "href",
+            "thumb_href"], "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "place": {"type": "string", "format": "uuid"},
+            "state": {"type": "string", "enum": list(PHOTO_STATES),
+                      "description": "pending until a planner approves or hides it"},
+            "width": {"type": "integer", "minimum": 1, "maximum": 1600},
+            "height": {"type": "integer", "minimum": 1, "maximum": 1600},
+            "taken_on": {"type": ["string", "null"], "format": "date",
+                         "description": "the day the photo was taken (from the camera)"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "href": {"type": "string"}, "thumb_href": {"type": "string"}}},
         "SessionSummary": {"type": "object", "required": [
             "id", "preschool", "campaign", "held_on", "children_present", "age_group",
             "finished", "places", "areas", "routes", "by_category"], "properties": {
@@ -272,6 +290,7 @@ def _paths() -> dict:
                                           **_json(_ref("SessionSummary"))},
                                   "404": _error("no such session (or not yours)"),
                                   **COMMON_ERRORS}}},
+        **_photo_paths(),
         "/categories": {
             "get": {"summary": "The place categories", "operationId": "listCategories",
                     "responses": {"200": {"description": "categories", **_json(
@@ -281,6 +300,57 @@ def _paths() -> dict:
             "get": {"summary": "This document", "operationId": "openapi", "security": [],
                     "responses": {"200": {"description": "OpenAPI 3.1",
                                           **_json({"type": "object"})}}}},
+    }
+
+
+PHOTO_ID = _param("photo_id", {"type": "string", "format": "uuid"},
+                  "the photo's UUID, made by the device (a retry reuses it)", "path", True)
+PHOTO_ERRORS = {"401": COMMON_ERRORS["401"],
+                "403": _error("your role may not do this (officials never see photos)"),
+                "404": _error("no such place or photo (or not yours)")}
+
+
+def _photo_paths() -> dict:
+    image = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "/places/{place_id}/photos": {
+            "parameters": [PLACE_ID],
+            "get": {"summary": "The photos of a place", "operationId": "listPhotos",
+                    "responses": {"200": {"description": "the photos", **_json({
+                        "type": "object", "required": ["photos", "max"], "properties": {
+                            "photos": {"type": "array", "items": _ref("Photo")},
+                            "max": {"type": "integer"}}})}, **PHOTO_ERRORS}}},
+        "/places/{place_id}/photos/{photo_id}": {
+            "parameters": [PLACE_ID, PHOTO_ID],
+            "put": {"summary": "Add a photo of the place (never of a person): the image as the "
+                               "body, at most 15 MB; re-encoded as JPEG of at most 1600 px "
+                               "without any metadata; idempotent under the photo's UUID",
+                    "operationId": "putPhoto",
+                    "requestBody": {"required": True, "content": {
+                        kind: image for kind in ("image/jpeg", "image/png", "image/webp",
+                                                 "image/heic", "image/heif")}},
+                    "responses": {
+                        "201": {"description": "stored", **_json(_ref("Photo"))},
+                        "200": {"description": "already stored with the same file",
+                                **_json(_ref("Photo"))},
+                        "400": _error("no body"),
+                        "409": _error("the id was used for another file, the place has its "
+                                      "3 photos, or the campaign is closed"),
+                        "413": _error("larger than 15 MB"),
+                        "415": _error("not a JPEG, PNG, WebP or HEIC image"),
+                        "422": _error("truncated, damaged or too many pixels"),
+                        **PHOTO_ERRORS}},
+            "get": {"summary": "The photo as JPEG", "operationId": "getPhoto",
+                    "parameters": [_param("size", {"type": "string", "enum": ["full", "thumb"]},
+                                          "thumb: at most 320 px")],
+                    "responses": {"200": {"description": "JPEG", "content": {
+                        "image/jpeg": image}},
+                        "304": {"description": "not modified (If-None-Match)"},
+                        "400": _error("size is not full or thumb"), **PHOTO_ERRORS}},
+            "delete": {"summary": "Remove a photo for good (also if it already was)",
+                       "operationId": "deletePhoto",
+                       "responses": {"204": {"description": "removed"}, **PHOTO_ERRORS}},
+        },
     }
 
 

@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smultron import audit
+from smultron import audit, photos
 from smultron.access import Viewer
 from smultron.errors import AppError, Conflict, Forbidden, NotFound
 from smultron.geo import from_db, from_geojson, to_db
@@ -362,6 +362,7 @@ _SOURCE = {
     "season": Place.season, "comment": Place.comment, "comment_state": Place.comment_state,
     "version": Place.version, "created_at": Place.created_at,
     "updated_at": Place.updated_at, "deleted_at": Place.deleted_at,
+    "photos": photos.photo_ids(Place.id),
 }
 _PROPERTIES = (  # (GeoJSON property, _SOURCE name)
     ("session", "session_id"), ("preschool", "preschool_id"), ("campaign", "campaign_id"),
@@ -369,6 +370,7 @@ _PROPERTIES = (  # (GeoJSON property, _SOURCE name)
     ("age_group", "age_group"), ("season", "season"), ("comment", "comment"),
     ("comment_state", "comment_state"), ("version", "version"),
     ("created_at", "created_at"), ("updated_at", "updated_at"), ("deleted_at", "deleted_at"),
+    ("photos", "photos"),
 )
 
 

@@ -216,7 +216,7 @@ def test_the_public_pages_need_no_login_in_both_languages(client, world, path):
 
 def test_the_privacy_notice_shows_the_configured_periods(admin, client, world):
     admin.post("/admin/retention", {"comment_months": "7", "deleted_place_days": "11",
-                                    "audit_months": "13"})
+                                    "photo_months": "9", "audit_months": "13"})
     page = client.get("/privacy?lang=en").get_data(as_text=True)
     assert "older than 7 months" in page
     assert "after 11 days" in page and "after 13 months" in page

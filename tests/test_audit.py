@@ -50,7 +50,7 @@ def test_every_admin_change_leaves_exactly_one_row(admin, db, world):
                                            "sort_order": "40"}, "category_updated"),
         (f"/admin/categories/{water.id}/move", {"direction": "up"}, "category_moved"),
         ("/admin/retention", {"comment_months": "12", "deleted_place_days": "30",
-                              "audit_months": "24"}, "retention_changed"),
+                              "photo_months": "24", "audit_months": "24"}, "retention_changed"),
         ("/admin/retention/apply", {}, "retention_applied"),
         ("/admin/pages/site", {"organisation": "Kiruna kommun"}, "site_contacts_changed"),
         ("/admin/pages/privacy/sv", {"text": "Hej"}, "page_text_changed"),

@@ -327,6 +327,7 @@ def test_two_instances_share_the_login_rate_limit(two_instances, setup):
 #   PATCH/DELETE        412: If-Match is not the place's ETag (RFC 9110: a tag that does not
 #                            match, malformed or stale, fails the precondition)
 #                       428: the version is sent as If-Match or in the body (one of the two)
+#   PUT a photo         413/415/422: the body must decode as an image of at most 50 MP
 FUZZ_CONFIG = """
 [dictionaries.sessions]
 values = ["{session}"]
@@ -347,6 +348,10 @@ checks.positive_data_acceptance.expected-statuses = [{accepted}, "412", "422", "
 [[operations]]
 include-name = "DELETE /places/{{place_id}}"
 checks.positive_data_acceptance.expected-statuses = [{accepted}, "412", "428"]
+
+[[operations]]
+include-name = "PUT /places/{{place_id}}/photos/{{photo_id}}"
+checks.positive_data_acceptance.expected-statuses = [{accepted}, "400", "413", "415", "422"]
 
 [[operations]]
 include-name = "GET /sessions/{{session_id}}"

@@ -1,6 +1,7 @@
 """Retention: free-text comments are purged after N months, soft-deleted places
-removed after M days, audit events after P months (used or expired one-time links
-after 30 days). ``apply`` is idempotent: a second run finds nothing to remove."""
+removed after M days (their photos with them), photos of places after Q months, audit
+events after P months (used or expired one-time links after 30 days). ``apply`` is
+idempotent: a second run finds nothing to remove."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from sqlalchemy.orm import Session
 
 from smultron.admin import settings
 from smultron.admin.problems import N_, Collector
-from smultron.models import AuditEvent, OneTimeLink, Place
+from smultron.models import AuditEvent, OneTimeLink, Place, PlacePhoto
 
 KEY = "retention"
 LAST_RUN_KEY = "retention_last_run"
-DEFAULTS = {"comment_months": 24, "deleted_place_days": 30, "audit_months": 24}
-LIMITS = {"comment_months": (1, 120), "deleted_place_days": (1, 3650), "audit_months": (6, 120)}
+DEFAULTS = {"comment_months": 24, "deleted_place_days": 30, "photo_months": 24,
+            "audit_months": 24}
+LIMITS = {"comment_months": (1, 120), "deleted_place_days": (1, 3650), "photo_months": (1, 120),
+          "audit_months": (6, 120)}
 LABELS = {"comment_months": N_("Comments, in months"),
           "deleted_place_days": N_("Deleted places, in days"),
+          "photo_months": N_("Photos of places, in months"),
           "audit_months": N_("Audit events, in months")}
 LINK_DAYS = 30
 
@@ -34,10 +38,12 @@ class Outcome:
     audit_events: int
     links: int
     dry_run: bool
+    photos: int = 0
 
     @property
     def total(self) -> int:
-        return self.comments + self.deleted_places + self.audit_events + self.links
+        return (self.comments + self.deleted_places + self.photos + self.audit_events
+                + self.links)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -76,6 +82,7 @@ def _conditions(limits: dict) -> dict:
                      & (Place.created_at < _months_ago(limits["comment_months"]))),
         "deleted_places": (Place, Place.deleted_at.is_not(None)
                            & (Place.deleted_at < _days_ago(limits["deleted_place_days"]))),
+        "photos": (PlacePhoto, PlacePhoto.created_at < _months_ago(limits["photo_months"])),
         "audit_events": (AuditEvent, AuditEvent.at < _months_ago(limits["audit_months"])),
         "links": (OneTimeLink, (func.coalesce(OneTimeLink.used_at, OneTimeLink.expires_at)
                                 < _days_ago(LINK_DAYS))),
@@ -101,6 +108,8 @@ def apply(session: Session, dry_run: bool = False) -> Outcome:
         .execution_options(synchronize_session=False)).rowcount
     places = session.execute(delete(Place).where(conditions["deleted_places"][1])
                              .execution_options(synchronize_session=False)).rowcount
+    photos = session.execute(delete(PlacePhoto).where(conditions["photos"][1])
+                             .execution_options(synchronize_session=False)).rowcount
     # The audit table refuses DELETE unless this transaction says it is the retention job.
     session.execute(text("SELECT set_config('smultron.audit_purge', 'on', true)"))
     events = session.execute(delete(AuditEvent).where(conditions["audit_events"][1])
@@ -108,7 +117,7 @@ def apply(session: Session, dry_run: bool = False) -> Outcome:
     session.execute(text("SELECT set_config('smultron.audit_purge', 'off', true)"))
     links = session.execute(delete(OneTimeLink).where(conditions["links"][1])
                             .execution_options(synchronize_session=False)).rowcount
-    outcome = Outcome(comments, places, events, links, dry_run=False)
+    outcome = Outcome(comments, places, events, links, dry_run=False, photos=photos)
     at = session.scalar(select(func.now()))
     settings.write(session, LAST_RUN_KEY, {"at": at.isoformat(), **outcome.as_dict()})
     return outcome
@@ -119,8 +128,8 @@ def last_run(session: Session) -> dict | None:
     from datetime import datetime
 
     value = settings.read(session, LAST_RUN_KEY, {"at": None, "comments": 0,
-                                                  "deleted_places": 0, "audit_events": 0,
-                                                  "links": 0})
+                                                  "deleted_places": 0, "photos": 0,
+                                                  "audit_events": 0, "links": 0})
     if not value["at"]:
         return None
     return {**value, "at": datetime.fromisoformat(value["at"])}
@@ -141,6 +150,7 @@ def describe(outcome: Outcome, limits: dict) -> list[str]:
         f"{verb} {outcome.comments} comment(s) older than {limits['comment_months']} months",
         f"{verb} {outcome.deleted_places} place(s) deleted more than "
         f"{limits['deleted_place_days']} days ago",
+        f"{verb} {outcome.photos} photo(s) of places older than {limits['photo_months']} months",
         f"{verb} {outcome.audit_events} audit event(s) older than "
         f"{limits['audit_months']} months",
         f"{verb} {outcome.links} used or expired one-time link(s) older than {LINK_DAYS} days",

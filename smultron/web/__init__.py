@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.tokens",
     "smultron.web.account",
     "smultron.web.api",
+    "smultron.web.photos",
     "smultron.web.map",
     "smultron.web.tiles",
 )

@@ -1,0 +1,261 @@
+"""Photos of places (never of people): stored under the device's UUID, idempotently, at
+most ``MAX_PER_PLACE`` per place; read back by staff of the place's preschool and by
+planners and administrators (who moderate them); never by officials.
+
+A photo is 404 to whoever may not see its place (a deleted place's photos go with it);
+a hidden photo is seen by moderators only. Planners' downloads and the OGC API carry
+approved photos only (``approved_photos``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import ColumnElement, delete, func, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
+from sqlalchemy.orm import Session
+
+from smultron import audit
+from smultron.access import Viewer
+from smultron.errors import AppError, Conflict, Forbidden, NotFound
+from smultron.messages import M, Message
+from smultron.models import PHOTO_STATES, MappingSession, Place, PlacePhoto, User
+from smultron.photos import imaging
+
+MAX_PER_PLACE = 3
+MAX_UPLOAD_BYTES = 15 * 2**20
+READER_ROLES = frozenset({"staff", "planner", "admin"})
+WRITER_ROLES = frozenset({"staff"})
+DELETER_ROLES = frozenset({"staff", "admin"})
+MODERATOR_ROLES = frozenset({"planner", "admin"})
+DECISIONS = {"approve": "approved", "hide": "hidden"}
+SIZES = ("full", "thumb")
+
+
+class TooLarge(AppError):
+    status = 413
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The body a device sent, already spooled (to disk past a small size) and hashed."""
+
+    stream: BinaryIO
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PhotoImage:
+    """The bytes to send for GET: JPEG, and what tells versions apart."""
+
+    id: uuid.UUID
+    content: bytes
+    etag: str
+    state: str
+
+
+def too_large(limit: int) -> TooLarge:
+    return TooLarge(M("The photo is too large: at most %(size)d MB.",
+                      size=max(1, limit // 2**20)))
+
+
+# -- access -------------------------------------------------------------------------------
+
+def _require(viewer: Viewer, roles: frozenset[str]) -> None:
+    if viewer.role not in READER_ROLES:
+        raise Forbidden(M("Your role sees reports, not photos of places."))
+    if viewer.role not in roles:
+        raise Forbidden(M("Photos are added and removed by the preschool's staff; planners "
+                          "approve or hide them."))
+
+
+def _uuid(value, message: Message) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(message) from None
+
+
+def _place(db: Session, viewer: Viewer, place_id, *, lock: bool = False) -> Place:
+    """A place the viewer may see, not deleted (404 otherwise)."""
+    query = select(Place).where(Place.id == _uuid(place_id, M("There is no such place.")),
+                                Place.deleted_at.is_(None),
+                                viewer.preschool_filter(Place.preschool_id))
+    found = db.scalar(query.with_for_update() if lock else query)
+    if found is None:
+        raise NotFound(M("There is no such place."))
+    return found
+
+
+def _visible_states(viewer: Viewer) -> tuple[str, ...]:
+    if viewer.role in MODERATOR_ROLES:
+        return PHOTO_STATES
+    return ("pending", "approved")
+
+
+# -- describing ---------------------------------------------------------------------------
+
+def describe(photo: PlacePhoto) -> dict:
+    """The photo's JSON (without addresses; the HTTP layer adds them)."""
+    return {"id": str(photo.id), "place": str(photo.place_id), "state": photo.state,
+            "width": photo.width, "height": photo.height,
+            "taken_on": photo.taken_on.isoformat() if photo.taken_on else None,
+            "created_at": photo.created_at.isoformat()}
+
+
+def photo_ids(place_id_column) -> ColumnElement:
+    """A JSON array of a place's photo ids (oldest first, hidden ones left out), for the
+    place's properties; ``place_id_column`` is the outer query's place id."""
+    ids = func.json_agg(aggregate_order_by(PlacePhoto.id, PlacePhoto.created_at))
+    return (select(func.coalesce(ids, text("'[]'::json")))
+            .where(PlacePhoto.place_id == place_id_column, PlacePhoto.state != "hidden")
+            .scalar_subquery())
+
+
+def list_photos(db: Session, viewer: Viewer, place_id) -> list[dict]:
+    """The photos of one place the viewer may see, oldest first."""
+    _require(viewer, READER_ROLES)
+    place = _place(db, viewer, place_id)
+    rows = db.scalars(select(PlacePhoto).where(
+        PlacePhoto.place_id == place.id, PlacePhoto.state.in_(_visible_states(viewer)))
+        .order_by(PlacePhoto.created_at, PlacePhoto.id))
+    return [describe(row) for row in rows]
+
+
+# -- writing ------------------------------------------------------------------------------
+
+def _replay(existing: PlacePhoto, place: Place, upload: Upload) -> dict:
+    """A retry of a stored photo gets it back; the same id with another file is 409."""
+    if existing.place_id != place.id or existing.upload_sha256 != upload.sha256:
+        raise Conflict(M("A different photo was already saved with this id. Give the new "
+                         "photo a new id."))
+    return describe(existing)
+
+
+def _check_open(db: Session, place: Place) -> None:
+    session = db.get(MappingSession, place.session_id)
+    if session.campaign.status != "open":
+        raise Conflict(M("The campaign %(name)s is closed.", name=session.campaign.name))
+
+
+def _check_room(db: Session, place: Place) -> None:
+    count = db.scalar(select(func.count()).select_from(PlacePhoto).where(
+        PlacePhoto.place_id == place.id, PlacePhoto.state != "hidden"))
+    if count >= MAX_PER_PLACE:
+        raise Conflict(M("A place has at most %(n)d photos. Remove one to add another.",
+                         n=MAX_PER_PLACE))
+
+
+def put_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id,
+              upload: Upload) -> tuple[dict, bool]:
+    """Store a photo of a place under the device's UUID; (photo, created).
+
+    Sent again with the same bytes it is not stored twice (created=False); with other
+    bytes it is 409. Nothing is stored unless the file decodes as an image.
+    """
+    _require(viewer, WRITER_ROLES)
+    key = _uuid(photo_id, M("There is no such photo."))
+    place = _place(db, viewer, place_id)
+    existing = db.get(PlacePhoto, key)
+    if existing is not None:
+        return _replay(existing, place, upload), False
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise too_large(MAX_UPLOAD_BYTES)
+    _check_open(db, place)
+    clean = imaging.clean(upload.stream)
+    place = _place(db, viewer, place.id, lock=True)  # one writer counts the place's photos
+    _check_room(db, place)
+    inserted = db.execute(insert(PlacePhoto).values(
+        id=key, place_id=place.id, municipality_id=place.municipality_id, state="pending",
+        content=clean.content, thumb=clean.thumb, width=clean.width, height=clean.height,
+        upload_sha256=upload.sha256, taken_on=clean.taken_on, author_id=user.id,
+    ).on_conflict_do_nothing(index_elements=["id"]).returning(PlacePhoto.id)).scalar()
+    if inserted is None:  # the same id stored meanwhile by a parallel retry
+        db.rollback()
+        return _replay(db.get(PlacePhoto, key), place, upload), False
+    audit.record(db, "photo_added", user, target=f"photo:{key}",
+                 detail={"place": str(place.id), "bytes": len(clean.content)})
+    db.commit()
+    return describe(db.get(PlacePhoto, key)), True
+
+
+def delete_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id) -> None:
+    """Remove a photo for good (its bytes too). Removing it twice is not an error."""
+    _require(viewer, DELETER_ROLES)
+    key = _uuid(photo_id, M("There is no such photo."))
+    place = _place(db, viewer, place_id)
+    removed = db.execute(delete(PlacePhoto).where(PlacePhoto.id == key,
+                                                  PlacePhoto.place_id == place.id)
+                         .returning(PlacePhoto.id)).scalar()
+    if removed is not None:
+        audit.record(db, "photo_deleted", user, target=f"photo:{key}",
+                     detail={"place": str(place.id)})
+    db.commit()
+
+
+# -- reading ------------------------------------------------------------------------------
+
+def get_image(db: Session, viewer: Viewer, place_id, photo_id,
+              size: str = "full") -> PhotoImage:
+    """The JPEG of a photo (or its 320 px thumbnail) the viewer may see."""
+    _require(viewer, READER_ROLES)
+    if size not in SIZES:
+        raise AppError(M("size is full (the photo) or thumb (320 px)."), 400)
+    key = _uuid(photo_id, M("There is no such photo."))
+    place = _place(db, viewer, place_id)
+    column = PlacePhoto.thumb if size == "thumb" else PlacePhoto.content
+    row = db.execute(select(column, PlacePhoto.upload_sha256, PlacePhoto.state).where(
+        PlacePhoto.id == key, PlacePhoto.place_id == place.id,
+        PlacePhoto.state.in_(_visible_states(viewer)))).one_or_none()
+    if row is None:
+        raise NotFound(M("There is no such photo."))
+    return PhotoImage(key, row[0], f'"{row.upload_sha256[:32]}-{size}"', row.state)
+
+
+# -- moderation ---------------------------------------------------------------------------
+
+def _require_moderator(viewer: Viewer) -> None:
+    if viewer.role not in MODERATOR_ROLES:
+        raise Forbidden(M("Only planners and administrators moderate photos."))
+
+
+def pending_count(db: Session, viewer: Viewer) -> int:
+    return db.scalar(select(func.count()).select_from(PlacePhoto)
+                     .join(Place, Place.id == PlacePhoto.place_id)
+                     .where(PlacePhoto.state == "pending", Place.deleted_at.is_(None),
+                            viewer.preschool_filter(Place.preschool_id)))
+
+
+def queue(db: Session, viewer: Viewer, state: str = "pending", limit: int = 100):
+    """Photos in ``state`` (oldest first) of places not deleted: (photo, place) rows."""
+    _require_moderator(viewer)
+    if state not in PHOTO_STATES:
+        raise AppError(M("Show pending, approved or hidden photos."))
+    return db.execute(select(PlacePhoto, Place).join(Place, Place.id == PlacePhoto.place_id)
+                      .where(PlacePhoto.state == state, Place.deleted_at.is_(None),
+                             viewer.preschool_filter(Place.preschool_id))
+                      .order_by(PlacePhoto.created_at, PlacePhoto.id).limit(limit)).all()
+
+
+def moderate(db: Session, viewer: Viewer, user: User, photo_id, decision: str) -> str:
+    """Approve or hide one photo; returns its new state (audited; the caller commits)."""
+    _require_moderator(viewer)
+    if decision not in DECISIONS:
+        raise AppError(M("Choose approve or hide."))
+    key = _uuid(photo_id, M("There is no such photo."))
+    found = db.execute(select(PlacePhoto).join(Place, Place.id == PlacePhoto.place_id)
+                       .where(PlacePhoto.id == key, Place.deleted_at.is_(None),
+                              viewer.preschool_filter(Place.preschool_id))
+                       .with_for_update(of=PlacePhoto)).scalar()
+    if found is None:
+        raise NotFound(M("There is no such photo."))
+    before, found.state = found.state, DECISIONS[decision]
+    found.moderated_at, found.moderated_by = func.now(), user.id
+    audit.record(db, f"photo_{found.state}", user, target=f"photo:{found.id}",
+                 detail={"from": before, "to": found.state, "place": str(found.place_id)})
+    return found.state
