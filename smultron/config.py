@@ -48,6 +48,12 @@ def from_environment(env: dict | None = None) -> dict:
         "BASE_URL": (env.get("SMULTRON_BASE_URL") or "").rstrip("/") or None,
         "TILE_URL": env.get("SMULTRON_TILE_URL", DEFAULT_TILE_URL),
         "TILE_ATTRIBUTION": env.get("SMULTRON_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+        # Background maps served through /basemap/ (smultron/basemaps): JSON or @file;
+        # a tile file of the app's own; the disk cache of the tiles fetched upstream.
+        "BASEMAPS": env.get("SMULTRON_BASEMAPS") or None,
+        "BASEMAP_FILE": env.get("SMULTRON_BASEMAP_FILE") or None,
+        "BASEMAP_CACHE_MB": _int(env, "SMULTRON_BASEMAP_CACHE_MB", 512),
+        "BASEMAP_CACHE_DIR": env.get("SMULTRON_BASEMAP_CACHE_DIR") or None,
         "ANONYMITY_THRESHOLD": _int(env, "SMULTRON_ANONYMITY_THRESHOLD", 5),
         "LOGIN_RATE_LIMIT": env.get("SMULTRON_LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_SECURE": env.get("SMULTRON_INSECURE_COOKIES", "") != "1",
@@ -169,3 +175,18 @@ def check(config: dict) -> None:
         raise ConfigError("SMULTRON_PROXY_HOPS must be from 0 (no proxy) to 10: the number of "
                           "reverse proxies in front of the app that set X-Forwarded-For")
     _check_oidc(config)
+    _check_basemaps(config)
+
+
+def _check_basemaps(config: dict) -> None:
+    from smultron.basemaps import BasemapError, configured
+    from smultron.basemaps.sources import file_info
+
+    if not 0 <= config.get("BASEMAP_CACHE_MB", 0) <= 1024 * 1024:
+        raise ConfigError("SMULTRON_BASEMAP_CACHE_MB must be from 0 (no cache) to 1048576")
+    try:
+        for basemap in configured(config):
+            if basemap.file:
+                file_info(basemap.file)
+    except BasemapError as exc:
+        raise ConfigError(str(exc)) from exc

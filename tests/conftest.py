@@ -5,6 +5,7 @@ guarded Playwright page for browser tests."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import re
 import shutil
@@ -67,6 +68,17 @@ def database_url(cluster):
     cluster.drop_database(name)
 
 
+_tile_cache: list[str] = []
+
+
+def tile_cache_dir() -> str:
+    """One folder for this test process's background map tiles (not the app's instance/)."""
+    if not _tile_cache:
+        _tile_cache.append(tempfile.mkdtemp(prefix="smt-tiles-"))
+        atexit.register(shutil.rmtree, _tile_cache[0], True)
+    return _tile_cache[0]
+
+
 def app_config(database_url: str, **overrides) -> dict:
     config = {
         "TESTING": True,
@@ -74,6 +86,7 @@ def app_config(database_url: str, **overrides) -> dict:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-not-for-production",
         "TILE_URL": TILE_STUB,
+        "BASEMAP_CACHE_DIR": tile_cache_dir(),
         "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)

@@ -27,6 +27,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.photos",
     "smultron.web.map",
     "smultron.web.tiles",
+    "smultron.web.basemaps",
 )
 
 # The main menu: (endpoint, label, roles that see it). Items whose endpoint
