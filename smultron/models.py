@@ -53,6 +53,9 @@ ASSESSMENT_TEXTS = ("law", "views", "alternatives", "conflicts", "consequences",
 ASSESSMENT_TEXT_MAX = 5000
 WEIGHING_MAX = 1000
 DECISION_MAX = 1000
+# The interface languages (as smultron.i18n.LANGUAGES), and what a session can be held in.
+LANGUAGE_CODES = ("sv", "en", "fi", "fit", "se")
+SESSION_LANGUAGES = (*LANGUAGE_CODES, "other")
 SRID = 4326
 METRIC_SRID = 3006
 
@@ -114,6 +117,9 @@ class Category(Base):
     colour: Mapped[str] = mapped_column(String(7))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Labels in the other interface languages, {"fi": …, "fit": …, "se": …}; a missing one
+    # shows the Swedish label.
+    labels: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
 
 
 class Preschool(Base):
@@ -197,6 +203,8 @@ class User(Base):
     __table_args__ = (
         CheckConstraint(_in("role", ROLES), name="role"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint(f"language IS NULL OR {_in('language', LANGUAGE_CODES)}",
+                        name="language"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -211,6 +219,8 @@ class User(Base):
     )
     created_at: Mapped[datetime] = _now()
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The interface language the person chose last (NULL: never chose one).
+    language: Mapped[str | None] = mapped_column(String(3), nullable=True)
 
     preschools: Mapped[list[Preschool]] = relationship(
         secondary=user_preschool, order_by="Preschool.name"
@@ -281,6 +291,8 @@ class MappingSession(Base):
         CheckConstraint("children_present >= 1", name="children_present_positive"),
         CheckConstraint(_in("age_group", AGE_GROUPS), name="age_group"),
         CheckConstraint("consent_confirmed", name="consent_confirmed"),
+        CheckConstraint(f"language IS NULL OR {_in('language', SESSION_LANGUAGES)}",
+                        name="language"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True,
@@ -301,6 +313,9 @@ class MappingSession(Base):
     created_at: Mapped[datetime] = _now()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     stat_key: Mapped[int] = _stat_key()
+    # The language the session was held in (SESSION_LANGUAGES); NULL for sessions from
+    # before it was recorded.
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)
 
     campaign: Mapped[Campaign] = relationship()
     preschool: Mapped[Preschool] = relationship()

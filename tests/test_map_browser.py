@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from smultron.models import Campaign, Category, Place
 from tests import factories
-from tests.conftest import browser_login, run_axe
+from tests.conftest import browser_login, run_axe, switch_language
 
 pytestmark = pytest.mark.browser
 
@@ -333,7 +333,7 @@ def test_the_map_in_english(guarded_page, live_server, world):
     page = guarded_page
     browser_login(page, live_server, world.email("staff_a"))
     page.wait_for_url(re.compile(r"/map/preschools/\d+$"))
-    page.click("a[hreflang=en]")
+    switch_language(page, "en")
     expect(page.get_by_role("button", name="Start mapping")).to_be_visible()
     page.get_by_label("Blåbär").check()
     page.fill("#children_present", "3")

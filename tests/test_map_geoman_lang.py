@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from smultron.web.map_strings import geoman_strings
 from tests import export_data, report_data
-from tests.conftest import browser_login
+from tests.conftest import browser_login, switch_language
 from tests.test_map_browser import start_session
 
 pytestmark = pytest.mark.browser
@@ -77,7 +77,7 @@ def test_the_admin_preschool_map_draws_in_english(guarded_page, live_server, wor
     browser_login(page, live_server, world.email("admin"))
     page.wait_for_url(f"{live_server}/admin")
     page.goto(f"{live_server}/admin/preschools/new")
-    page.click("a[hreflang=en]")
+    switch_language(page, "en")
     page.wait_for_url(re.compile(r"/admin/preschools/new$"))
     page.wait_for_selector("#preschool-map[data-ready=true]")
     page.click("#draw-neighbourhood")

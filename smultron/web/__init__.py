@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import Flask, request, url_for
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 # Each module listed here has a module-level ``bp`` Blueprint.
@@ -80,4 +80,3 @@ def vendor_url(package: str, filename: str) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["vendor_url"] = vendor_url
     app.jinja_env.globals["nav_items"] = lambda: nav_items(app)
-    app.jinja_env.globals["current_lang"] = lambda: str(get_locale() or "sv")

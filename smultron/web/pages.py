@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from smultron.db import database_ok, get_session
-from smultron.i18n import LANGUAGES
+from smultron.web import language
 from smultron.web.security import safe_next
 
 bp = Blueprint("pages", __name__)
@@ -45,7 +44,7 @@ def _public_page(page: str):
     """A public text page (editable under Administration -> Public pages)."""
     from smultron.admin import sitepages
 
-    session, lang = get_session(), str(get_locale() or "sv")
+    session, lang = get_session(), language.current_language()
     return render_template("public_page.html", page=page, title=sitepages.PAGES[page],
                            blocks=sitepages.render(session, page, lang),
                            feedback=sitepages.feedback_address(session),
@@ -54,9 +53,9 @@ def _public_page(page: str):
 
 @bp.route("/lang/<code>")
 def set_language(code: str):
-    if code in LANGUAGES:
-        session["lang"] = code
-    return redirect(safe_next(request.args.get("next")) or url_for("pages.index"))
+    language.choose(code)
+    back = safe_next(request.args.get("next"))
+    return redirect(language.without_lang(back) if back else url_for("pages.index"))
 
 
 @bp.route("/healthz")

@@ -10,8 +10,10 @@ const rows = document.getElementById("overview-rows");
 const TABLE_ROWS = 10;
 
 // "{n} places" -> "1 234 places"; every {name} in the template from ``values``.
+// Meänkieli (fit) has no number formats of its own in browsers: it writes them as Finnish.
 function format(template, values) {
-  const lang = document.documentElement.lang || "sv";
+  const page = document.documentElement.lang || "sv";
+  const lang = page === "fit" ? "fi" : page;
   return template.replace(/\{(\w+)\}/g, (whole, name) => (
     name in values ? Number(values[name] || 0).toLocaleString(lang) : whole));
 }
