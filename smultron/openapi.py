@@ -6,8 +6,17 @@ is in it and that real responses match its schemas.
 
 from __future__ import annotations
 
+from smultron import plans
 from smultron.mapping_sessions import MAX_CHILDREN
-from smultron.models import AGE_GROUPS, COMMENT_STATES, FEELINGS, PHOTO_STATES, SEASONS
+from smultron.models import (
+    AGE_GROUPS,
+    COMMENT_STATES,
+    FEELINGS,
+    PHOTO_STATES,
+    RESPONSE_MAX,
+    RESPONSE_STATUSES,
+    SEASONS,
+)
 from smultron.photos import MAX_PER_PLACE as MAX_PHOTOS
 from smultron.places import CODE as CODE_PATTERN
 from smultron.places import MAX_COMMENT, MAX_LIMIT, MAX_VERTICES
@@ -96,6 +105,11 @@ def _place_schemas(categories: list[str]) -> dict:
                    "maxItems": MAX_PHOTOS,
                    "description": "the place's photo ids, oldest first (hidden ones left out): "
                                   "GET /places/{place_id}/photos/{photo_id}"},
+        "response_status": {"type": ["string", "null"], "enum": [*RESPONSE_STATUSES, None],
+                            "description": "the planners' answer (PUT …/response)"},
+        "response_text": {"type": ["string", "null"], "maxLength": RESPONSE_MAX},
+        "response_plan": {"type": ["integer", "null"], "description": "a plan area's id"},
+        "answered_at": {"type": ["string", "null"], "format": "date-time"},
     }
     return {
         "NewPlace": {"type": "object", "required": ["type", "id", "geometry", "properties"],
@@ -128,6 +142,70 @@ def _place_schemas(categories: list[str]) -> dict:
                                 "numberReturned": {"type": "integer", "minimum": 0},
                                 "next": {"type": ["string", "null"], "format": "uri"},
                                 "links": {"type": "array", "items": _ref("Link")}}},
+    }
+
+
+def _answer_schemas() -> dict:
+    status = {"type": "string", "enum": list(RESPONSE_STATUSES),
+              "description": "kept (bevaras), improved (förbättras), changed (förändras), "
+                             "not_possible (går inte), considering (utreds)"}
+    answer = {"type": "object", "required": ["status", "text", "plan", "answered_at"],
+              "properties": {"status": status,
+                             "text": {"type": "string", "maxLength": RESPONSE_MAX},
+                             "plan": {"type": ["integer", "null"]},
+                             "answered_at": {"type": "string", "format": "date-time"}}}
+    plan_properties = {"name": {"type": "string"}, "source": {"type": "string"},
+                       "created_at": {"type": "string", "format": "date-time"},
+                       "area_ha": {"type": "number"}}
+    plan_place = {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "relation": {"type": "string", "enum": ["inside", "near"]},
+        "distance_m": {"type": "number"}, "category": {"type": "string"},
+        "feeling": {"type": "string", "enum": list(FEELINGS)},
+        "season": {"type": "string", "enum": list(SEASONS)},
+        "children_count": {"type": "integer"}, "preschool": {"type": "string"},
+        "comment": {"type": ["string", "null"], "description": "approved comments only"},
+        "response": {"oneOf": [_ref("Answer"), {"type": "null"}]},
+        "weighing": {"type": "object", "properties": {
+            "consequence": {"type": "string"}, "measure": {"type": "string"}}}}}
+    return {
+        "AnswerInput": {"type": "object", "required": ["status"], "properties": {
+            "status": status,
+            "text": {"type": ["string", "null"], "maxLength": RESPONSE_MAX,
+                     "description": "a reason a preschool teacher can read to the children; "
+                                    "no personal identity numbers"},
+            "plan": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1,
+                     "description": "a plan area's id (GET /plans)"}}},
+        "Answer": answer,
+        "AnswerWithHistory": {"type": "object", "required": ["response"], "properties": {
+            "response": {"oneOf": [_ref("Answer"), {"type": "null"}]},
+            "history": {"type": "array", "items": {"type": "object"},
+                        "description": "every answer, newest first (planners and admins)"}}},
+        "PlanInput": {"type": "object", "required": ["type"], "properties": {
+            "type": {"type": "string", "enum": ["Feature", "FeatureCollection"]},
+            "name": {"type": "string", "maxLength": 200,
+                     "description": "the plan area's name (or the first feature's "
+                                    "properties.name)"}},
+            "description": "polygons in EPSG:4326 (or a legacy crs member), validated, "
+                           "repaired and reprojected as an uploaded file"},
+        "Plan": {"type": "object", "required": ["type", "id", "geometry", "properties"],
+                 "properties": {
+                     "type": {"type": "string", "enum": ["Feature"]},
+                     "id": {"type": "integer"},
+                     "geometry": {"type": "object"},
+                     "properties": {"type": "object", "properties": {
+                         **plan_properties, "buffer_m": {"type": "integer"},
+                         "places": {"type": "array", "items": plan_place},
+                         "assessment": {"type": "object"},
+                         "decisions": {"type": "array", "items": {"type": "object"}},
+                         "repairs": {"type": "array", "items": {"type": "string"}}}}}},
+        "PlanCollection": {"type": "object", "required": ["type", "features"], "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": {"type": "object", "properties": {
+                "type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "integer"},
+                "geometry": {"type": "object"},
+                "properties": {"type": "object", "properties": plan_properties}}}},
+            "numberReturned": {"type": "integer"}}},
     }
 
 
@@ -281,6 +359,7 @@ def _paths() -> dict:
             "post": {"summary": "Undo a delete (planners, admins)", "operationId": "restorePlace",
                      "responses": {"200": _place_response("the restored place"),
                                    "404": _error("no such place"), **COMMON_ERRORS}}},
+        **_answer_paths(),
         "/sessions/{session_id}": {
             "parameters": [_param("session_id", {"type": "string", "format": "uuid"},
                                   "the mapping session's id", "path", True)],
@@ -354,6 +433,65 @@ def _photo_paths() -> dict:
     }
 
 
+PLAN_ID = _param("plan_id", {"type": "string", "pattern": "^[0-9]{1,9}$"},
+                 "the plan area's id", "path", True)
+PLANNERS_ONLY = {"401": COMMON_ERRORS["401"],
+                 "403": _error("planners and admins only (staff and officials get 403)")}
+
+
+def _answer_paths() -> dict:
+    geojson = "application/geo+json"
+    return {
+        "/places/{place_id}/response": {
+            "parameters": [PLACE_ID],
+            "get": {"summary": "The planners' shown answer to a place (and, for planners, "
+                               "its history)", "operationId": "getPlaceResponse",
+                    "responses": {"200": {"description": "the answer (null: none yet)",
+                                          **_json(_ref("AnswerWithHistory"))},
+                                  "404": _error("no such place (or not yours)"),
+                                  **COMMON_ERRORS}},
+            "put": {"summary": "Answer a place (planners, admins); replaces the shown answer, "
+                               "the earlier ones are kept", "operationId": "putPlaceResponse",
+                    "requestBody": {"required": True,
+                                    "content": {"application/json": {
+                                        "schema": _ref("AnswerInput")}}},
+                    "responses": {"200": {"description": "the shown answer",
+                                          **_json(_ref("Answer"))},
+                                  "400": _error("not JSON"),
+                                  "404": _error("no such place"),
+                                  "422": _error("invalid fields (detail.fields)"),
+                                  **PLANNERS_ONLY}}},
+        "/plans": {
+            "get": {"summary": "The plan areas (planners, admins)", "operationId": "listPlans",
+                    "responses": {"200": {"description": "plan areas",
+                                          **_json(_ref("PlanCollection"), geojson)},
+                                  **PLANNERS_ONLY}},
+            "post": {"summary": "Add a plan area from GeoJSON polygons",
+                     "operationId": "createPlan",
+                     "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": _ref("PlanInput")},
+                         "application/geo+json": {"schema": _ref("PlanInput")}}},
+                     "responses": {"201": {"description": "the plan area, with its places",
+                                           **_json(_ref("Plan"), geojson)},
+                                   "400": _error("not JSON"),
+                                   "413": _error("too large"),
+                                   "422": _error("invalid name or geometry (detail.field)"),
+                                   **PLANNERS_ONLY}}},
+        "/plans/{plan_id}": {
+            "parameters": [PLAN_ID],
+            "get": {"summary": "A plan area with the children's places inside and near it, "
+                               "their answers and weighing, and its assessment",
+                    "operationId": "getPlan",
+                    "parameters": [_param("buffer", {"type": "integer", "minimum": 0,
+                                                     "maximum": plans.MAX_BUFFER_M},
+                                          "metres around the plan area (default 100)")],
+                    "responses": {"200": {"description": "the plan area",
+                                          **_json(_ref("Plan"), geojson)},
+                                  "400": _error("a parameter is not valid"),
+                                  "404": _error("no such plan area"), **PLANNERS_ONLY}}},
+    }
+
+
 API_PREFIX = "/api/v1"
 
 
@@ -380,7 +518,7 @@ def document(server_url: str, categories: list[str] | None = None,
         "paths": _paths(),
         "components": {
             "schemas": {**_geometry_schemas(), **_geometry_schemas("Input", bounds),
-                        **_place_schemas(categories or []),
+                        **_place_schemas(categories or []), **_answer_schemas(),
                         **_other_schemas()},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",

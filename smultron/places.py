@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from smultron import audit, photos
 from smultron.access import Viewer
@@ -49,6 +49,7 @@ from smultron.models import (
     MappingSession,
     Municipality,
     Place,
+    PlaceResponse,
     User,
 )
 
@@ -352,6 +353,15 @@ def validate(db: Session, viewer: Viewer, feature, *, session: MappingSession | 
 
 # -- reading ----------------------------------------------------------------------------
 
+# The planner's shown answer to a place (smultron.responses), joined to every read.
+ANSWER = aliased(PlaceResponse, name="answer")
+
+
+def _with_answer(query):
+    return query.outerjoin(ANSWER, and_(ANSWER.place_id == Place.id,
+                                        ANSWER.replaced_at.is_(None)))
+
+
 # Each feature's GeoJSON text is built by PostgreSQL: a page of 1,000 places goes out
 # without a json.loads / json.dumps per row in Python. Keys are literals of this module.
 _SOURCE = {
@@ -363,6 +373,8 @@ _SOURCE = {
     "version": Place.version, "created_at": Place.created_at,
     "updated_at": Place.updated_at, "deleted_at": Place.deleted_at,
     "photos": photos.photo_ids(Place.id),
+    "response_status": ANSWER.status, "response_text": ANSWER.text,
+    "response_plan": ANSWER.plan_id, "answered_at": ANSWER.created_at,
 }
 _PROPERTIES = (  # (GeoJSON property, _SOURCE name)
     ("session", "session_id"), ("preschool", "preschool_id"), ("campaign", "campaign_id"),
@@ -371,6 +383,8 @@ _PROPERTIES = (  # (GeoJSON property, _SOURCE name)
     ("comment_state", "comment_state"), ("version", "version"),
     ("created_at", "created_at"), ("updated_at", "updated_at"), ("deleted_at", "deleted_at"),
     ("photos", "photos"),
+    ("response_status", "response_status"), ("response_text", "response_text"),
+    ("response_plan", "response_plan"), ("answered_at", "answered_at"),
 )
 
 
@@ -404,7 +418,7 @@ def feature(row) -> dict:
 
 
 def _select(viewer: Viewer):
-    return (select(*_columns()).join(Category, Category.id == Place.category_id)
+    return (_with_answer(select(*_columns()).join(Category, Category.id == Place.category_id))
             .where(viewer.preschool_filter(Place.preschool_id)))
 
 
@@ -472,8 +486,9 @@ def list_places(db: Session, viewer: Viewer, filters: PlaceFilter, limit: int = 
     the next page."""
     viewer.require_raw_places()
     limit = max(1, min(limit, MAX_LIMIT))
-    query = _filtered(select(*(column.label(name) for name, column in _SOURCE.items()))
-                      .join(Category, Category.id == Place.category_id)
+    query = _filtered(_with_answer(select(*(column.label(name)
+                                            for name, column in _SOURCE.items()))
+                                   .join(Category, Category.id == Place.category_id))
                       .where(viewer.preschool_filter(Place.preschool_id)), filters)
     if cursor:
         query = query.where(tuple_(Place.updated_at, Place.id) > tuple_(*decode_cursor(cursor)))
@@ -514,7 +529,7 @@ def _integrity(exc: IntegrityError) -> ValidationError:
 
 
 def _stored_same(db: Session, viewer: Viewer, values: PlaceValues) -> dict | None:
-    existing = db.execute(select(*_columns()).join(Category).where(
+    existing = db.execute(_with_answer(select(*_columns()).join(Category)).where(
         Place.id == values.id)).one_or_none()
     if existing is None or not viewer.may_see_preschool(existing.preschool_id) \
             or not _same(existing, values):

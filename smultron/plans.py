@@ -388,3 +388,26 @@ def plan_geojson(session: Session, plan_id: int) -> dict:
     if raw is None:
         raise NotFound(M("There is no such plan area."))
     return json.loads(raw)
+
+
+def from_api(data) -> tuple[str, PlanGeometry]:
+    """(name, geometry) of ``POST /api/v1/plans``: a GeoJSON Feature or FeatureCollection
+    with a ``name`` (top level, or the first feature's property). Read as an uploaded
+    GeoJSON file is (a legacy ``crs`` member is honoured), so validated, repaired and
+    reprojected the same way; errors name the field ``geometry`` or ``name``."""
+    if not isinstance(data, dict) or data.get("type") not in ("Feature", "FeatureCollection"):
+        raise refuse(M("Send a GeoJSON Feature or FeatureCollection of polygons with a "
+                       "name."), "geometry")
+    features = data.get("features") if data["type"] == "FeatureCollection" else [data]
+    first = features[0] if isinstance(features, list) and features else {}
+    properties = first.get("properties") if isinstance(first, dict) else None
+    name = data.get("name") or (properties.get("name") if isinstance(properties, dict)
+                                else None)
+    name = check_name(name if isinstance(name, str) else "")
+    try:
+        read = read_plan_file(json.dumps(data).encode(), "plan.geojson")
+    except (ValueError, RecursionError):
+        raise refuse(M("The drawn area is not valid GeoJSON."), "geometry") from None
+    except AppError as exc:
+        raise refuse(exc.message, "geometry", exc.status) from None
+    return name, read

@@ -32,6 +32,9 @@ from smultron.models import (
 from smultron.places import PERSONNUMMER
 
 ANSWER_ROLES = frozenset({"planner", "admin"})
+# Each status as people read it (Swedish: bevaras, förbättras, förändras, går inte, utreds).
+STATUS_LABELS = {"kept": M("Kept"), "improved": M("Improved"), "changed": M("Changed"),
+                 "not_possible": M("Not possible"), "considering": M("Being considered")}
 MAX_BULK = 2000  # places answered in one request (a plan's listed places)
 HISTORY_LIMIT = 100
 

@@ -43,6 +43,30 @@ from smultron.models import (
 from smultron.responses import require_answerer, text_problem
 
 WEIGHING_FIELDS = ("consequence", "measure")
+# The BKA's plan-level texts: (heading, what belongs there), in ASSESSMENT_TEXTS' order.
+TEXT_LABELS = {
+    "law": (M("The law and the child's best interests"),
+            M("The Convention on the Rights of the Child (Swedish law since 2020), above all "
+              "article 3 (the child's best interests) and article 12 (the right to be heard); "
+              "what the Planning and Building Act asks of this plan.")),
+    "views": (M("The children's views"),
+              M("What the children chose and said, in your words: what matters to them here.")),
+    "alternatives": (M("Alternatives"),
+                     M("The other ways the plan could go, and what each would mean for "
+                       "children.")),
+    "conflicts": (M("Conflicts of interest"),
+                  M("Where the children's interests stand against other interests, and how "
+                    "they were balanced.")),
+    "consequences": (M("Consequences for children"),
+                     M("What the plan changes for children: places lost, kept or gained, "
+                       "safety, the way to preschool.")),
+    "measures": (M("Compensating measures"),
+                 M("What is done to make up for what children lose.")),
+    "feedback": (M("Feedback to the children"),
+                 M("How and when the children are told what became of their places.")),
+}
+WEIGHING_LABELS = {"consequence": M("Consequence for the children"),
+                   "measure": M("Measure: how it was weighed")}
 # Saves of one field by one person closer together than this are one revision (typing).
 TYPING_PAUSE = timedelta(minutes=5)
 MAX_DECISIONS = 500
@@ -100,8 +124,8 @@ def _long_text(problem: Message, limit: int) -> Message:
 
 
 def _stale(current: str) -> Conflict:
-    return Conflict(M("Someone else changed this text after you opened the page. Their "
-                      "text is shown; copy what you wrote and add it again."),
+    return Conflict(M("Someone else changed this text after you opened the page. Copy what "
+                      "you wrote, reload the page to see their text, then add yours."),
                     detail={"current": current})
 
 

@@ -20,6 +20,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.export",
     "smultron.web.ogc",
     "smultron.web.planner",
+    "smultron.web.assessment",
     "smultron.web.admin",
     "smultron.web.tokens",
     "smultron.web.account",

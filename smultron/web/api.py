@@ -15,7 +15,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.urls import iri_to_uri
 
-from smultron import mapping_sessions, openapi, places
+from smultron import mapping_sessions, openapi, places, plans, responses
+from smultron.assessment import evidence
 from smultron.db import get_session
 from smultron.errors import AppError, error_response
 from smultron.messages import M, translate
@@ -216,6 +217,92 @@ def restore_place(place_id: str):
     feature = places.restore_place(get_session(), current_viewer(), current_user.user,
                                    place_id)
     return _feature_response(feature)
+
+
+@bp.put("/places/<place_id>/response")
+@login_required
+def answer_place(place_id: str):
+    """A planner's answer to the place (replaces the shown one; the earlier are kept)."""
+    session = get_session()
+    answer = responses.answer_place(session, current_viewer(), current_user.user, place_id,
+                                    _json_body())
+    session.commit()
+    return jsonify(answer)
+
+
+@bp.get("/places/<place_id>/response")
+@login_required
+def place_answer(place_id: str):
+    """The shown answer (staff: their own preschool's places); planners also get the
+    history."""
+    session, viewer = get_session(), current_viewer()
+    body = {"response": responses.current(session, viewer, place_id)}
+    if viewer.role in responses.ANSWER_ROLES:
+        body["history"] = responses.history(session, viewer, place_id)
+    return jsonify(body)
+
+
+def _plan_feature(session, row, properties: dict | None = None) -> dict:
+    return {"type": "Feature", "id": row.id, "geometry": plans.plan_geojson(session, row.id),
+            "properties": {"name": row.name, "source": row.source,
+                           "created_at": row.created_at.isoformat(),
+                           **(properties or {})}}
+
+
+@bp.get("/plans")
+@login_required
+def list_plans():
+    session = get_session()
+    responses.require_answerer(current_viewer())
+    rows = plans.list_plan_areas(session)
+    features = [_plan_feature(session, row, {"area_ha": row.area_ha}) for row in rows]
+    return _geojson({"type": "FeatureCollection", "features": features,
+                     "numberReturned": len(features)})
+
+
+@bp.post("/plans")
+@login_required
+def create_plan():
+    session, viewer = get_session(), current_viewer()
+    responses.require_answerer(viewer)
+    name, read = plans.from_api(_json_body())
+    area = plans.save_plan_area(session, current_user.user, name, read.geometry, "API")
+    session.commit()
+    body = _plan_detail(session, viewer, area.id, plans.DEFAULT_BUFFER_M)
+    body["properties"]["repairs"] = translate(list(read.repairs), gettext)
+    return _geojson(body, 201, {"Location": url_for("api.plan", plan_id=area.id)})
+
+
+def _plan_detail(session, viewer, plan_id: int, buffer_m: int) -> dict:
+    found = evidence.gather(session, viewer, plan_id, buffer_m, str(get_locale() or "sv"))
+    places_out = [{
+        "id": p.id, "relation": p.relation, "distance_m": p.distance_m,
+        "category": p.category, "feeling": p.feeling, "season": p.season,
+        "children_count": p.children_count, "age_group": p.age_group,
+        "preschool": p.preschool, "campaign": p.campaign, "comment": p.comment,
+        "lon": p.lon, "lat": p.lat, "response": p.response,
+        "weighing": {"consequence": p.consequence, "measure": p.measure},
+    } for p in found.places]
+    return _plan_feature(session, found.plan, {
+        "area_ha": found.area_ha, "buffer_m": buffer_m, "places": places_out,
+        "complete": found.listed_all,
+        "assessment": {"texts": found.texts, "version": found.version},
+        "decisions": [{"decided_on": d.decided_on.isoformat(), "text": d.text}
+                      for d in found.decisions]})
+
+
+@bp.get("/plans/<plan_id>")
+@login_required
+def plan(plan_id: str):
+    session, viewer = get_session(), current_viewer()
+    responses.require_answerer(viewer)
+    if not plan_id.isascii() or not plan_id.isdigit() or len(plan_id) > 9:
+        raise AppError(M("There is no such plan area."), 404)
+    try:
+        buffer_m = plans.parse_buffer(request.args.get("buffer"))
+    except AppError as exc:
+        _bad("buffer", exc.message)
+    return _geojson(_plan_detail(session, viewer, int(plan_id), buffer_m))
 
 
 @bp.get("/sessions/<session_id>")

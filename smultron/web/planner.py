@@ -28,12 +28,23 @@ from flask_login import current_user
 from shapely.geometry import mapping
 from sqlalchemy import select
 
-from smultron import moderation, plans, tiles
+from smultron import assessment, moderation, plans, responses, tiles
+from smultron.assessment import evidence
 from smultron.db import get_session
 from smultron.errors import AppError, wants_json
 from smultron.export.query import ALLOWED_SRIDS, Filters, category_label
 from smultron.messages import M, translate
-from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, Campaign, Category, Preschool
+from smultron.models import (
+    AGE_GROUPS,
+    ASSESSMENT_TEXTS,
+    FEELINGS,
+    RESPONSE_MAX,
+    RESPONSE_STATUSES,
+    SEASONS,
+    Campaign,
+    Category,
+    Preschool,
+)
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.export import page_lang, request_filters
 from smultron.web.security import large_upload
@@ -130,7 +141,7 @@ def download_form_refused(exc: AppError):
     errors = _field_errors(exc)
     plan = request.args.get("plan", "")
     if plan.isascii() and plan.isdigit() and len(plan) <= 9:
-        return _plan_page(int(plan), errors, exc.status)
+        return plan_page(int(plan), errors, exc.status)
     return _index_page(exc.status, download_errors=errors)
 
 
@@ -178,9 +189,11 @@ def upload_plan():
     return redirect(url_for("planner.plan", plan_id=area.id))
 
 
-def _plan_page(plan_id: int, errors: dict | None = None, status: int = 200):
-    """The plan-impact page; with ``errors`` (the form's), the figures are those of the
-    default check and the form shows what was typed, marked."""
+def plan_page(plan_id: int, errors: dict | None = None, status: int = 200, **forms):
+    """The plan-impact page with the answers and the assessment; with ``errors`` (the
+    check form's), the figures are those of the default check and the form shows what was
+    typed, marked. ``forms``: a refused answer, assessment or decision form (its errors
+    and what was typed), see smultron.web.assessment."""
     session = get_session()
     errors = dict(errors or {})
     buffer_m, filters = plans.DEFAULT_BUFFER_M, Filters()
@@ -197,17 +210,32 @@ def _plan_page(plan_id: int, errors: dict | None = None, status: int = 200):
     points = [{"geometry": json.loads(p.geom), "relation": p.relation,
                "colour": colours.get(p.category, "#616161"), "label": p.category_label}
               for p in result.places]
+    texts, version = evidence.texts(session, plan_id)
     return render_template(
         "planner/plan.html", impact=result, buffer_m=buffer_m, filters=filters,
         plan_geojson=plans.plan_geojson(session, plan_id), map_points=points,
         map_config=_map_config(), choices=choices, listed_limit=plans.LISTED_PLACES,
-        errors=errors, buffer_typed=request.args.get("buffer", buffer_m)), status
+        errors=errors, buffer_typed=request.args.get("buffer", buffer_m),
+        answers=evidence.shown_answers(session, [p.place_id for p in result.places]),
+        weighed=assessment.weighings(session, plan_id), texts=texts, version=version,
+        decisions=assessment.decisions(session, plan_id), statuses=RESPONSE_STATUSES,
+        text_names=ASSESSMENT_TEXTS, response_max=RESPONSE_MAX, forms=forms,
+        **_answer_labels(),
+        has_documents="assessment.document" in current_app.view_functions,
+        anonymity_k=int(current_app.config["ANONYMITY_THRESHOLD"])), status
+
+
+def _answer_labels() -> dict:
+    """The statuses', weighing fields' and BKA texts' names in the page's language."""
+    return {"status_labels": translate(responses.STATUS_LABELS, _),
+            "weighing_labels": translate(assessment.WEIGHING_LABELS, _),
+            "text_labels": translate(assessment.TEXT_LABELS, _)}
 
 
 @bp.get("/plans/<int:plan_id>")
 @role_required(*PLANNER_ROLES)
 def plan(plan_id: int):
-    return _plan_page(plan_id)
+    return plan_page(plan_id)
 
 
 @bp.post("/plans/<int:plan_id>/delete")

@@ -11,6 +11,13 @@ export function t(key, params = {}) {
   return text;
 }
 
+// The planners' answer to a place (status and reason), or '' when there is none yet.
+export function answerText(p) {
+  if (!p.response_status) return '';
+  const status = t('answer', { status: t(`answer_${p.response_status}`) });
+  return p.response_text ? `${status}. ${p.response_text}` : status;
+}
+
 export function category(code) {
   return config.categories.find((c) => c.code === code)
     ?? { code, label: code, colour: '#616161', pictogram: '' };

@@ -1,6 +1,6 @@
 // The list of the session's places: the same places as the map, as a table, with the
 // same actions. Built with textContent, so what the children said is always plain text.
-import { category, config, t } from './config.js';
+import { answerText, category, config, t } from './config.js';
 import { kindOf } from './geometry.js';
 
 const table = document.getElementById('places-table');
@@ -14,6 +14,19 @@ function cell(text, className) {
   const td = document.createElement('td');
   td.textContent = text;
   if (className) td.className = className;
+  return td;
+}
+
+// What the children said, and under it the planners' answer (both as text).
+function saidCell(p) {
+  const td = cell(p.comment || '', 'said');
+  const answer = answerText(p);
+  if (answer) {
+    const line = document.createElement('p');
+    line.className = 'planners-answer';
+    line.textContent = answer;
+    td.append(line);
+  }
   return td;
 }
 
@@ -43,7 +56,7 @@ function row(entry, actions) {
     cell(t(p.feeling)),
     cell(String(p.children_count)),
     cell(config.season_labels[p.season] || p.season),
-    cell(p.comment || '', 'said'));
+    saidCell(p));
   const status = cell(entry.error || (entry.state === 'saved' ? t('saved') : t('waiting')),
     entry.error ? 'status-failed' : (entry.state === 'saved' ? '' : 'status-waiting'));
   tr.append(status);

@@ -1,7 +1,7 @@
 // The Leaflet map: tiles, the neighbourhood and the preschool, the places (earlier ones
 // clustered), popups built from DOM nodes (text stays text), drawing with leaflet-geoman.
 /* global L */
-import { category, config, t } from './config.js';
+import { answerText, category, config, t } from './config.js';
 import { kindOf, labelPoint } from './geometry.js';
 import { geomanLanguage } from '../shared/geoman-lang.js';
 
@@ -139,6 +139,8 @@ function popupContent(entry, actions) {
   const facts = textNode('p', `${t(p.feeling)} · ${count} · ${config.season_labels[p.season] || p.season}`);
   box.append(title, facts);
   if (p.comment) box.append(textNode('p', `“${p.comment}”`, 'said'));
+  const answer = answerText(p);
+  if (answer) box.append(textNode('p', answer, 'planners-answer'));
   if (entry.state !== 'saved') {
     box.append(textNode('p', entry.error || t('waiting'), entry.error ? 'status-failed' : 'status-waiting'));
   }

@@ -1,0 +1,150 @@
+"""The planner answers the children and writes the plan's child impact assessment, on the
+plan page (/planner/plans/<id>): answer ticked places or every place inside the plan,
+save the texts and each place's weighing (a field at a time as the planner types, or
+the whole form without a script), add to the decision log, download the documents.
+
+Thin: parse, call smultron.responses / smultron.assessment, commit, answer. A refused
+form comes back as the plan page with the messages at their fields and the typing kept.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from smultron import assessment, plans, responses
+from smultron.db import get_session
+from smultron.errors import AppError, wants_json
+from smultron.export.query import Filters
+from smultron.messages import translate
+from smultron.models import ASSESSMENT_TEXTS
+from smultron.web.auth import current_viewer, role_required
+from smultron.web.planner import PLANNER_ROLES, plan_page
+
+bp = Blueprint("assessment", __name__, url_prefix="/planner/plans")
+WHICH = ("ticked", "inside", "all")
+
+
+def _fields(exc: AppError) -> dict[str, str]:
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    fields = detail.get("fields") or {detail.get("field", "form"): exc.message}
+    return {name: translate(message, _) for name, message in fields.items()}
+
+
+def _answer_ids(plan_id: int, which: str) -> list[str]:
+    if which == "ticked":
+        return request.form.getlist("place")
+    result = plans.impact(get_session(), current_viewer(), Filters(), plan_id,
+                          plans.parse_buffer(request.form.get("buffer")))
+    return [p.place_id for p in result.places if which == "all" or p.relation == "inside"]
+
+
+@bp.post("/<int:plan_id>/answers")
+@role_required(*PLANNER_ROLES)
+def answer(plan_id: int):
+    """Answer the ticked places, or every place inside (or near) the plan area, at once."""
+    session = get_session()
+    plans.find_plan_area(session, plan_id)
+    which = request.form.get("which", "ticked")
+    form = {"status": request.form.get("status", ""), "text": request.form.get("text", ""),
+            "plan": plan_id if request.form.get("tie", "1") == "1" else None}
+    try:
+        answer_ = responses.parse_answer(session, form)
+        ids = _answer_ids(plan_id, which if which in WHICH else "ticked")
+        count = responses.answer_places(session, current_viewer(), current_user.user, ids,
+                                        answer_)
+    except AppError as exc:
+        session.rollback()
+        if exc.status not in (404, 422):
+            raise
+        return plan_page(plan_id, answer_errors=_fields(exc), answer_form=form,
+                         status=exc.status)
+    session.commit()
+    flash(ngettext("%(num)d place is answered.", "%(num)d places are answered.", count),
+          "info")
+    return redirect(url_for("planner.plan", plan_id=plan_id) + "#answers")
+
+
+@bp.post("/<int:plan_id>/assessment/field")
+@role_required(*PLANNER_ROLES)
+def save_field(plan_id: int):
+    """One text as the planner types (JSON from the page's script): a plan-level text
+    ``{"field", "value", "base"}`` or a place's weighing ``{"place", "field", ...}``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise AppError(_("Send a JSON object."), 400)
+    session, viewer, user = get_session(), current_viewer(), current_user.user
+    base = data.get("base") if isinstance(data.get("base"), str) else None
+    if data.get("place"):
+        saved = assessment.save_weighing(session, viewer, user, plan_id, data["place"],
+                                         data.get("field"), data.get("value"), base)
+    else:
+        saved = assessment.save_text(session, viewer, user, plan_id, data.get("field"),
+                                     data.get("value"), base)
+    session.commit()
+    return jsonify({"field": saved.field, "value": saved.value, "version": saved.version,
+                    "message": _("Saved")})
+
+
+def _save_form(plan_id: int) -> tuple[dict[str, str], set[int]]:
+    """Every text and weighing of the form whose value changed: (field -> message, status)
+    of each refused one (the others are saved)."""
+    session, viewer, user = get_session(), current_viewer(), current_user.user
+    errors, statuses = {}, set()
+    for name in ASSESSMENT_TEXTS:
+        if name in request.form:
+            try:
+                assessment.save_text(session, viewer, user, plan_id, name,
+                                     request.form[name], request.form.get(f"base-{name}"))
+            except AppError as exc:
+                errors[name] = translate(exc.message, _)
+                statuses.add(exc.status)
+    for key, value in request.form.items():
+        kind, _sep, place = key.partition(":")
+        if kind in assessment.WEIGHING_FIELDS and place:
+            try:
+                assessment.save_weighing(session, viewer, user, plan_id, place, kind, value,
+                                         request.form.get(f"base-{key}"))
+            except AppError as exc:
+                errors[key] = translate(exc.message, _)
+                statuses.add(exc.status)
+    return errors, statuses
+
+
+@bp.post("/<int:plan_id>/assessment")
+@role_required(*PLANNER_ROLES)
+def save_assessment(plan_id: int):
+    """The whole assessment form at once (without the page's script)."""
+    session = get_session()
+    plans.find_plan_area(session, plan_id)
+    errors, statuses = _save_form(plan_id)
+    session.commit()
+    if errors:
+        typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        return plan_page(plan_id, assessment_errors=errors, typed=typed,
+                         status=409 if statuses == {409} else 422)
+    flash(_("The assessment is saved."), "info")
+    return redirect(url_for("planner.plan", plan_id=plan_id) + "#assessment")
+
+
+@bp.post("/<int:plan_id>/decisions")
+@role_required(*PLANNER_ROLES)
+def add_decision(plan_id: int):
+    session = get_session()
+    try:
+        assessment.add_decision(session, current_viewer(), current_user.user, plan_id,
+                                request.form.get("decided_on"), request.form.get("text", ""))
+    except AppError as exc:
+        session.rollback()
+        if exc.status != 422:
+            raise
+        if wants_json():
+            raise
+        return plan_page(plan_id, decision_errors=_fields(exc),
+                         decision_form=dict(request.form), status=422)
+    session.commit()
+    flash(_("The decision is added to the log."), "info")
+    return redirect(url_for("planner.plan", plan_id=plan_id) + "#decisions")
+
