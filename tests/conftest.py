@@ -24,10 +24,9 @@ from smultron import create_app, migrate, passwords, reference
 from smultron.db import make_engine
 from smultron.embedded_pg import EmbeddedPostgres
 from smultron.i18n import LANGUAGES
-from tests import factories, sso_helpers
+from tests import factories, sso_helpers, tile_server
 
 TEMPLATE_DB = "smultron_template"
-TILE_STUB = "https://tiles.test/{z}/{x}/{y}.png"
 _db_numbers = itertools.count()
 
 
@@ -81,12 +80,14 @@ def tile_cache_dir() -> str:
 
 
 def app_config(database_url: str, **overrides) -> dict:
+    """The test app's settings: its background map is a real tile server on loopback
+    (tests/tile_server.py), which the app fetches through /basemap/map/…"""
     config = {
         "TESTING": True,
         "ENV": "testing",
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-not-for-production",
-        "TILE_URL": TILE_STUB,
+        "TILE_URL": tile_server.shared().template,
         "BASEMAP_CACHE_DIR": tile_cache_dir(),
         "RATELIMIT_ENABLED": False,
     }

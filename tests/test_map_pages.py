@@ -102,7 +102,9 @@ def test_starting_a_session_opens_its_map(client, auth, setup, db):
     assert config["open_campaigns"] == [setup.world.campaign.id]
     assert config["preschool"]["neighbourhood"]["type"] == "Polygon"
     assert len(config["categories"]) == 10
-    assert config["tiles"]["url"].startswith("https://tiles.test/")
+    assert config["tiles"]["url"] == "/basemap/map/{z}/{x}/{y}"
+    assert [c["name"] for c in config["tiles"]["choices"]] == ["map"]
+    assert "tiles.test" not in page  # the tile server's address stays on the server
 
 
 def test_only_open_campaigns_the_preschool_takes_part_in_are_offered(client, auth, setup, db):

@@ -42,8 +42,12 @@ def test_the_report_renders_offline_with_its_layers(guarded_page, live_server, k
     assert page.locator(f".report-map {HEXAGONS}").count() == 1
     assert page.locator(".report-map .leaflet-preschools-pane svg path").count() == 3
     assert page.locator(".report-cluster").count() >= 1
+    backgrounds = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        '.leaflet-control-layers-base label')].map(label => [label.textContent.trim(),
+        label.querySelector('input').checked]))""")
+    assert backgrounds == {"Karta": True, "Ingen bakgrund": False}
     switches = layer_switches(page)
-    assert switches == {"Bakgrundskarta": True, "Värmekarta: smultronställen": False,
+    assert switches == {"Värmekarta: smultronställen": False,
                         "Hexagoner: smultronställen": True, "Läskiga platser": True,
                         "Planområden": False, "Rapportens område": True,
                         "Mest älskade områden": True, "Förskolor": True}

@@ -56,15 +56,15 @@ def colour_for(value: int, breaks: list[int]) -> str:
     return CLASS_COLOURS[-1]
 
 
-def render_map(report: dict, *, t: Translate, lang: str, tile_url: str | None,
-               tile_attribution: str) -> MapParts:
+def render_map(report: dict, *, t: Translate, lang: str, tiles: dict | None) -> MapParts:
     """What the report map shows, as JSON-ready data (the page embeds it in a
-    ``<script type="application/json">`` and the map module draws it)."""
+    ``<script type="application/json">`` and the map module draws it); ``tiles`` are the
+    background maps (smultron/web/basemaps.py ``choices``)."""
     labels = Labeller(report, t, lang)
     layers = report["layers"]
     breaks = class_breaks([c["children"] for c in layers["favourite"]["cells"]])
     data = {
-        "tiles": {"url": tile_url, "attribution": tile_attribution} if tile_url else None,
+        "tiles": tiles if tiles and tiles.get("choices") else None,
         "bounds": map_bounds(report),
         "names": {"background": t("Background map"), "heat": t("Heatmap: favourite places"),
                   "favourite": t("Hexagons: favourite places"), "scary": t("Scary places"),

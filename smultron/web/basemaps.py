@@ -144,3 +144,27 @@ def offline_tiles(preschool_id: int):
             for z, x, y in planned.tiles]
     return jsonify({"basemap": basemap.name, "label": _label(basemap), "tiles": urls,
                     "zooms": planned.zooms, "note": note})
+
+
+def keep_offline_config(preschool_id: int) -> dict | None:
+    """What the start page's "Keep the map for offline use" needs (None: no background
+    map to keep)."""
+    maps = choices()["choices"]
+    if not maps:
+        return None
+    return {
+        "tiles": url_for("basemaps.offline_tiles", preschool_id=preschool_id),
+        "sw": url_for("map.service_worker"),
+        "choices": [{"name": m["name"], "label": m["label"]} for m in maps],
+        "strings": {
+            "asking": _("Finding the tiles of the neighbourhood…"),
+            "progress": _("Keeping the map: %(done)s of %(total)s tiles…"),
+            "done": _("The background map %(name)s of the neighbourhood is kept on this device "
+                      "for offline use (%(total)s tiles)."),
+            "partial": _("%(failed)s of %(total)s tiles could not be fetched. Press the button "
+                         "again where the network is better."),
+            "unsupported": _("This browser cannot keep the map for offline use."),
+            "no_network": _("The map could not be kept: the server did not answer. Try again "
+                            "where the network is better."),
+        },
+    }

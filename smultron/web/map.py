@@ -30,6 +30,8 @@ from smultron.messages import translate
 from smultron.models import FEELINGS, SEASONS, Campaign, Category, Preschool
 from smultron.places import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.basemaps import choices as basemap_choices
+from smultron.web.basemaps import keep_offline_config
 from smultron.web.map_strings import (
     age_group_labels,
     geoman_strings,
@@ -80,6 +82,7 @@ def _start_page(preschool, form: dict, errors: dict, status: int = 200):
         age_groups=age_group_labels(), today=date.today().isoformat(),
         continue_days=mapping_sessions.CONTINUE_DAYS,
         several=len(mapping_sessions.preschools_for(db, current_viewer())) > 1,
+        keep_offline=keep_offline_config(preschool.id),
     ), status
 
 
@@ -126,8 +129,7 @@ def _map_config(row) -> dict:
         "feelings": list(FEELINGS), "seasons": list(SEASONS),
         "max_comment": MAX_COMMENT,
         "api": {"places": url_for("api.list_places"), "sw": url_for("map.service_worker")},
-        "tiles": {"url": current_app.config["TILE_URL"],
-                  "attribution": current_app.config["TILE_ATTRIBUTION"]},
+        "tiles": basemap_choices(),
         "strings": js_strings(),
         "season_labels": season_labels(),
     }

@@ -46,6 +46,7 @@ from smultron.models import (
     Preschool,
 )
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.basemaps import choices as basemap_choices
 from smultron.web.export import page_lang, request_filters
 from smultron.web.security import large_upload
 
@@ -90,8 +91,7 @@ def _choices() -> dict:
 
 
 def _map_config() -> dict:
-    return {"tileUrl": current_app.config["TILE_URL"],
-            "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
+    return {"tiles": basemap_choices(),
             "bounds": tiles.view_bounds(get_session(), current_viewer()),
             "orientation": url_for("tiles.preschools")}
 

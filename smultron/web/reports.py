@@ -25,6 +25,7 @@ from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.basemaps import choices as basemap_choices
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = ("official", "planner", "admin", "staff")
@@ -103,8 +104,7 @@ def _choices() -> dict:
 @role_required(*READERS)
 def index():
     return render_template("reports/index.html", **_choices(), args=request.args,
-                           tile_url=current_app.config["TILE_URL"],
-                           tile_attribution=current_app.config["TILE_ATTRIBUTION"])
+                           tiles=basemap_choices())
 
 
 @bp.route("/view")
@@ -115,9 +115,7 @@ def view():
     lang = _lang()
     parts = _cache().get_or_compute(
         ("map", filters.key(), report["about"]["data_version"], _threshold(), lang),
-        lambda: render.render_map(report, t=gettext, lang=lang,
-                                  tile_url=current_app.config["TILE_URL"],
-                                  tile_attribution=current_app.config["TILE_ATTRIBUTION"]))
+        lambda: render.render_map(report, t=gettext, lang=lang, tiles=basemap_choices()))
     links = _links(filters)
     body = _cache().get_or_compute(
         ("page", filters.key(), report["about"]["data_version"], _threshold(), lang),

@@ -29,6 +29,7 @@ from smultron.db import get_session
 from smultron.errors import AppError
 from smultron.models import Category
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.basemaps import choices as basemap_choices
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 CACHE_SECONDS = 60
@@ -84,8 +85,7 @@ def overview():
         "tilesUrl": url_for("tiles.places", z=0, x=0, y=0).rsplit("/0/0/0.mvt", 1)[0],
         "params": {"campaign": campaign},
         "bounds": tiles.view_bounds(db, viewer),
-        "tileUrl": current_app.config["TILE_URL"],
-        "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
+        "tiles": basemap_choices(),
         "categories": categories,
         "orientation": url_for("tiles.preschools"),
         "labels": {"places": _("{n} places"), "place": _("1 place"),

@@ -6,7 +6,6 @@ import json
 
 from flask import (
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,6 +31,7 @@ from smultron.web.admin import (
     problems_of,
     search_text,
 )
+from smultron.web.basemaps import choices as basemap_choices
 from smultron.web.security import large_upload
 
 
@@ -47,8 +47,7 @@ def preschools():
 
 
 def _map_config(preschool: Preschool | None) -> dict:
-    config = {"tileUrl": current_app.config["TILE_URL"],
-              "attribution": current_app.config["TILE_ATTRIBUTION"],
+    config = {"tiles": basemap_choices(),
               "defaultRadius": domain.DEFAULT_RADIUS, "lang": str(get_locale() or "sv"),
               "bounds": _bounds()}
     if preschool is not None:

@@ -2,6 +2,7 @@
 // neighbourhood (a circle preview, or an outline drawn and reshaped with leaflet-geoman).
 // Every change is mirrored into the form's fields, which remain the keyboard way in.
 /* global L */
+import { addBackground } from '../shared/background.js';
 import { geomanLanguage } from '../shared/geoman-lang.js';
 
 const element = document.getElementById('preschool-map');
@@ -20,9 +21,7 @@ const format = (text, values) => text.replace(/\{(\w+)\}/g, (_m, key) => values[
 const say = (text) => { status.textContent = text; };
 
 const map = L.map(element, { keyboard: true, zoomSnap: 0.5 });
-if (config.tileUrl) {
-  L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
-}
+addBackground(map, config.tiles);
 geomanLanguage(map);
 
 // geoman's corner handles are for pointers only (the corner table is the keyboard way):

@@ -3,6 +3,7 @@
 /* global L */
 import { answerText, category, config, t } from './config.js';
 import { kindOf, labelPoint } from './geometry.js';
+import { addBackground } from '../shared/background.js';
 import { geomanLanguage } from '../shared/geoman-lang.js';
 
 export const map = L.map('map', {
@@ -88,10 +89,9 @@ function addLegend() {
 }
 
 export function setUpMap() {
-  // An empty tile URL means no background map (SMULTRON_TILE_URL=""): no layer, no request.
-  if (config.tiles.url) {
-    L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map);
-  }
+  // The background chosen on this device (map, aerial photo, none), through /basemap/; no
+  // background maps configured (SMULTRON_TILE_URL=""): no layer, no request.
+  addBackground(map, config.tiles);
   const area = L.geoJSON(config.preschool.neighbourhood, {
     style: { color: '#b00d28', weight: 3, dashArray: '8 6', fillOpacity: 0.04 },
     interactive: false,

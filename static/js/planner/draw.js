@@ -1,15 +1,14 @@
 // Drawing a plan area: the polygon goes into the GeoJSON text box (shared/polygon-field.js),
 // over the preschools and their neighbourhoods (shared/orientation.js). A repaired area
 // waiting for the planner's check is drawn on its own map.
+import { addBackground } from "../shared/background.js";
 import { orientation } from "../shared/orientation.js";
 import { polygonField } from "../shared/polygon-field.js";
 
 function baseMap(element) {
   const config = JSON.parse(element.dataset.config || "{}");
   const map = L.map(element, { keyboard: true });
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  addBackground(map, config.tiles);
   if (config.bounds) map.fitBounds(config.bounds);
   else map.setView([62.5, 16.5], 5);
   orientation(map, config.orientation);

@@ -1,6 +1,7 @@
 // The plan-impact map: the plan area, the places (filled = inside, ring = near), coloured
 // by category, over the preschools and their neighbourhoods. The same places are listed
 // in the table below. Category names are set as text (a DOM node), never as HTML.
+import { addBackground } from "../shared/background.js";
 import { orientation } from "../shared/orientation.js";
 
 function textNode(text) {
@@ -15,9 +16,7 @@ if (element && window.L) {
   const plan = JSON.parse(element.dataset.plan);
   const places = JSON.parse(element.dataset.places || "[]");
   const map = L.map(element, { keyboard: true });
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  addBackground(map, config.tiles);
   const planLayer = L.geoJSON(plan, { style: { color: "#b71c1c", weight: 2, fillOpacity: 0.08 } });
   map.fitBounds(planLayer.getBounds().pad(0.3));  // a view first: vectors need one
   planLayer.addTo(map);

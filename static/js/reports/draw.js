@@ -1,6 +1,7 @@
 // The report form: a district drawn on the map goes into the GeoJSON text field
 // (shared/polygon-field.js) and chooses "a drawn area" as the report's scope; the
 // preschools and their neighbourhoods are drawn to orient by (shared/orientation.js).
+import { addBackground } from "../shared/background.js";
 import { orientation } from "../shared/orientation.js";
 import { polygonField } from "../shared/polygon-field.js";
 
@@ -9,9 +10,7 @@ const field = document.getElementById("area");
 const areaRadio = document.querySelector('input[name="scope"][value="area"]');
 if (element && field && window.L) {
   const map = L.map(element).setView([62.0, 16.0], 5);
-  if (element.dataset.tileUrl) {
-    L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  addBackground(map, JSON.parse(element.dataset.tiles || "{}"));
   // a view to start from: the municipality's preschools when the page names them
   const start = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : null;
   if (start) map.fitBounds(start, { padding: [10, 10] });

@@ -2,6 +2,7 @@
 // id="report-map-data">) with the vendored Leaflet and leaflet.heat. Every name and label
 // is data: tooltips get DOM nodes whose text is set with textContent, and the layer
 // control gets escaped text. Nothing from the data becomes HTML or code.
+import { backgroundChoices, backgroundLayer, NONE, rememberBackground, startingBackground } from "../shared/background.js";
 
 const SWEDEN = [62.0, 16.0];
 const SCARY = "#5b2a86";
@@ -73,17 +74,36 @@ function plans(items) {
   return group;
 }
 
+// The background maps as the layer control's choices (and "none"), the one chosen on this
+// device on the map; a change is remembered for every map (shared/background.js).
+function backgrounds(map, tiles) {
+  const choices = backgroundChoices(tiles);
+  const bases = {};
+  if (!choices.length) return bases;
+  const start = startingBackground(choices);
+  const names = new Map();
+  for (const choice of choices) {
+    const layer = backgroundLayer(choice);
+    names.set(layer, choice.name);
+    bases[escaped(choice.label)] = layer;
+    if (choice.name === start) layer.addTo(map);
+  }
+  const none = L.layerGroup();
+  names.set(none, NONE);
+  bases[escaped(tiles.strings.none)] = none;
+  if (start === NONE) none.addTo(map);
+  map.on("baselayerchange", (event) => rememberBackground(names.get(event.layer)));
+  return bases;
+}
+
 // Draws ``data`` (the report's map data) into ``element``; returns the Leaflet map.
 export function drawReportMap(element, data) {
   const map = L.map(element, { preferCanvas: true }).setView(SWEDEN, 5);
   // The preschools above the numbered most-loved areas (markers, z-index 600).
   map.createPane("preschools").style.zIndex = 620;
   const canvas = L.canvas();
+  const bases = backgrounds(map, data.tiles);
   const layers = {};
-  if (data.tiles) {
-    // the attribution is the operator's configuration (SMULTRON_TILE_ATTRIBUTION)
-    layers.background = L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 19 });
-  }
   Object.assign(layers, {
     heat: L.heatLayer(data.heat, { radius: 18, blur: 14, minOpacity: 0.35, maxZoom: 15 }),
     favourite: hexagons(data.favourite, (cell) => ({
@@ -103,7 +123,7 @@ export function drawReportMap(element, data) {
   }
   // open beside the map on a wide screen; a button on a phone, where it would cover the map
   const narrow = window.matchMedia("(max-width: 40rem)").matches;
-  L.control.layers({}, overlays, { collapsed: narrow }).addTo(map);
+  L.control.layers(bases, overlays, { collapsed: narrow }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   if (data.bounds) map.fitBounds(data.bounds, { padding: [12, 12] });
   element.dataset.ready = "true";

@@ -1,6 +1,7 @@
 // The overview map: every place the viewer may see, drawn from vector tiles, with a table
 // of the largest groups in view (keyboard users move the map from there too).
 // data-state on the map element: "loading" while tiles load, "idle" once all are drawn.
+import { addBackground } from "../shared/background.js";
 import { orientation } from "../shared/orientation.js";
 import { placesLayer } from "./places-layer.js";
 
@@ -62,9 +63,7 @@ function fillTable(map, layer, config) {
 if (element && window.L) {
   const config = JSON.parse(element.dataset.config);
   const map = window.L.map(element, { keyboard: true, minZoom: 3 });
-  if (config.tileUrl) {
-    window.L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  addBackground(map, config.tiles);
   const layer = placesLayer(window.L, { url: config.tilesUrl, params: config.params });
   layer.on("loading", () => {
     element.dataset.state = "loading";
