@@ -228,6 +228,11 @@ def test_a_vector_mbtiles_file_keeps_its_gzip(database_url, tmp_path):
     assert response.headers["Content-Encoding"] == "gzip" and response.data == vector
     plain = client.get(f"/basemap/file/{Z}/{X}/{Y}", headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers and plain.data == b"\x1a\x00fake-mvt"
+    with app.test_request_context():
+        from smultron.web.basemaps import choices
+
+        # served for QGIS and the like; the app's maps draw raster tiles only
+        assert [m["name"] for m in choices()["choices"]] == ["map"]
     app.extensions["smultron.engine"].dispose()
 
 

@@ -129,3 +129,32 @@ def test_the_picker_changes_the_background_and_remembers_it(guarded_page, live_s
     assert page.locator(".leaflet-control-attribution script").count() == 0
     assert all(KEY not in url and upstream.origin not in url for url in requested)
     assert KEY not in page.content()
+
+
+@pytest.mark.parametrize("role,path,box", [
+    ("planner", "/planner/", "#plan-draw-map"), ("official", "/reports", "#draw-map"),
+    ("planner", "/tiles/map", "#places-map"), ("admin", "/admin/preschools/new", "#preschool-map")])
+@pytest.mark.parametrize("width", [360, 1024])
+def test_every_map_has_the_picker(guarded_page, live_server, world, upstream, role, path, box,
+                                  width):
+    page = guarded_page
+    page.set_viewport_size({"width": width, "height": 800})
+    page.add_init_script("localStorage.setItem('smultron.basemap', 'photo')")  # remembered
+    browser_login(page, live_server, world.email(role))
+    page.goto(f"{live_server}{path}")
+    expect(page.locator(f"{box}[data-background=photo]")).to_be_attached()
+    picker = page.locator(f"{box} .basemap-picker")
+    expect(picker).to_be_visible()
+    inside = picker.bounding_box()
+    frame = page.locator(box).bounding_box()
+    assert frame["x"] <= inside["x"]
+    assert inside["x"] + inside["width"] <= frame["x"] + frame["width"]
+    picker.locator("summary").click()
+    expect(picker.get_by_label("Flygfoto")).to_be_checked()
+    picker.get_by_label("Karta").check()
+    expect(page.locator(f"{box}[data-background=topo]")).to_be_attached()
+    page.wait_for_function(
+        "box => [...document.querySelectorAll(box + ' img.leaflet-tile-loaded')].some("
+        "i => i.src.includes('/basemap/topo/'))", arg=box)
+    assert run_axe(page) == []
+    assert KEY not in page.content()

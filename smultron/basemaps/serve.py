@@ -11,7 +11,14 @@ from pathlib import Path
 
 from smultron.basemaps import Basemap, configured
 from smultron.basemaps.cache import TileCache
-from smultron.basemaps.sources import Tile, UpstreamError, fetch, file_info, read_file_tile
+from smultron.basemaps.sources import (
+    VECTOR,
+    Tile,
+    UpstreamError,
+    fetch,
+    file_info,
+    read_file_tile,
+)
 
 log = logging.getLogger(__name__)
 BROWSER_SECONDS = 86400  # how long a browser keeps a tile before it asks again (ETag)
@@ -57,6 +64,12 @@ class Basemaps:
 
     def ordered(self) -> list[Basemap]:
         return list(self.maps.values())
+
+    def drawable(self) -> list[Basemap]:
+        """The maps the app's own maps can draw: all but vector tile files (served for
+        other clients, e.g. QGIS)."""
+        return [m for m in self.maps.values()
+                if m.name not in self._files or self._files[m.name].content_type != VECTOR]
 
     def get(self, name: str) -> Basemap | None:
         return self.maps.get(name)

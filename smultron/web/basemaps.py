@@ -61,7 +61,7 @@ def choices() -> dict:
     choices for the picker (the first is the default) and the picker's words."""
     maps = [{"name": m.name, "label": _label(m), "kind": m.kind, "url": _template(m.name),
              "attribution": m.attribution, "min_zoom": m.min_zoom, "max_zoom": m.max_zoom,
-             "offline": m.offline} for m in registry().ordered()]
+             "offline": m.offline} for m in registry().drawable()]
     first = maps[0] if maps else {"url": "", "attribution": ""}
     return {"url": first["url"], "attribution": first["attribution"], "choices": maps,
             "strings": {"picker": _("Background"), "legend": _("Background map"),
