@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Smultron needs from the platform's package manager, only when missing.
 #   install-system-deps.sh server        PostgreSQL + PostGIS
-#   install-system-deps.sh server test   + Chromium, gdal-bin, python3-gdal and QGIS (python3-qgis) for the test suite
+#   install-system-deps.sh server test   + Chromium, gdal-bin, python3-gdal, QGIS (python3-qgis),
+#                                         poppler-utils and LibreOffice Writer for the test suite
 #   install-system-deps.sh bench         + wrk, the load tool of bench/api.py (optional)
 set -euo pipefail
 
@@ -48,6 +49,10 @@ if [ $need_test = 1 ]; then
   # QGIS itself opens the exports in the tests (PyQGIS on Debian's Python, about 1 GB)
   { /usr/bin/python3 -c 'import qgis.core' && dpkg -s qgis-providers; } >/dev/null 2>&1 ||
     pkgs+=(python3-qgis qgis-providers)
+  # the child impact assessment: its PDF read back with pdftotext, its Word file opened by
+  # LibreOffice (converted headless, as a planner's office suite would open it)
+  command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
+  command -v soffice >/dev/null || pkgs+=(libreoffice-writer-nogui)
 fi
 if [ $need_bench = 1 ]; then
   command -v wrk >/dev/null || pkgs+=(wrk)

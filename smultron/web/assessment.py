@@ -9,18 +9,37 @@ form comes back as the plan page with the messages at their fields and the typin
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, request, url_for
+import base64
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from smultron import assessment, plans, responses
+from smultron import assessment, audit, plans, responses
+from smultron.assessment import document as documents
+from smultron.assessment import drawing, evidence, public, word
 from smultron.db import get_session
 from smultron.errors import AppError, wants_json
 from smultron.export.query import Filters
 from smultron.messages import translate
 from smultron.models import ASSESSMENT_TEXTS
+from smultron.reports import pdf as report_pdf
+from smultron.reports.labels import LOCAL_TIME, Labeller
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.export import page_lang
 from smultron.web.planner import PLANNER_ROLES, plan_page
 
 bp = Blueprint("assessment", __name__, url_prefix="/planner/plans")
@@ -148,3 +167,50 @@ def add_decision(plan_id: int):
     flash(_("The decision is added to the log."), "info")
     return redirect(url_for("planner.plan", plan_id=plan_id) + "#decisions")
 
+
+KINDS = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "pdf": "application/pdf"}
+
+
+def _build(plan_id: int, published: bool, lang: str) -> documents.Document:
+    session, viewer = get_session(), current_viewer()
+    buffer_m = plans.parse_buffer(request.args.get("buffer"))
+    found = evidence.gather(session, viewer, plan_id, buffer_m, lang)
+    k = int(current_app.config["ANONYMITY_THRESHOLD"])
+    report = public.plan_report(session, found, k) if published else None
+    if published:
+        png = report_pdf.map_png(report, Labeller(report, _, lang)) if report else None
+    else:
+        png = drawing.map_png(found, lang) if found.places else None
+    return documents.build(found, _, lang, current_user.user.email, k,
+                           datetime.now(LOCAL_TIME).date(), public=published,
+                           public_report=report, map_png=png,
+                           map_alt=documents.map_alt(_, found, published))
+
+
+def _pdf(document: documents.Document) -> bytes:
+    images = {n: "data:image/png;base64," + base64.b64encode(b.image).decode()
+              for n, b in enumerate(document.blocks) if b.kind == "image" and b.image}
+    return report_pdf.html_to_pdf(render_template("planner/assessment_pdf.html",
+                                                  document=document, images=images))
+
+
+@bp.get("/<int:plan_id>/assessment.<kind>")
+@role_required(*PLANNER_ROLES)
+def document(plan_id: int, kind: str):
+    """The child impact assessment's basis as Word or PDF; ``?public=1`` the publishable
+    version (the anonymity rule applied, places only by the reports' grid)."""
+    if kind not in KINDS:
+        abort(404)
+    published = request.args.get("public", "") in ("1", "true")
+    built = _build(plan_id, published, page_lang())
+    body = word.write(built) if kind == "docx" else _pdf(built)
+    session = get_session()
+    audit.record(session, "assessment_exported", current_user.user,
+                 target=f"plan_area:{plan_id}", ip=request.remote_addr,
+                 detail={"format": kind, "public": published, "buffer": request.args.get(
+                     "buffer", plans.DEFAULT_BUFFER_M)})
+    session.commit()
+    return Response(body, mimetype=KINDS[kind], headers={
+        "Content-Disposition": f'attachment; filename="{built.file_stem}.{kind}"',
+        "Cache-Control": "private, no-store"})
