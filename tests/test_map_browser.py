@@ -525,7 +525,7 @@ def test_category_labels_with_markup_stay_text_everywhere_on_the_map(guarded_pag
 
 
 OUTBOX = """() => new Promise((resolve, reject) => {
-  const request = indexedDB.open('smultron', 1);
+  const request = indexedDB.open('smultron');
   request.onsuccess = () => {
     const get = request.result.transaction('outbox').objectStore('outbox').getAll();
     get.onsuccess = () => resolve(get.result);

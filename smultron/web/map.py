@@ -23,7 +23,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from smultron import mapping_sessions
+from smultron import mapping_sessions, photos
 from smultron.db import get_session
 from smultron.errors import AppError, error_response
 from smultron.messages import translate
@@ -38,6 +38,7 @@ from smultron.web.map_strings import (
     js_strings,
     season_labels,
 )
+from smultron.web.photos import upload_limit
 
 bp = Blueprint("map", __name__)
 # templates/geoman.html puts these into every page that draws with Leaflet-Geoman.
@@ -128,6 +129,7 @@ def _map_config(row) -> dict:
         "categories": _categories(),
         "feelings": list(FEELINGS), "seasons": list(SEASONS),
         "max_comment": MAX_COMMENT,
+        "photos": {"max": photos.MAX_PER_PLACE, "max_bytes": upload_limit()},
         "api": {"places": url_for("api.list_places"), "sw": url_for("map.service_worker")},
         "tiles": basemap_choices(),
         "strings": js_strings(),
@@ -143,7 +145,7 @@ def session(session_id: str):
         return redirect(url_for("map.summary", session_id=row.id))
     return render_template("map/session.html", row=row, config=_map_config(row),
                            department=row.department.name if row.department else None,
-                           seasons=season_labels())
+                           seasons=season_labels(), max_photos=photos.MAX_PER_PLACE)
 
 
 @bp.route("/map/sessions/<session_id>/finish", methods=["POST"])

@@ -83,6 +83,24 @@ def js_strings() -> dict[str, str]:
                             "network first, then finish."),
         "finish_refused": _("Some changes were refused. Correct them or throw them away in the "
                             "list, then finish."),
+        **photo_strings(),
+    }
+
+
+def photo_strings() -> dict[str, str]:
+    return {
+        "photo_alt": _("Photo %(n)s of %(total)s of the place"),
+        "photo_remove": _("Remove"),
+        "photo_remove_n": _("Remove photo %(n)s"),
+        "photo_waiting": _("Waiting to be sent"),
+        "photo_failed": _("Photo not saved: %(reason)s"),
+        "photo_too_many": _("A place has at most %(n)s photos."),
+        "photo_not_image": _("%(name)s is not a photo (JPEG, PNG, WebP or HEIC)."),
+        "photo_too_large": _("%(name)s is too large: at most %(n)s MB."),
+        "photos_waiting_one": _("1 photo is waiting to be sent."),
+        "photos_waiting_many": _("%(n)s photos are waiting to be sent."),
+        "photos_refused_one": _("1 photo was not saved: open its place to see why."),
+        "photos_refused_many": _("%(n)s photos were not saved: open their places to see why."),
     }
 
 

@@ -12,12 +12,17 @@ import {
   clearDraft, keepDraftInView, layerOf, map, onPreschool, openPopup, render, setUpMap, showDraft,
 } from './mapview.js';
 import { closePanel, initPanel, isOpen, openPanel } from './panel.js';
+import { initPhotos, photoChanges, showPhotos } from './photo-panel.js';
+import {
+  describeWaiting, queuePhoto, queueRemoval, sendPhotos, waiting as waitingPhotos,
+} from './photos.js';
 import * as store from './store.js';
-import { Sync } from './sync.js';
+import { refreshToken, Sync } from './sync.js';
 import { registerServiceWorker } from './offline.js';
 
 const server = new Map(); // id -> feature as the server last sent it
 let outbox = new Map(); // id -> op
+let photoOps = []; // the photos waiting to be sent (or refused), oldest first
 const statusLine = document.getElementById('sync-status');
 const syncButton = document.getElementById('sync-now');
 const notice = document.getElementById('notice');
@@ -60,15 +65,20 @@ function showStatus() {
   const ops = [...outbox.values()];
   const refused = ops.filter((op) => op.error).length;
   const waiting = ops.length - refused;
+  const photos = describeWaiting(photoOps);
   document.body.dataset.waiting = String(waiting);
   document.body.dataset.refused = String(refused);
-  statusLine.classList.toggle('waiting', waiting > 0 || refused > 0);
+  document.body.dataset.waitingPhotos = String(photos.pending);
+  document.body.dataset.refusedPhotos = String(photos.refused);
+  const anything = waiting + refused + photos.pending + photos.refused > 0;
+  statusLine.classList.toggle('waiting', anything);
   const parts = [];
   if (waiting) parts.push(waiting === 1 ? t('waiting_one') : t('waiting_many', { n: waiting }));
-  if (waiting && stopReason === 'offline') parts.push(t('offline'));
+  parts.push(...photos.parts);
+  if ((waiting || photos.count) && stopReason === 'offline') parts.push(t('offline'));
   if (refused) parts.push(refused === 1 ? t('refused_one') : t('refused_many', { n: refused }));
   statusLine.textContent = parts.length ? parts.join(' ') : t('all_saved');
-  syncButton.hidden = waiting === 0;
+  syncButton.hidden = waiting === 0 && photos.pending === 0;
   if (stopReason === 'login') say(t('login_again'), true);
 }
 
@@ -128,6 +138,7 @@ function showOnMap(entry, button) {
 
 async function refresh() {
   outbox = new Map((await store.all()).map((op) => [op.id, op]));
+  photoOps = await waitingPhotos();
   shown = entries();
   render(shown, actions);
   showList();
@@ -152,6 +163,42 @@ async function queue(id, change) {
 
 function currentFeature(id) {
   return outbox.get(id)?.feature || server.get(id);
+}
+
+// -- photos -----------------------------------------------------------------------------
+
+// A place's photos as the tablet knows them: the server's, less those waiting to be
+// removed, then those waiting to be sent (or refused, with the reason).
+function photosOf(placeId) {
+  const ops = photoOps.filter((op) => op.place === placeId);
+  const removed = new Set(ops.filter((op) => op.kind === 'delete').map((op) => op.id));
+  const queued = new Set(ops.map((op) => op.id));
+  const saved = (server.get(placeId)?.properties.photos || [])
+    .filter((id) => !removed.has(id) && !queued.has(id))
+    .map((id) => ({ id, saved: true }));
+  const waiting = ops.filter((op) => op.kind === 'put')
+    .map((op) => ({ id: op.id, src: URL.createObjectURL(op.blob), saved: false, error: op.error }));
+  return [...saved, ...waiting];
+}
+
+// Save in the panel: its photo changes go to the outbox before the place (which starts
+// sending), so they follow the place in the same round.
+async function queuePhotos(placeId) {
+  const { added, removed } = photoChanges();
+  for (const photo of added) await queuePhoto(placeId, photo);
+  for (const id of removed) await queueRemoval(placeId, id);
+}
+
+function withPhoto(placeId, change) {
+  const feature = server.get(placeId);
+  if (!feature) return;
+  feature.properties.photos = change(feature.properties.photos || []);
+}
+
+// What still waits to be sent (refused changes wait for the staff member, not the network).
+function waitingCount() {
+  const places = [...outbox.values()].filter((op) => !op.error).length;
+  return places + photoOps.filter((op) => !op.error).length;
 }
 
 // What the server refused that the staff member can correct in the panel.
@@ -193,10 +240,11 @@ async function afterSave(id, savedText = t('saved')) {
   return 'refused';
 }
 
-async function saveNew(geometry, props) {
+async function saveNew(geometry, props, id = newId()) {
+  await queuePhotos(id);
   const feature = {
     type: 'Feature',
-    id: newId(),
+    id,
     geometry,
     properties: {
       ...props, session: config.session.id, preschool: config.preschool.id, campaign: config.session.campaign,
@@ -224,6 +272,7 @@ function isOutside(geometry) {
 // again with its values and the reason.
 function startPlace(geometry, refused = null) {
   if (isOpen()) closePanel();
+  const id = refused?.feature.id || newId();
   showDraft(geometry);
   const kind = geometry.type === 'Point' ? 'new_place' : (geometry.type === 'Polygon' ? 'new_area' : 'new_route');
   openPanel({
@@ -236,13 +285,14 @@ function startPlace(geometry, refused = null) {
     onSave: async (props) => {
       clearDraft();
       document.getElementById('place-here').focus();
-      await saveNew(geometry, props);
+      await saveNew(geometry, props, id);
     },
     onCancel: () => {
       clearDraft();
       document.getElementById('place-here').focus();
     },
   });
+  showPhotos(id, photosOf(id));
   requestAnimationFrame(keepDraftInView);
 }
 
@@ -256,8 +306,12 @@ function openEdit(feature, shown, alert) {
     outside: false,
     errors: shown.fields,
     alert,
-    onSave: (props) => saveChange(feature.id, { properties: props }),
+    onSave: async (props) => {
+      await queuePhotos(feature.id);
+      return saveChange(feature.id, { properties: props });
+    },
   });
+  showPhotos(feature.id, photosOf(feature.id));
 }
 
 function editPlace(entry) {
@@ -438,14 +492,14 @@ function wire() {
     if (document.visibilityState === 'visible') sync.flush();
   });
   setInterval(() => {
-    if (outbox.size) sync.flush();
+    if (outbox.size || waitingCount()) sync.flush();
   }, 20000);
   document.getElementById('finish-form').addEventListener('submit', async (event) => {
-    if (!outbox.size) return;
+    if (!outbox.size && !photoOps.length) return;
     event.preventDefault();
     await sync.flush();
-    if (!outbox.size) event.target.submit();
-    else if ([...outbox.values()].every((op) => op.error)) say(t('finish_refused'), true);
+    if (!outbox.size && !photoOps.length) event.target.submit();
+    else if (!waitingCount()) say(t('finish_refused'), true);
     else say(t('finish_blocked'), true);
   });
 }
@@ -467,6 +521,16 @@ const sync = new Sync({
   onStop: (reason) => {
     stopReason = reason;
     showStatus();
+  },
+  afterPlaces: async () => {
+    const stopped = await sendPhotos({
+      placeWaiting: (id) => outbox.get(id)?.kind === 'create',
+      refreshToken,
+      onPhotoSaved: (place, id) => withPhoto(place, (ids) => (ids.includes(id) ? ids : [...ids, id])),
+      onPhotoGone: (place, id) => withPhoto(place, (ids) => ids.filter((other) => other !== id)),
+    });
+    await refresh();
+    return stopped;
   },
 });
 
@@ -499,6 +563,7 @@ async function keepScreenOn() {
 async function start() {
   setUpMap();
   initPanel();
+  initPhotos();
   wire();
   await loadPlaces();
   await refresh();

@@ -27,7 +27,7 @@ function send(op) {
 }
 
 // The CSRF token changes when the user logs in again (in another tab): fetch a fresh one.
-async function refreshToken() {
+export async function refreshToken() {
   try {
     const response = await fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store' });
     if (!response.ok || response.redirected) return;
@@ -45,8 +45,10 @@ function reasonOf(body, status) {
 }
 
 export class Sync {
-  constructor({ onSaved, onGone, onConflict, onChange, onStop }) {
-    Object.assign(this, { onSaved, onGone, onConflict, onChange, onStop });
+  // ``afterPlaces``: sends what waits behind the places (their photos); returns why it
+  // stopped ('offline', 'login', 'server') or null.
+  constructor({ onSaved, onGone, onConflict, onChange, onStop, afterPlaces }) {
+    Object.assign(this, { onSaved, onGone, onConflict, onChange, onStop, afterPlaces });
     this.running = null;
     this.again = false;
   }
@@ -92,7 +94,8 @@ export class Sync {
       await this.onChange();
       if (outcome === 'stop') return;
     }
-    this.onStop(null);
+    const stopped = this.afterPlaces ? await this.afterPlaces() : null;
+    this.onStop(stopped);
   }
 
   // After an answer: drop or mark the op. If the user changed the place while it was on
