@@ -312,3 +312,46 @@ def test_conditional_get_and_private_caching(client, setup, place_a):
                                                    **{"If-None-Match": first.headers["ETag"]}))
     assert again.status_code == 304
     assert client.get(path + "?size=huge", headers=setup.headers("staff_a")).status_code == 400
+
+
+# -- the planners' moderation page ----------------------------------------------------------
+
+def test_planners_moderate_photos_on_their_page(client, auth, setup, place_a, db):
+    path = url(place_a)
+    assert put(client, setup, path, photo_data.encoded("JPEG")).status_code == 201
+    photo_id = path.rsplit("/", 1)[1]
+    auth.login(setup.world.email("planner"))
+    page = client.get("/planner/photos")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f'id="photo-{photo_id}"' in html
+    assert f"{path}?size=thumb" in html and "Foto av en plats: Lek, Förskolan A" in html
+    assert "Foton att granska (1)" in client.get("/planner/").get_data(as_text=True)
+    token = auth.csrf_token()
+    answer = client.post(f"/planner/photos/{photo_id}", data={"decision": "approve",
+                                                               "csrf_token": token},
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 200
+    assert answer.json == {"state": "approved", "message": "Fotot är godkänt.", "pending": 0}
+    assert f'id="photo-{photo_id}"' not in client.get("/planner/photos").get_data(as_text=True)
+    assert f'id="photo-{photo_id}"' in client.get(
+        "/planner/photos?state=approved").get_data(as_text=True)
+    back = client.post(f"/planner/photos/{photo_id}", data={
+        "decision": "hide", "csrf_token": token, "state": "approved", "anchor": "photos"})
+    assert back.status_code == 302 and back.headers["Location"].endswith(
+        "/planner/photos?state=approved#photos")
+    db.rollback()
+    assert db.get(PlacePhoto, uuid.UUID(photo_id)).state == "hidden"
+    actions = db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["photo_approved", "photo_hidden"]
+
+
+def test_the_moderation_page_is_for_planners_and_admins(client, auth, setup, place_a):
+    for who, status in (("staff_a", 403), ("official", 403), ("admin", 200)):
+        auth.login(setup.world.email(who))
+        assert client.get("/planner/photos").status_code == status, who
+        auth.logout()
+    auth.login(setup.world.email("planner"))
+    assert client.get("/planner/photos?state=x").status_code == 400
+    refused = client.post(f"/planner/photos/{uuid.uuid4()}", data={
+        "decision": "approve", "csrf_token": auth.csrf_token()})
+    assert refused.status_code == 404

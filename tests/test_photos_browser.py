@@ -180,3 +180,36 @@ def test_the_panel_with_photos_fits_and_passes_axe_from_360_to_1024_px(
             box = buttons.nth(index).bounding_box()
             assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= width
         assert run_axe(page) == [], width
+
+
+def test_the_planners_photo_page_moderates_in_place_at_every_width(
+        guarded_page, live_server, world, db):
+    import hashlib
+    import io
+
+    from smultron import photos
+    from smultron.access import Viewer
+    from tests import factories
+    from tests.conftest import browser_login
+
+    staff = world.users["staff_a"]
+    place = factories.place(db, factories.mapping_session(db, world.campaign, world.school_a))
+    db.commit()
+    body = photo_data.encoded("JPEG")
+    photos.put_photo(db, Viewer.of(staff), staff, place.id, uuid.uuid4(), photos.Upload(
+        io.BytesIO(body), hashlib.sha256(body).hexdigest(), len(body)))
+    page = guarded_page
+    browser_login(page, live_server, world.email("planner"))
+    page.goto(f"{live_server}/planner/photos")
+    page.wait_for_function("() => [...document.querySelectorAll('.photos-table img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (width, overflow)
+        assert run_axe(page) == [], width
+    page.get_by_role("button", name="Godkänn").first.click()
+    expect(page.locator("#moderation-status")).to_have_text("Fotot är godkänt.")
+    expect(page.locator("#pending-count")).to_have_text("0")
+    db.rollback()
+    assert db.scalar(select(PlacePhoto.state)) == "approved"

@@ -231,17 +231,6 @@ def pending_count(db: Session, viewer: Viewer) -> int:
                             viewer.preschool_filter(Place.preschool_id)))
 
 
-def queue(db: Session, viewer: Viewer, state: str = "pending", limit: int = 100):
-    """Photos in ``state`` (oldest first) of places not deleted: (photo, place) rows."""
-    _require_moderator(viewer)
-    if state not in PHOTO_STATES:
-        raise AppError(M("Show pending, approved or hidden photos."))
-    return db.execute(select(PlacePhoto, Place).join(Place, Place.id == PlacePhoto.place_id)
-                      .where(PlacePhoto.state == state, Place.deleted_at.is_(None),
-                             viewer.preschool_filter(Place.preschool_id))
-                      .order_by(PlacePhoto.created_at, PlacePhoto.id).limit(limit)).all()
-
-
 def moderate(db: Session, viewer: Viewer, user: User, photo_id, decision: str) -> str:
     """Approve or hide one photo; returns its new state (audited; the caller commits)."""
     _require_moderator(viewer)
@@ -259,3 +248,26 @@ def moderate(db: Session, viewer: Viewer, user: User, photo_id, decision: str) -
     audit.record(db, f"photo_{found.state}", user, target=f"photo:{found.id}",
                  detail={"from": before, "to": found.state, "place": str(found.place_id)})
     return found.state
+
+
+def moderation_rows(db: Session, viewer: Viewer, state: str = "pending", limit: int = 100,
+                    lang: str = "sv"):
+    """The moderation list: photos in ``state`` (oldest first) of places not deleted, with
+    the place's category (in ``lang``), preschool and campaign."""
+    from smultron.export.query import category_label
+    from smultron.models import Campaign, Category, Preschool
+
+    _require_moderator(viewer)
+    if state not in PHOTO_STATES:
+        raise AppError(M("Show pending, approved or hidden photos."))
+    return db.execute(
+        select(PlacePhoto.id, PlacePhoto.place_id, PlacePhoto.state, PlacePhoto.taken_on,
+               PlacePhoto.created_at, category_label(lang).label("category"),
+               Preschool.name.label("preschool"), Campaign.name.label("campaign"))
+        .join(Place, Place.id == PlacePhoto.place_id)
+        .join(Category, Category.id == Place.category_id)
+        .join(Preschool, Preschool.id == Place.preschool_id)
+        .join(Campaign, Campaign.id == Place.campaign_id)
+        .where(PlacePhoto.state == state, Place.deleted_at.is_(None),
+               viewer.preschool_filter(Place.preschool_id))
+        .order_by(PlacePhoto.created_at, PlacePhoto.id).limit(limit)).all()

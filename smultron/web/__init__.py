@@ -26,6 +26,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.account",
     "smultron.web.api",
     "smultron.web.photos",
+    "smultron.web.photo_moderation",
     "smultron.web.map",
     "smultron.web.tiles",
     "smultron.web.basemaps",

@@ -28,7 +28,7 @@ from flask_login import current_user
 from shapely.geometry import mapping
 from sqlalchemy import select
 
-from smultron import assessment, moderation, plans, responses, tiles
+from smultron import assessment, moderation, photos, plans, responses, tiles
 from smultron.assessment import evidence
 from smultron.db import get_session
 from smultron.errors import AppError, wants_json
@@ -121,6 +121,7 @@ def _index_page(status: int = 200, download_errors: dict | None = None,
         plan_areas=plans.list_plan_areas(session),
         pending=moderation.comments(session, viewer, "pending", limit=50, lang=page_lang()),
         pending_count=moderation.pending_count(session, viewer),
+        photo_pending_count=photos.pending_count(session, viewer),
         ogc_url=url_for("ogc.landing", _external=True),
         has_tokens_page="tokens.index" in current_app.view_functions,
         default_buffer=plans.DEFAULT_BUFFER_M, source_label=_source_label,
