@@ -39,9 +39,10 @@ DIALECTS = {d.name: d for d in (COMMA, SEMICOLON)}
 
 def dialect_for(name: str | None, language: str = "sv") -> Dialect:
     """The dialect ``name`` ("comma" or "semicolon"); without one, the language's
-    (semicolon and decimal comma for Swedish, comma otherwise). None for an unknown name."""
+    (semicolon and decimal comma as Excel set to Swedish, Finnish or North Sámi expects;
+    comma for English). None for an unknown name."""
     if not name:
-        return SEMICOLON if language == "sv" else COMMA
+        return COMMA if language == "en" else SEMICOLON
     return DIALECTS.get(name)
 
 

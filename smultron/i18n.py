@@ -44,6 +44,8 @@ def register_locales() -> None:
             data = copy.deepcopy(localedata.load(source))
             with localedata._cache_lock:  # noqa: SLF001
                 localedata._cache.setdefault(language, data)  # noqa: SLF001
+            # Babel memoises exists(): a "no" given before the registration would stick.
+            getattr(localedata.exists, "cache_clear", lambda: None)()
 
 
 def normalise(code: str | None) -> str | None:

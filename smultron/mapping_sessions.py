@@ -51,8 +51,7 @@ class SessionForm:
 @dataclass(frozen=True)
 class CategoryCount:
     code: str
-    label_sv: str
-    label_en: str
+    label: str  # in the language asked for
     colour: str
     places: int
     favourite: int
@@ -239,7 +238,7 @@ def reopen(db: Session, viewer: Viewer, user: User, session_id) -> MappingSessio
     return row
 
 
-def summary(db: Session, viewer: Viewer, session_id) -> Summary:
+def summary(db: Session, viewer: Viewer, session_id, lang: str = "sv") -> Summary:
     row = get(db, viewer, session_id)
     live = (Place.session_id == row.id) & Place.deleted_at.is_(None)
     kind = func.ST_GeometryType(Place.geom)
@@ -249,7 +248,7 @@ def summary(db: Session, viewer: Viewer, session_id) -> Summary:
         func.count().filter(kind == "ST_LineString"),
     ).where(live)).one()
     counts = db.execute(
-        select(Category.code, Category.label_sv, Category.label_en, Category.colour,
+        select(Category.code, Category.label_sql(lang), Category.colour,
                func.count(Place.id), func.count(Place.id).filter(Place.feeling == "favourite"),
                func.count(Place.id).filter(Place.feeling == "scary"),
                func.coalesce(func.sum(Place.children_count), 0))

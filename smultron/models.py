@@ -56,6 +56,7 @@ DECISION_MAX = 1000
 # The interface languages (as smultron.i18n.LANGUAGES), and what a session can be held in.
 LANGUAGE_CODES = ("sv", "en", "fi", "fit", "se")
 SESSION_LANGUAGES = (*LANGUAGE_CODES, "other")
+LABEL_LANGUAGES = ("fi", "fit", "se")  # category.labels; sv and en have their own columns
 SRID = 4326
 METRIC_SRID = 3006
 
@@ -120,6 +121,23 @@ class Category(Base):
     # Labels in the other interface languages, {"fi": …, "fit": …, "se": …}; a missing one
     # shows the Swedish label.
     labels: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+
+    def label(self, lang: str) -> str:
+        """The label in ``lang``; Swedish where it has none."""
+        if lang == "en":
+            return self.label_en
+        if lang in LABEL_LANGUAGES:
+            return (self.labels or {}).get(lang) or self.label_sv
+        return self.label_sv
+
+    @classmethod
+    def label_sql(cls, lang: str):
+        """``label(lang)`` as an SQL expression."""
+        if lang == "en":
+            return cls.label_en
+        if lang in LABEL_LANGUAGES:
+            return func.coalesce(func.nullif(cls.labels[lang].astext, ""), cls.label_sv)
+        return cls.label_sv
 
 
 class Preschool(Base):

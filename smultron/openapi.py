@@ -218,10 +218,16 @@ def _other_schemas() -> dict:
         "Link": {"type": "object", "required": ["rel", "href"], "properties": {
             "rel": {"type": "string"}, "type": {"type": "string"},
             "href": {"type": "string", "format": "uri"}}},
-        "Category": {"type": "object", "required": ["code", "label_sv", "label_en", "colour",
-                                                    "pictogram"], "properties": {
-            "code": {"type": "string"}, "label_sv": {"type": "string"},
-            "label_en": {"type": "string"}, "colour": {"type": "string"},
+        "Category": {"type": "object", "required": ["code", "label", "label_sv", "label_en",
+                                                    "labels", "colour", "pictogram"],
+                     "properties": {
+            "code": {"type": "string"},
+            "label": {"type": "string", "description": "in the request's language (?lang=)"},
+            "label_sv": {"type": "string"}, "label_en": {"type": "string"},
+            "labels": {"type": "object", "description": "the labels in fi, fit and se; a "
+                       "missing one shows the Swedish label",
+                       "additionalProperties": {"type": "string"}},
+            "colour": {"type": "string"},
             "pictogram": {"type": "string", "description": "URL of an SVG"}}},
         "Photo": {"type": "object", "required": [
             "id", "place", "state", "width", "height", "taken_on", "created_at", "href",
@@ -512,7 +518,9 @@ def document(server_url: str, categories: list[str] | None = None,
                  "description": "Children's favourite places (GeoJSON, EPSG:4326). Staff see "
                                 "and change their own preschools' places; planners and admins "
                                 "see all; officials no single places. Errors are "
-                                "{\"error\", \"detail\"}."},
+                                "{\"error\", \"detail\"}, their messages in Swedish, or "
+                                "in the language of ?lang= on any request (sv, en, fi, fit "
+                                "Meänkieli, se North Sámi)."},
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}, {"basic": []}, {"cookie": []}],
         "paths": _paths(),

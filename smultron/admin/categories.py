@@ -1,4 +1,5 @@
-"""Categories: Swedish and English labels, pictogram, colour, order, hidden.
+"""Categories: labels (Swedish and English required; Finnish, Meänkieli and North Sámi
+optional, shown in Swedish where missing), pictogram, colour, order, hidden.
 A category that any place uses (even a deleted one) is never deleted: hide it."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from smultron import ROOT
 from smultron.admin.problems import N_, Collector, fail
-from smultron.models import Category, Place
+from smultron.models import LABEL_LANGUAGES, Category, Place
 
 CODE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 COLOUR = re.compile(r"^#[0-9a-f]{6}$")
@@ -29,6 +30,12 @@ class CategoryInput:
     colour: str
     sort_order: int
     hidden: bool
+    labels: dict  # {"fi": …, "fit": …, "se": …}, "" where there is none
+
+
+# The optional labels' form fields, and how a problem names them.
+LABEL_NAMES = {"fi": N_("The Finnish label"), "fit": N_("The Meänkieli label"),
+               "se": N_("The North Sámi label")}
 
 
 def pictograms() -> list[str]:
@@ -72,9 +79,11 @@ def parse(form: Mapping, *, with_code: bool) -> CategoryInput:
     if not COLOUR.match(colour):
         problems.add(N_("The colour is written #rrggbb, e.g. #2e7d32"), "colour")
     order = problems.integer(form, "sort_order", 0, 100_000, default=0, label=N_("The order"))
+    labels = {lang: problems.text(form, f"label_{lang}", 100, required=False,
+                                  label=LABEL_NAMES[lang]) or "" for lang in LABEL_LANGUAGES}
     problems.raise_if_any()
     return CategoryInput(code, label_sv, label_en, pictogram, colour, order,
-                         form.get("hidden") in ("on", "1", "true"))
+                         form.get("hidden") in ("on", "1", "true"), labels)
 
 
 def create(session: Session, data: CategoryInput) -> Category:
@@ -92,12 +101,23 @@ def _apply(category: Category, data: CategoryInput) -> None:
     category.label_sv, category.label_en = data.label_sv, data.label_en
     category.pictogram, category.colour = data.pictogram, data.colour
     category.sort_order, category.hidden = data.sort_order, data.hidden
+    category.labels = dict(data.labels)
 
 
 def summary(category: Category) -> dict:
     return {"label_sv": category.label_sv, "label_en": category.label_en,
+            **{f"label_{lang}": (category.labels or {}).get(lang, "")
+               for lang in LABEL_LANGUAGES},
             "pictogram": category.pictogram, "colour": category.colour,
             "sort_order": category.sort_order, "hidden": category.hidden}
+
+
+def missing_labels(categories) -> dict[str, list[Category]]:
+    """{language: the categories without a label in it (they show the Swedish one)}, only
+    the languages that miss any."""
+    missing = {lang: [c for c in categories if not (c.labels or {}).get(lang)]
+               for lang in LABEL_LANGUAGES}
+    return {lang: rows for lang, rows in missing.items() if rows}
 
 
 def update(session: Session, category: Category, data: CategoryInput) -> dict:

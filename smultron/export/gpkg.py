@@ -125,8 +125,7 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
 
 
 def category_styles(session: Session, lang: str = "sv") -> list[styles.CategoryStyle]:
-    label = Category.label_en if lang == "en" else Category.label_sv
-    rows = session.execute(select(Category.code, label, Category.colour)
+    rows = session.execute(select(Category.code, Category.label_sql(lang), Category.colour)
                            .order_by(Category.sort_order, Category.code)).all()
     return [styles.CategoryStyle(*row) for row in rows]
 

@@ -213,8 +213,8 @@ def geometry_in(column, srid: int):
 
 
 def category_label(lang: str = "sv"):
-    """The category's name in ``lang`` (English for "en", else Swedish)."""
-    return Category.label_en if lang == "en" else Category.label_sv
+    """The category's name in ``lang`` (Swedish where it has none)."""
+    return Category.label_sql(lang)
 
 
 def place_columns():

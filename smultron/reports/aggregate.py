@@ -251,7 +251,8 @@ SELECT json_build_object(
                 'geojson_3006', ST_AsGeoJSON(ST_SimplifyPreserveTopology(g3006, 1), 1)::json)
                 FROM scope_area WHERE geom IS NOT NULL),
   'categories', (SELECT json_agg(json_build_object('id', id, 'code', code, 'label_sv', label_sv,
-                'label_en', label_en, 'colour', colour) ORDER BY sort_order) FROM category)
+                'label_en', label_en, 'labels', labels, 'colour', colour) ORDER BY sort_order)
+                FROM category)
 )"""
 
 
@@ -334,7 +335,7 @@ SELECT json_build_array(
    FROM preschool WHERE municipality_id = :muni),
   (SELECT json_build_array(count(*), max(id), max(created_at)) FROM plan_area
    WHERE municipality_id = :muni),
-  (SELECT md5(string_agg(concat_ws(':', id, code, label_sv, label_en, colour), ','
+  (SELECT md5(string_agg(concat_ws(':', id, code, label_sv, label_en, labels, colour), ','
                          ORDER BY id)) FROM category),
   (SELECT md5(string_agg(concat_ws(':', id, name, status), ',' ORDER BY id)) FROM campaign
    WHERE municipality_id = :muni)

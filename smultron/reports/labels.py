@@ -48,7 +48,9 @@ class Labeller:
         row = self.categories.get(category_id)
         if row is None:
             return str(category_id)
-        return row["label_en"] if self.lang == "en" else row["label_sv"]
+        if self.lang == "en":
+            return row["label_en"]
+        return (row.get("labels") or {}).get(self.lang) or row["label_sv"]
 
     def key(self, table: str, key) -> str:
         if table.startswith("category"):
@@ -96,15 +98,16 @@ def _slug(text: str) -> str:
 
 
 def number(value, lang: str) -> str:
-    """12 345 (Swedish) or 12,345 (English); '–' for nothing."""
+    """12 345 (Swedish, Finnish, Meänkieli, North Sámi) or 12,345 (English); '–' for
+    nothing."""
     if value is None:
         return "–"
     text = f"{value:,}"
-    return text.replace(",", "\u00a0") if lang == "sv" else text
+    return text if lang == "en" else text.replace(",", "\u00a0")
 
 
 def percent(part, whole, lang: str) -> str:
     if part is None or not whole:
         return "–"
-    text = f"{100 * part / whole:.0f} %" if lang == "sv" else f"{100 * part / whole:.0f}%"
+    text = f"{100 * part / whole:.0f}%" if lang == "en" else f"{100 * part / whole:.0f} %"
     return text

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from smultron.errors import AppError, error_response
 from smultron.messages import M, translate
 from smultron.models import Category, Municipality
 from smultron.web.auth import current_viewer
+from smultron.web.language import current_language
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
@@ -274,7 +275,7 @@ def create_plan():
 
 
 def _plan_detail(session, viewer, plan_id: int, buffer_m: int) -> dict:
-    found = evidence.gather(session, viewer, plan_id, buffer_m, str(get_locale() or "sv"))
+    found = evidence.gather(session, viewer, plan_id, buffer_m, current_language())
     places_out = [{
         "id": p.id, "relation": p.relation, "distance_m": p.distance_m,
         "category": p.category, "feeling": p.feeling, "season": p.season,
@@ -310,16 +311,15 @@ def plan(plan_id: str):
 def session_summary(session_id: str):
     viewer = current_viewer()
     viewer.require_raw_places()
-    summary = mapping_sessions.summary(get_session(), viewer, session_id)
+    summary = mapping_sessions.summary(get_session(), viewer, session_id, current_language())
     row = summary.session
-    english = str(get_locale() or "sv") == "en"
     return jsonify({
         "id": str(row.id), "preschool": row.preschool_id, "campaign": row.campaign_id,
         "department": row.department_id, "held_on": row.held_on.isoformat(),
         "children_present": row.children_present, "age_group": row.age_group,
         "finished": row.finished_at is not None,
         "places": summary.places, "areas": summary.areas, "routes": summary.routes,
-        "by_category": [{"category": c.code, "label": c.label_en if english else c.label_sv,
+        "by_category": [{"category": c.code, "label": c.label,
                          "places": c.places, "favourite": c.favourite, "scary": c.scary,
                          "children": c.children} for c in summary.by_category],
     })
@@ -330,8 +330,9 @@ def session_summary(session_id: str):
 def categories():
     rows = get_session().scalars(select(Category).where(Category.hidden.is_(False))
                                  .order_by(Category.sort_order))
-    return jsonify([{"code": c.code, "label_sv": c.label_sv, "label_en": c.label_en,
-                     "colour": c.colour,
+    lang = current_language()
+    return jsonify([{"code": c.code, "label": c.label(lang), "label_sv": c.label_sv,
+                     "label_en": c.label_en, "labels": c.labels or {}, "colour": c.colour,
                      "pictogram": url_for("static", filename=f"img/pictograms/{c.pictogram}.svg")}
                     for c in rows])
 

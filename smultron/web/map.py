@@ -32,6 +32,7 @@ from smultron.places import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.basemaps import choices as basemap_choices
 from smultron.web.basemaps import keep_offline_config
+from smultron.web.language import current_language
 from smultron.web.map_strings import (
     age_group_labels,
     geoman_strings,
@@ -51,14 +52,12 @@ def _app_error(exc: AppError):
                           translate(exc.detail, gettext))
 
 
-def _english() -> bool:
-    return str(get_locale() or "sv") == "en"
 
 
 def _categories() -> list[dict]:
     rows = get_session().scalars(select(Category).where(Category.hidden.is_(False))
                                  .order_by(Category.sort_order))
-    return [{"code": c.code, "label": c.label_en if _english() else c.label_sv,
+    return [{"code": c.code, "label": c.label(current_language()),
              "colour": c.colour,
              "pictogram": url_for("static", filename=f"img/pictograms/{c.pictogram}.svg")}
             for c in rows]
@@ -167,11 +166,11 @@ def reopen(session_id: str):
 @bp.route("/map/sessions/<session_id>/summary")
 @role_required("staff")
 def summary(session_id: str):
-    result = mapping_sessions.summary(get_session(), current_viewer(), session_id)
+    result = mapping_sessions.summary(get_session(), current_viewer(), session_id,
+                                      current_language())
     pictograms = {c["code"]: c for c in _categories()}
     return render_template("map/summary.html", summary=result, row=result.session,
-                           pictograms=pictograms, english=_english(),
-                           age_groups=age_group_labels())
+                           pictograms=pictograms, age_groups=age_group_labels())
 
 
 @lru_cache(maxsize=4)

@@ -20,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -30,6 +29,7 @@ from smultron.errors import AppError
 from smultron.models import Category
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.basemaps import choices as basemap_choices
+from smultron.web.language import current_language
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 CACHE_SECONDS = 60
@@ -78,9 +78,8 @@ def overview():
     db = get_session()
     viewer = current_viewer()
     campaign = _id_arg("campaign")
-    english = str(get_locale() or "sv") == "en"
-    categories = {c.code: (c.label_en if english else c.label_sv)
-                  for c in db.scalars(select(Category))}
+    lang = current_language()
+    categories = {c.code: c.label(lang) for c in db.scalars(select(Category))}
     config = {
         "tilesUrl": url_for("tiles.places", z=0, x=0, y=0).rsplit("/0/0/0.mvt", 1)[0],
         "params": {"campaign": campaign},

@@ -74,6 +74,7 @@ FIELD_LABELS = {
     "department": _l("Department"), "code": _l("Code"), "starts_on": _l("Starts"),
     "ends_on": _l("Ends"), "preschools": _l("Preschools"), "preschool": _l("Preschool"),
     "status": _l("Status"), "label_sv": _l("Swedish"), "label_en": _l("English"),
+    "label_fi": _l("Finnish"), "label_fit": _l("Meänkieli"), "label_se": _l("North Sámi"),
     "pictogram": _l("Pictogram"), "colour": _l("Colour"), "sort_order": _l("Order"),
     "hidden": _l("Hidden"), "role": _l("Role"), "active": _l("Active"),
     "link": _l("Link"), "emailed": _l("E-mailed"), "link_expires_at": _l("Link expires"),

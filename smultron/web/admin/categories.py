@@ -12,8 +12,9 @@ from smultron.web.admin import bp, db, log, problems_of
 
 
 def _list(problems=None, status: int = 200):
-    return render_template("admin/categories.html", rows=domain.list_categories(db()),
-                           problems=problems or []), status
+    rows = domain.list_categories(db())
+    return render_template("admin/categories.html", rows=rows, problems=problems or [],
+                           missing=domain.missing_labels([row[0] for row in rows])), status
 
 
 @bp.get("/categories")
