@@ -9,6 +9,9 @@ HOST  ?= 127.0.0.1
 PORT  ?= 5000
 # pytest-xdist workers for make test (each starts its own PostGIS cluster)
 TEST_WORKERS ?= 2
+# the JavaScript linter (package.json's devDependencies) and the outbox's Node tests
+BIOME    := node_modules/.bin/biome
+JS_TESTS := tests/js/*.test.mjs
 
 .DEFAULT_GOAL := help
 
@@ -18,8 +21,15 @@ help: ## list the targets
 system: ## install PostgreSQL + PostGIS through the system package manager (if missing)
 	@scripts/install-system-deps.sh server
 
-system-test: ## also install what the tests need: Chromium and gdal-bin
+system-test: ## also install what the tests need: Chromium, gdal-bin, QGIS and Node.js
 	@scripts/install-system-deps.sh server test
+
+system-node: ## install Node.js and npm (the linter and the JavaScript tests)
+	@scripts/install-system-deps.sh node
+
+# package-lock.json pins the linter (and the vendored packages, see make vendor)
+node_modules/.installed: package.json package-lock.json
+	@npm ci --no-audit --no-fund --ignore-scripts --silent && touch $@
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -41,12 +51,24 @@ run: system venv translations ## set up and serve http://$(HOST):$(PORT) on the 
 	@$(BIN)/smultron demo --if-empty
 	@$(BIN)/smultron serve --host $(HOST) --port $(PORT)
 
-test: system-test $(VENV)/.installed-test translations ## set up and run the whole test suite
+test: system-test $(VENV)/.installed-test node_modules/.installed translations ## set up and run the whole test suite
 	@$(BIN)/ruff check .
+	@$(BIOME) lint
+	@node --test --test-reporter=spec $(JS_TESTS)
 	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-test ## ruff
+test-fast: system-test $(VENV)/.installed-test node_modules/.installed translations ## the same without the browser tests and the fresh-clone test (minutes less)
 	@$(BIN)/ruff check .
+	@$(BIOME) lint
+	@node --test --test-reporter=spec $(JS_TESTS)
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser and not slow" $(PYTEST_ARGS)
+
+test-js: system-node node_modules/.installed ## only the outbox's unit tests under Node (tests/js)
+	@node --test --test-reporter=spec $(JS_TESTS)
+
+lint: system-node $(VENV)/.installed-test node_modules/.installed ## ruff (Python), Biome (static/js, tests/js)
+	@$(BIN)/ruff check .
+	@$(BIOME) lint
 
 vendor: ## re-copy the pinned front-end packages (package.json) into static/vendor/
 	@scripts/vendor-assets.sh
@@ -55,7 +77,7 @@ bench: system-test $(VENV)/.installed-test ## run every benchmark (bench/, minut
 	@scripts/install-system-deps.sh bench
 	@for b in export report api map write; do $(PY) bench/$$b.py || exit 1; done
 
-clean: ## remove the venv and the embedded database (instance/)
-	rm -rf $(VENV) instance
+clean: ## remove the venv, node_modules and the embedded database (instance/)
+	rm -rf $(VENV) node_modules instance
 
-.PHONY: help system system-test venv translations run test lint vendor bench clean
+.PHONY: help system system-test system-node venv translations run test test-fast test-js lint vendor bench clean

@@ -2,13 +2,18 @@
 # Installs what Smultron needs from the platform's package manager, only when missing.
 #   install-system-deps.sh server        PostgreSQL + PostGIS
 #   install-system-deps.sh server test   + Chromium, gdal-bin, python3-gdal, QGIS (python3-qgis),
-#                                         poppler-utils and LibreOffice Writer for the test suite
+#                                         poppler-utils and LibreOffice Writer for the test suite,
+#                                         and Node.js with npm (node)
+#   install-system-deps.sh node          Node.js and npm: the JavaScript linter (Biome) and tests (node --test)
 #   install-system-deps.sh bench         + wrk, the load tool of bench/api.py (optional)
 set -euo pipefail
 
-need_server=0; need_test=0; need_bench=0
+need_server=0; need_test=0; need_bench=0; need_node=0
 for arg in "$@"; do
-  case "$arg" in server) need_server=1 ;; test) need_test=1 ;; bench) need_bench=1 ;; esac
+  case "$arg" in
+    server) need_server=1 ;; test) need_test=1; need_node=1 ;; bench) need_bench=1 ;;
+    node) need_node=1 ;;
+  esac
 done
 
 have_postgis() {
@@ -27,6 +32,7 @@ if [ "$(uname)" = "Darwin" ]; then
   [ $need_test = 1 ] && ! command -v ogrinfo >/dev/null && brew install gdal
   [ $need_test = 1 ] && [ ! -e "/Applications/Chromium.app" ] && brew install --cask chromium
   [ $need_bench = 1 ] && ! command -v wrk >/dev/null && brew install wrk
+  [ $need_node = 1 ] && ! command -v npm >/dev/null && brew install node
   exit 0
 fi
 
@@ -56,6 +62,11 @@ if [ $need_test = 1 ]; then
 fi
 if [ $need_bench = 1 ]; then
   command -v wrk >/dev/null || pkgs+=(wrk)
+fi
+if [ $need_node = 1 ]; then
+  # Debian's nodejs (18 on bookworm: node --test and Biome's launcher both run on it)
+  command -v node >/dev/null || pkgs+=(nodejs)
+  command -v npm >/dev/null || pkgs+=(npm)
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-cp package.json "$work/"
-(cd "$work" && npm install --no-audit --no-fund --ignore-scripts --silent)
+cp package.json package-lock.json "$work/"  # the lock: the same files every time
+(cd "$work" && npm ci --omit=dev --no-audit --no-fund --ignore-scripts --silent)
 rm -rf static/vendor; mkdir -p static/vendor
 copy() {  # copy PACKAGE FOLDER-NAME FILES...
   local pkg=$1 name=$2; shift 2

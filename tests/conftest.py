@@ -10,7 +10,6 @@ import itertools
 import re
 import shutil
 import tempfile
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,13 +17,13 @@ import pytest
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
-from werkzeug.serving import make_server
 
 from smultron import create_app, migrate, passwords, reference
 from smultron.db import make_engine
 from smultron.embedded_pg import EmbeddedPostgres
 from smultron.i18n import LANGUAGES
-from tests import factories, sso_helpers, tile_server
+from tests import export_data, factories, place_data, report_data, sso_helpers, tile_server
+from tests.helpers import serve
 
 TEMPLATE_DB = "smultron_template"
 _db_numbers = itertools.count()
@@ -90,6 +89,9 @@ def app_config(database_url: str, **overrides) -> dict:
         "TILE_URL": tile_server.shared().template,
         "BASEMAP_CACHE_DIR": tile_cache_dir(),
         "RATELIMIT_ENABLED": False,
+        # The staff map's outbox sends when asked (Send now, back online, a reload), not
+        # also on a timer that could race a test; test_map_browser turns the timer on.
+        "OUTBOX_RETRY_SECONDS": 0,
     }
     config.update(overrides)
     return config
@@ -168,6 +170,24 @@ def world(db):
     return factories.World.build(db)
 
 
+@pytest.fixture
+def places(db, world):
+    """The world's places of every kind for exports, OGC, plans (tests/export_data.py)."""
+    return export_data.build(db, world)
+
+
+@pytest.fixture
+def setup(db):
+    """A world with a mapping session per preschool and API tokens (tests/place_data.py)."""
+    return place_data.build(db)
+
+
+@pytest.fixture
+def known(db):
+    """Places whose report figures are known by hand (tests/report_data.py)."""
+    return report_data.build(db)
+
+
 class AuthActions:
     def __init__(self, client):
         self._client = client
@@ -205,12 +225,8 @@ def browser_type_launch_args():
 @pytest.fixture
 def live_server(app):
     """The app served on 127.0.0.1 in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from sqlalchemy import text
 
 from smultron import accounts, csvfile
 from smultron.models import AuditEvent
-from tests import export_data
 from tests.test_export_web import bearer
 
 # Each begins like a spreadsheet formula (OWASP: = + - @ tab CR).
@@ -59,11 +58,6 @@ def test_streamed_in_pieces():
     pieces = list(csvfile.stream([i] for i in range(csvfile.BATCH * 2 + 5)))
     assert pieces[0] == csvfile.BOM and len(pieces) > 3
     assert len(read("".join(pieces))) == csvfile.BATCH * 2 + 5
-
-
-@pytest.fixture
-def places(db, world):
-    return export_data.build(db, world)
 
 
 @pytest.mark.parametrize("sep, delimiter", [("comma", ","), ("semicolon", ";")])

@@ -23,11 +23,6 @@ LAYERS = ["density_hex", "neighbourhoods", "places_areas", "places_points", "pla
 
 
 @pytest.fixture
-def places(db, world):
-    return export_data.build(db, world)
-
-
-@pytest.fixture
 def export(app, db, places, tmp_path):
     def run(filters=None, **options):
         path = tmp_path / "places.gpkg"

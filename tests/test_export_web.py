@@ -18,11 +18,6 @@ from tests import export_data
 
 
 @pytest.fixture
-def places(db, world):
-    return export_data.build(db, world)
-
-
-@pytest.fixture
 def token(db, world):
     def make(who: str) -> str:
         plain = accounts.create_token(db, world.users[who], "test")

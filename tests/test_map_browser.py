@@ -75,9 +75,24 @@ def wait_all_saved(page, rows: int | None = None):
 
 
 def send_now(page):
-    """Press "Send now", unless the map's own retry (every 20 s) has sent everything."""
-    page.evaluate("() => { const b = document.getElementById('sync-now'); "
-                  "if (!b.hidden) b.click(); }")
+    """Press "Send now" (the tests' map has no retry timer: conftest.app_config)."""
+    page.click("#sync-now")
+
+
+def lose_first_answer(page) -> list:
+    """The first POST of a place reaches the server, but the tablet never hears back; the
+    list returned gets the status the server answered it with."""
+    lost = []
+
+    def route(request_route):
+        if request_route.request.method == "POST" and not lost:
+            lost.append(request_route.fetch().status)  # reaches the server...
+            request_route.abort()  # ...but the tablet never hears back
+        else:
+            request_route.fallback()
+
+    page.route("**/api/v1/places", route)
+    return lost
 
 
 def stored_version(page, db, place_id, version: int, timeout: float = 15.0):
@@ -353,16 +368,7 @@ def test_a_lost_answer_is_retried_without_a_duplicate(guarded_page, live_server,
     the place exists once."""
     page = guarded_page
     session_id = start_session(page, live_server)
-    lost = []
-
-    def lose_first_answer(route):
-        if route.request.method == "POST" and not lost:
-            lost.append(route.fetch().status)  # reaches the server...
-            route.abort()  # ...but the tablet never hears back
-        else:
-            route.fallback()
-
-    page.route("**/api/v1/places", lose_first_answer)
+    lost = lose_first_answer(page)
     page.click("#place-here")
     fill_panel(page, "Lek")
     expect(page.locator("#sync-status")).to_contain_text("Inget nätverk")
@@ -372,6 +378,48 @@ def test_a_lost_answer_is_retried_without_a_duplicate(guarded_page, live_server,
     wait_all_saved(page, 1)
     assert len(places_of(db, session_id)) == 1
     page.console_errors[:] = [e for e in page.console_errors if "ERR_FAILED" not in e]
+
+
+def test_the_outbox_tries_again_by_itself_every_retry_interval(guarded_page, live_server,
+                                                                world, db, app):
+    """OUTBOX_RETRY_SECONDS (20 s in the app, off in the tests): with it on, a place whose
+    answer was lost is sent again without Send now."""
+    app.config["OUTBOX_RETRY_SECONDS"] = 1
+    page = guarded_page
+    session_id = start_session(page, live_server)
+    lost = lose_first_answer(page)
+    page.click("#place-here")
+    fill_panel(page, "Lek")
+    page.wait_for_selector("body[data-waiting='1']")
+    wait_all_saved(page, 1)  # nothing pressed: the timer sent it
+    assert lost == [201] and len(places_of(db, session_id)) == 1
+    page.console_errors[:] = [e for e in page.console_errors if "ERR_FAILED" not in e]
+
+
+def test_a_server_error_is_not_called_offline(guarded_page, live_server, world, db):
+    """A 500 while loading the places says the server failed (not "no network"); a 500
+    while sending keeps the place waiting, and the bar says the server could not take it."""
+    page = guarded_page
+    page.route("**/api/v1/places?preschool=*", lambda route: route.fulfill(
+        status=500, content_type="application/json", body='{"error": "Internt fel"}'))
+    session_id = start_session(page, live_server)
+    expect(page.locator("#notice")).to_contain_text(
+        "De sparade platserna kunde inte hämtas från servern.")
+    expect(page.locator("#sync-status")).not_to_contain_text("Inget nätverk")
+    page.route("**/api/v1/places", lambda route: route.fulfill(
+        status=503, content_type="application/json", body='{"error": "Databasen"}')
+        if route.request.method == "POST" else route.fallback())
+    page.click("#place-here")
+    fill_panel(page, "Lek")
+    page.wait_for_selector("body[data-waiting='1']")
+    expect(page.locator("#sync-status")).to_contain_text("Servern kunde inte ta emot platserna")
+    expect(page.locator("#sync-status")).not_to_contain_text("Inget nätverk")
+    assert places_of(db, session_id) == []
+    page.unroute("**/api/v1/places")
+    send_now(page)
+    wait_all_saved(page, 1)
+    assert len(places_of(db, session_id)) == 1
+    page.console_errors[:] = [e for e in page.console_errors if "500" not in e and "503" not in e]
 
 
 def test_a_closed_tab_loses_nothing(guarded_page, live_server, world, db):
@@ -433,19 +481,11 @@ def test_a_lost_answer_then_an_edit_becomes_an_edit_of_the_stored_place(
         guarded_page, live_server, world, db):
     page = guarded_page
     session_id = start_session(page, live_server)
-    lost = []
-
-    def lose_first_answer(route):
-        if route.request.method == "POST" and not lost:
-            lost.append(route.fetch().status)
-            route.abort()
-        else:
-            route.fallback()
-
-    page.route("**/api/v1/places", lose_first_answer)
+    lost = lose_first_answer(page)
     page.click("#place-here")
     fill_panel(page, "Lek")
     expect(page.locator("#sync-status")).to_contain_text("Inget nätverk")
+    assert lost == [201]
     page.locator("#places-table tbody tr button", has_text="Ändra").click()
     page.locator("#category-choices label", has_text="Djur").click()
     page.click("#panel-save")

@@ -3,25 +3,19 @@ and summary, the service worker and manifest; and the OpenAPI document's accurac
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import date, datetime, timedelta
 
 import jsonschema_rs
-import pytest
 from shapely.geometry import LineString
 from sqlalchemy import func, select
 
 from smultron import accounts, mapping_sessions
 from smultron.models import Campaign, MappingSession, campaign_preschool
-from tests import factories, place_data
+from tests import factories
+from tests.helpers import inline_scripts, page_config
 from tests.place_data import feature
-
-
-@pytest.fixture
-def setup(db):
-    return place_data.build(db)
 
 
 def start_form(client, auth, school_id, **overrides):
@@ -95,8 +89,7 @@ def test_starting_a_session_opens_its_map(client, auth, setup, db):
     assert (row.children_present, row.age_group, row.department_id, row.user_id) == (
         6, "5-6", department, setup.world.users["staff_a"].id)
     page = client.get(f"/map/sessions/{session_id}").get_data(as_text=True)
-    config = json.loads(re.search(
-        r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S).group(1))
+    config = page_config(page)
     assert config["session"] == {"id": session_id, "children_present": 6, "age_group": "5-6",
                                  "campaign": setup.world.campaign.id}
     assert config["open_campaigns"] == [setup.world.campaign.id]
@@ -105,6 +98,8 @@ def test_starting_a_session_opens_its_map(client, auth, setup, db):
     assert config["tiles"]["url"] == "/basemap/map/{z}/{x}/{y}"
     assert [c["name"] for c in config["tiles"]["choices"]] == ["map"]
     assert "tiles.test" not in page  # the tile server's address stays on the server
+    assert config["retry_seconds"] == 0  # tests ask (conftest.app_config): Send now, online
+    assert config["geoman"]["actions"]["finish"] == "Slutför"
 
 
 def test_only_open_campaigns_the_preschool_takes_part_in_are_offered(client, auth, setup, db):
@@ -167,10 +162,7 @@ def test_the_map_page_has_no_inline_script_or_style(client, auth, setup):
     auth.login(setup.world.email("staff_a"))
     page = client.get(f"/map/sessions/{setup.session_a.id}").get_data(as_text=True)
     assert " style=" not in page and " onclick=" not in page
-    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
-    inline = [attrs for attrs, body in scripts if body.strip()]
-    assert sorted(inline) == [' type="application/json" id="geoman-lang"',
-                              ' type="application/json" id="map-config"']
+    assert inline_scripts(page) == [' type="application/json" id="page-config"']
 
 
 # -- OpenAPI ------------------------------------------------------------------------------

@@ -23,11 +23,6 @@ EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"
 
 
 @pytest.fixture
-def places(db, world):
-    return export_data.build(db, world)
-
-
-@pytest.fixture
 def headers(db, world):
     secret = accounts.create_token(db, world.users["planner"], "qgis")
     db.commit()

@@ -14,11 +14,6 @@ from tests import place_data
 from tests.place_data import A_POINT, B_POINT, feature, square
 
 
-@pytest.fixture
-def setup(db):
-    return place_data.build(db)
-
-
 @pytest.fixture(scope="module")
 def shared(cluster):
     with place_data.shared_database(cluster) as pair:

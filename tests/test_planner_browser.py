@@ -10,7 +10,7 @@ from shapely.geometry import Point
 from sqlalchemy import select, text
 
 from smultron.models import Place, PlanArea
-from tests import export_data, factories
+from tests import factories
 from tests.conftest import browser_login, run_axe
 
 pytestmark = pytest.mark.browser
@@ -18,11 +18,6 @@ WIDTHS = (360, 390, 768, 1024)
 BOWTIE = json.dumps({"type": "Polygon", "coordinates": [[[20.222, 67.854], [20.229, 67.857],
                                                           [20.229, 67.854], [20.222, 67.857],
                                                           [20.222, 67.854]]]})
-
-
-@pytest.fixture
-def places(db, world):
-    return export_data.build(db, world)
 
 
 def test_planner_page_draw_a_plan_and_check_it(guarded_page, live_server, world, places):

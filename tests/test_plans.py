@@ -28,11 +28,6 @@ PLANNER = Viewer(user_id=0, role="planner", preschool_ids=frozenset())
 LON, LAT = factories.KIRUNA
 
 
-@pytest.fixture
-def places(db, world):
-    return export_data.build(db, world)
-
-
 def kiruna_plan_3006(size=150.0):
     """A square of 2*size m around the Kiruna point, in SWEREF 99 TM."""
     centre = gpd.GeoSeries([Point(LON, LAT)], crs=4326).to_crs(3006)[0]

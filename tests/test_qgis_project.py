@@ -35,11 +35,6 @@ needs_qgis = pytest.mark.skipif(not _has_qgis(), reason="QGIS (python3-qgis) not
 
 
 @pytest.fixture
-def places(db, world):
-    return export_data.build(db, world)
-
-
-@pytest.fixture
 def export(app, db, places, tmp_path):
     def run(name="places.gpkg", filters=None, **options):
         path = tmp_path / name

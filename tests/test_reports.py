@@ -16,15 +16,11 @@ from sqlalchemy import text
 from smultron.geo import from_db
 from smultron.reports import ReportCache, ReportFilters, build_report
 from smultron.reports.anonymity import suppress_group
-from tests import report_data
+from tests import helpers, report_data
+from tests.helpers import inline_scripts, page_config
 from tests.report_data import SECRET_COMMENT, metric
 
 K = 5
-
-
-@pytest.fixture
-def known(db):
-    return report_data.build(db)
 
 
 def report_for(db, known, **args):
@@ -269,8 +265,9 @@ def test_the_lone_k_minus_1_place_appears_nowhere(client, auth, db, known):
         assert not shape(cell["geojson"]).contains(p6)
     # the plan areas are the planners' public drawings (Skogen is drawn round P6): left out
     body = json.dumps({**data, "plans": [p["favourite"] for p in data["plans"]]})
-    map_data = json.loads(map_data_of(page))
-    html = page.replace(map_data_of(page), "") + json.dumps({**map_data, "plans": []})
+    config = page_config(page)
+    html = helpers.PAGE_CONFIG.sub("", page) + json.dumps(
+        {**config, "map": {**config["map"], "plans": []}})
     for trace in p6_traces(db, known, data):
         assert trace not in body
         assert trace not in html
@@ -307,24 +304,18 @@ def test_the_page_has_a_map_as_data_tables_and_no_inline_code(client, auth, know
     assert "unsafe-inline" not in csp
     # no inline script at all: the map is JSON that a module from /static draws
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-    inline = [attrs for attrs, body in scripts if body.strip()]
-    assert inline == [' type="application/json" id="report-map-data"']
+    assert inline_scripts(html) == [' type="application/json" id="page-config"']
     assert all("src=" in attrs for attrs, body in scripts if not body.strip())
     assert "js/reports/report-map.js" in html and "leaflet-heat.js" in html
     assert "style=" not in html and "<style" not in html
     assert "cdn" not in html.lower() and "https://" not in html.replace(
         "https://tiles.test/{z}/{x}/{y}.png", "")
-    data = json.loads(map_data_of(html))
+    data = page_config(html)["map"]
     assert data["names"]["favourite"] == "Hexagoner: smultronställen"
     assert {s["name"] for s in data["preschools"]["named"]} >= {"Förskolan A", "Förskolan B"}
     assert data["heat"] and data["favourite"] and data["clusters"]
     assert 'id="table-favourite"' in html and 'id="participation"' in html
 
-
-def map_data_of(html: str) -> str:
-    """The map data as the browser reads it (textContent of the JSON script element)."""
-    return re.search(r'<script type="application/json" id="report-map-data">(.*?)</script>',
-                     html, re.S).group(1)
 
 
 @pytest.mark.parametrize("who, args, status", [

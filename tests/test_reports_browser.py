@@ -3,7 +3,6 @@ canvas painted, every layer switchable, and no axe-core violations."""
 
 import pytest
 
-from tests import report_data
 from tests.conftest import browser_login, run_axe, switch_language
 
 pytestmark = pytest.mark.browser
@@ -16,11 +15,6 @@ PAINTED = """(selector) => {
   return false;
 }"""
 HEXAGONS = ".leaflet-overlay-pane canvas:not(.leaflet-heatmap-layer)"
-
-
-@pytest.fixture
-def known(db):
-    return report_data.build(db)
 
 
 def layer_switches(page) -> dict[str, bool]:

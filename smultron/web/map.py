@@ -30,20 +30,20 @@ from smultron.messages import translate
 from smultron.models import FEELINGS, SEASONS, Campaign, Category, Preschool
 from smultron.places import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
-from smultron.web.basemaps import choices as basemap_choices
 from smultron.web.basemaps import keep_offline_config
 from smultron.web.language import current_language
 from smultron.web.map_strings import (
     age_group_labels,
-    geoman_strings,
     js_strings,
     season_labels,
 )
+from smultron.web.page_config import page_config, tiles
 from smultron.web.photos import upload_limit
 
 bp = Blueprint("map", __name__)
-# templates/geoman.html puts these into every page that draws with Leaflet-Geoman.
-bp.add_app_template_global(geoman_strings, "geoman_strings")
+# How often the staff map tries again to send what waits in its outbox (0: only when
+# asked, back online or shown again); app config OUTBOX_RETRY_SECONDS.
+OUTBOX_RETRY_SECONDS = 20
 
 
 @bp.errorhandler(AppError)
@@ -74,6 +74,7 @@ def index():
 
 def _start_page(preschool, form: dict, errors: dict, status: int = 200):
     db = get_session()
+    keep_offline = keep_offline_config(preschool.id)
     return render_template(
         "map/start.html", preschool=preschool, form=form, errors=errors,
         campaigns=mapping_sessions.open_campaigns(db, preschool),
@@ -82,7 +83,7 @@ def _start_page(preschool, form: dict, errors: dict, status: int = 200):
         age_groups=age_group_labels(), today=date.today().isoformat(),
         continue_days=mapping_sessions.CONTINUE_DAYS,
         several=len(mapping_sessions.preschools_for(db, current_viewer())) > 1,
-        keep_offline=keep_offline_config(preschool.id),
+        keep_offline=keep_offline, page_config=page_config(keep_offline=keep_offline),
     ), status
 
 
@@ -130,7 +131,8 @@ def _map_config(row) -> dict:
         "max_comment": MAX_COMMENT,
         "photos": {"max": photos.MAX_PER_PLACE, "max_bytes": upload_limit()},
         "api": {"places": url_for("api.list_places"), "sw": url_for("map.service_worker")},
-        "tiles": basemap_choices(),
+        "tiles": tiles(),
+        "retry_seconds": current_app.config.get("OUTBOX_RETRY_SECONDS", OUTBOX_RETRY_SECONDS),
         "strings": js_strings(),
         "season_labels": season_labels(),
     }
@@ -142,7 +144,8 @@ def session(session_id: str):
     row = mapping_sessions.get(get_session(), current_viewer(), session_id)
     if row.finished_at is not None:
         return redirect(url_for("map.summary", session_id=row.id))
-    return render_template("map/session.html", row=row, config=_map_config(row),
+    return render_template("map/session.html", row=row,
+                           page_config=page_config(geoman=True, **_map_config(row)),
                            department=row.department.name if row.department else None,
                            seasons=season_labels(), max_photos=photos.MAX_PER_PLACE)
 

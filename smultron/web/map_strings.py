@@ -54,6 +54,10 @@ def js_strings() -> dict[str, str]:
         "refused_many": _("%(n)s places were not saved: correct them or throw them away in "
                           "the list."),
         "offline": _("No network: places are kept on this device and sent later."),
+        "server_error": _("The server could not take the places just now: they are kept on "
+                          "this device and sent later."),
+        "load_failed": _("The saved places could not be loaded from the server. Reload the "
+                         "page to try again; new places are kept on this device."),
         "saved_offline": _("Saved on this device."),
         "saved": _("Saved."),
         "deleted": _("Deleted."),

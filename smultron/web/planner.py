@@ -46,8 +46,9 @@ from smultron.models import (
     Preschool,
 )
 from smultron.web.auth import current_viewer, role_required
-from smultron.web.basemaps import choices as basemap_choices
 from smultron.web.export import page_lang, request_filters
+from smultron.web.page_config import page_config
+from smultron.web.page_config import tiles as page_tiles
 from smultron.web.security import large_upload
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
@@ -91,9 +92,14 @@ def _choices() -> dict:
 
 
 def _map_config() -> dict:
-    return {"tiles": basemap_choices(),
-            "bounds": tiles.view_bounds(get_session(), current_viewer()),
+    """What every planner map starts from (page_config.py names the keys)."""
+    return {"tiles": page_tiles(), "bounds": tiles.view_bounds(get_session(), current_viewer()),
             "orientation": url_for("tiles.preschools")}
+
+
+def _state_labels() -> dict:
+    """A comment's moderation state as shown (the table, and moderate.js after a decision)."""
+    return {"pending": _("Waiting"), "approved": _("Approved"), "hidden": _("Hidden")}
 
 
 @dataclass
@@ -116,8 +122,13 @@ def _index_page(status: int = 200, download_errors: dict | None = None,
                 plan_form: PlanForm | None = None):
     session = get_session()
     viewer = current_viewer()
+    plan_form = plan_form or PlanForm()
+    review = json.loads(plan_form.review["geojson"]) if plan_form.review else None
+    config = page_config(geoman=True, review=review, state_labels=_state_labels(),
+                         **_map_config())
     return render_template(
-        "planner/index.html", choices=_choices(), map_config=_map_config(),
+        "planner/index.html", choices=_choices(), page_config=config,
+        state_labels=_state_labels(),
         plan_areas=plans.list_plan_areas(session),
         pending=moderation.comments(session, viewer, "pending", limit=50, lang=page_lang()),
         pending_count=moderation.pending_count(session, viewer),
@@ -126,7 +137,7 @@ def _index_page(status: int = 200, download_errors: dict | None = None,
         has_tokens_page="tokens.index" in current_app.view_functions,
         default_buffer=plans.DEFAULT_BUFFER_M, source_label=_source_label,
         download_errors=download_errors or {},
-        plan_form=plan_form or PlanForm(), lang=page_lang(),
+        plan_form=plan_form, lang=page_lang(),
         limits={"mb": plans.MAX_FILE_BYTES // 2**20, "vertices": plans.MAX_VERTICES}), status
 
 
@@ -214,8 +225,9 @@ def plan_page(plan_id: int, errors: dict | None = None, status: int = 200, **for
     texts, version = evidence.texts(session, plan_id)
     return render_template(
         "planner/plan.html", impact=result, buffer_m=buffer_m, filters=filters,
-        plan_geojson=plans.plan_geojson(session, plan_id), map_points=points,
-        map_config=_map_config(), choices=choices, listed_limit=plans.LISTED_PLACES,
+        page_config=page_config(plan=plans.plan_geojson(session, plan_id), places=points,
+                                assessment=_assessment_config(plan_id), **_map_config()),
+        choices=choices, listed_limit=plans.LISTED_PLACES,
         errors=errors, buffer_typed=request.args.get("buffer", buffer_m),
         answers=evidence.shown_answers(session, [p.place_id for p in result.places]),
         weighed=assessment.weighings(session, plan_id), texts=texts, version=version,
@@ -224,6 +236,17 @@ def plan_page(plan_id: int, errors: dict | None = None, status: int = 200, **for
         **_answer_labels(),
         has_documents="assessment.document" in current_app.view_functions,
         anonymity_k=int(current_app.config["ANONYMITY_THRESHOLD"])), status
+
+
+def _assessment_config(plan_id: int) -> dict:
+    """What static/js/planner/assessment.js saves to, and its words."""
+    return {"save_url": url_for("assessment.save_field", plan_id=plan_id), "strings": {
+        "saving": _("Saving…"),
+        "failed": _("Not saved: the server did not answer. Try again in a moment."),
+        "offline": _("Not saved: there is no connection. Your text is still here; it is sent "
+                     "when you type again."),
+        "not_saved": _("Not saved:"),
+        "chars_left": _("%(n)s characters left")}}
 
 
 def _answer_labels() -> dict:
@@ -255,7 +278,9 @@ def comments():
     state = request.args.get("state", "pending")
     rows = moderation.comments(get_session(), current_viewer(), state, limit=500,
                                lang=page_lang())
-    return render_template("planner/comments.html", rows=rows, state=state)
+    return render_template("planner/comments.html", rows=rows, state=state,
+                           state_labels=_state_labels(),
+                           page_config=page_config(state_labels=_state_labels()))
 
 
 @bp.post("/comments/<place_id>")

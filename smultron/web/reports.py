@@ -25,7 +25,8 @@ from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES
 from smultron.web.auth import current_viewer, role_required
-from smultron.web.basemaps import choices as basemap_choices
+from smultron.web.page_config import page_config
+from smultron.web.page_config import tiles as page_tiles
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = ("official", "planner", "admin", "staff")
@@ -103,8 +104,11 @@ def _choices() -> dict:
 @bp.route("")
 @role_required(*READERS)
 def index():
-    return render_template("reports/index.html", **_choices(), args=request.args,
-                           tiles=basemap_choices())
+    choices = _choices()
+    config = page_config(geoman=not choices["staff_only"], tiles=page_tiles(),
+                         bounds=choices["bounds"], orientation=url_for("tiles.preschools"))
+    return render_template("reports/index.html", **choices, args=request.args,
+                           page_config=config)
 
 
 @bp.route("/view")
@@ -115,13 +119,14 @@ def view():
     lang = _lang()
     parts = _cache().get_or_compute(
         ("map", filters.key(), report["about"]["data_version"], _threshold(), lang),
-        lambda: render.render_map(report, t=gettext, lang=lang, tiles=basemap_choices()))
+        lambda: render.render_map(report, t=gettext, lang=lang, tiles=page_tiles()))
     links = _links(filters)
     body = _cache().get_or_compute(
         ("page", filters.key(), report["about"]["data_version"], _threshold(), lang),
         lambda: render_template("reports/_report_body.html", parts=parts, links=links,
                                 csv_link=links["csv"], **_figure_context(report)))
-    return render_template("reports/report.html", body=body)
+    return render_template("reports/report.html", body=body,
+                           page_config=page_config(map=parts.data))
 
 
 def _figure_context(report: dict) -> dict:

@@ -28,8 +28,9 @@ from smultron.db import get_session
 from smultron.errors import AppError
 from smultron.models import Category
 from smultron.web.auth import current_viewer, role_required
-from smultron.web.basemaps import choices as basemap_choices
 from smultron.web.language import current_language
+from smultron.web.page_config import page_config
+from smultron.web.page_config import tiles as page_tiles
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 CACHE_SECONDS = 60
@@ -80,21 +81,21 @@ def overview():
     campaign = _id_arg("campaign")
     lang = current_language()
     categories = {c.code: c.label(lang) for c in db.scalars(select(Category))}
-    config = {
-        "tilesUrl": url_for("tiles.places", z=0, x=0, y=0).rsplit("/0/0/0.mvt", 1)[0],
-        "params": {"campaign": campaign},
-        "bounds": tiles.view_bounds(db, viewer),
-        "tiles": basemap_choices(),
-        "categories": categories,
-        "orientation": url_for("tiles.preschools"),
-        "labels": {"places": _("{n} places"), "place": _("1 place"),
-                   "group": _("{children} children's choices, {scary} scary places"),
-                   "inView": _("About {n} places in view."), "zoom": _("Zoom in here"),
-                   "show": _("Show on the map"), "scary": _("scary"),
-                   "favourite": _("favourite"), "loading": _("Loading the places …"),
-                   "failed": _("Some of the map could not be loaded. Try again.")},
-    }
-    return render_template("tiles/map.html", config=config, campaign=campaign,
+    config = page_config(
+        places_tiles=url_for("tiles.places", z=0, x=0, y=0).rsplit("/0/0/0.mvt", 1)[0],
+        params={"campaign": campaign},
+        bounds=tiles.view_bounds(db, viewer),
+        tiles=page_tiles(),
+        categories=categories,
+        orientation=url_for("tiles.preschools"),
+        labels={"places": _("{n} places"), "place": _("1 place"),
+                "group": _("{children} children's choices, {scary} scary places"),
+                "in_view": _("About {n} places in view."), "zoom": _("Zoom in here"),
+                "show": _("Show on the map"), "scary": _("scary"),
+                "favourite": _("favourite"), "loading": _("Loading the places …"),
+                "failed": _("Some of the map could not be loaded. Try again.")},
+    )
+    return render_template("tiles/map.html", page_config=config, campaign=campaign,
                            campaigns=tiles.campaign_choices(db, viewer))
 
 

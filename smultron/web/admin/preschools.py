@@ -12,7 +12,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -31,7 +30,7 @@ from smultron.web.admin import (
     problems_of,
     search_text,
 )
-from smultron.web.basemaps import choices as basemap_choices
+from smultron.web.page_config import page_config, tiles
 from smultron.web.security import large_upload
 
 
@@ -46,13 +45,31 @@ def preschools():
                            show_archived=archived, q=text)
 
 
+def _map_strings() -> dict:
+    """The words of the preschool map (static/js/admin/preschool-map.js)."""
+    return {
+        "drawn": _("A drawn outline will be saved."),
+        "circle": _("A circle will be saved."),
+        "drawing": _("Click the map at each corner of the neighbourhood; click the first "
+                     "corner again to finish."),
+        "placed": _("The preschool is placed at {lon}, {lat}."),
+        "marker": _("The preschool"),
+        "corners": _("The outline has {count} corners."),
+        "corner_lon": _("Longitude of corner {n}"),
+        "corner_lat": _("Latitude of corner {n}"),
+        "add_corner": _("Add after corner {n}"),
+        "remove_corner": _("Remove corner {n}"),
+        "square": _("A square outline was drawn around the preschool: change its corners in "
+                    "the table or drag them on the map."),
+    }
+
+
 def _map_config(preschool: Preschool | None) -> dict:
-    config = {"tiles": basemap_choices(),
-              "defaultRadius": domain.DEFAULT_RADIUS, "lang": str(get_locale() or "sv"),
-              "bounds": _bounds()}
+    config = {"tiles": tiles(), "default_radius": domain.DEFAULT_RADIUS, "bounds": _bounds(),
+              "strings": _map_strings()}
     if preschool is not None:
         config.update(domain.geojson(preschool))
-    return config
+    return page_config(geoman=True, **config)
 
 
 def _bounds():
@@ -79,7 +96,7 @@ def _form_from(preschool: Preschool) -> dict:
 def _render_form(preschool: Preschool | None, form: dict, problems=None, status: int = 200):
     return render_template(
         "admin/preschool_form.html", preschool=preschool, form=form, problems=problems or [],
-        municipalities=domain.municipalities(db()), map_config=_map_config(preschool),
+        municipalities=domain.municipalities(db()), page_config=_map_config(preschool),
         has_history=preschool is not None and domain.has_history(db(), preschool),
         staff=domain.staff_of(db(), preschool) if preschool else [],
         area_km2=domain.neighbourhood_km2(db(), preschool) if preschool else None), status

@@ -7,16 +7,22 @@ for (const form of document.querySelectorAll('form[data-confirm]')) {
   });
 }
 
-for (const button of document.querySelectorAll('button[data-copy]')) {
-  button.addEventListener('click', async () => {
-    const field = document.getElementById(button.dataset.copy);
-    field.select();
+// The clipboard API where the page may use it; else the selected text is copied the old way.
+async function copy(field) {
+  field.select();
+  if (navigator.clipboard) {
     try {
       await navigator.clipboard.writeText(field.value);
-    } catch {
-      document.execCommand('copy');
+      return;
+    } catch (error) {
+      if (error.name !== 'NotAllowedError') throw error;
     }
-  });
+  }
+  document.execCommand('copy');
+}
+
+for (const button of document.querySelectorAll('button[data-copy]')) {
+  button.addEventListener('click', () => copy(document.getElementById(button.dataset.copy)));
 }
 
 for (const swatch of document.querySelectorAll('.swatch[data-colour]')) {

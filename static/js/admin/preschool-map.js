@@ -1,13 +1,15 @@
 // The preschool editor's map: the point (click the map or drag the marker) and the
 // neighbourhood (a circle preview, or an outline drawn and reshaped with leaflet-geoman).
 // Every change is mirrored into the form's fields, which remain the keyboard way in.
-/* global L */
-import { addBackground } from '../shared/background.js';
+import { createMap } from '../shared/background.js';
+import { format } from '../shared/format.js';
+import { readPolygon } from '../shared/geojson.js';
 import { geomanLanguage } from '../shared/geoman-lang.js';
+import { pageConfig } from '../shared/page-config.js';
 
 const element = document.getElementById('preschool-map');
-const config = JSON.parse(element.dataset.config);
-const strings = JSON.parse(element.dataset.strings);
+const config = pageConfig();
+const { strings } = config;
 const field = (name) => document.getElementById(`field-${name}`);
 const lon = field('lon');
 const lat = field('lat');
@@ -17,12 +19,9 @@ const status = document.getElementById('neighbourhood-status');
 const drawButton = document.getElementById('draw-neighbourhood');
 const circleButton = document.getElementById('circle-neighbourhood');
 
-const format = (text, values) => text.replace(/\{(\w+)\}/g, (_m, key) => values[key]);
 const say = (text) => { status.textContent = text; };
 
-const map = L.map(element, { keyboard: true, zoomSnap: 0.5 });
-addBackground(map, config.tiles);
-geomanLanguage(map);
+let map = null; // made by start()
 
 // geoman's corner handles are for pointers only (the corner table is the keyboard way):
 // keep them out of the tab order and the accessibility tree.
@@ -32,8 +31,6 @@ function quietHandles() {
     handle.setAttribute('tabindex', '-1');
   }
 }
-new MutationObserver(quietHandles).observe(map.getPane('markerPane'), { childList: true });
-
 let marker = null;
 let outline = null;
 let circle = null;
@@ -47,7 +44,7 @@ function typedPoint() {
 
 function refreshCircle() {
   if (circle) { circle.remove(); circle = null; }
-  const point = marker && marker.getLatLng();
+  const point = marker?.getLatLng();
   const metres = Number.parseInt(radius.value, 10);
   if (outline || !point || !Number.isFinite(metres)) return;
   circle = L.circle(point, { radius: metres, dashArray: '6 6', weight: 2, color: '#7f0a1d',
@@ -124,21 +121,21 @@ function cornerRow(latlngs, index) {
     setCorners(next);
   };
   const cells = [
-    cornerInput(latlngs[index].lng, format(strings.cornerLon, { n }), `corner-${n}-lon`,
+    cornerInput(latlngs[index].lng, format(strings.corner_lon, { n }), `corner-${n}-lon`,
       update('lng')),
-    cornerInput(latlngs[index].lat, format(strings.cornerLat, { n }), `corner-${n}-lat`,
+    cornerInput(latlngs[index].lat, format(strings.corner_lat, { n }), `corner-${n}-lat`,
       update('lat')),
   ];
   const after = latlngs[(index + 1) % latlngs.length];
   const actions = document.createElement('td');
-  actions.append(cornerButton('+', format(strings.addCorner, { n }), `corner-${n}-add`,
+  actions.append(cornerButton('+', format(strings.add_corner, { n }), `corner-${n}-add`,
     () => {
       const middle = L.latLng((latlngs[index].lat + after.lat) / 2,
         (latlngs[index].lng + after.lng) / 2);
       setCorners([...latlngs.slice(0, index + 1), middle, ...latlngs.slice(index + 1)]);
     }));
   if (latlngs.length > 3) {
-    actions.append(' ', cornerButton('−', format(strings.removeCorner, { n }),
+    actions.append(' ', cornerButton('−', format(strings.remove_corner, { n }),
       `corner-${n}-remove`, () => setCorners(latlngs.filter((_c, i) => i !== index))));
   }
   row.append(head, ...cells.map((input) => {
@@ -150,12 +147,14 @@ function cornerRow(latlngs, index) {
 }
 
 function renderCorners() {
-  const focused = document.activeElement && document.activeElement.id;
+  const focused = document.activeElement?.id;
   cornerRows.replaceChildren();
   cornerBox.hidden = !outline;
   if (!outline) return;
   const latlngs = outline.getLatLngs()[0];
-  latlngs.forEach((_corner, index) => cornerRows.append(cornerRow(latlngs, index)));
+  latlngs.forEach((_corner, index) => {
+    cornerRows.append(cornerRow(latlngs, index));
+  });
   const again = focused && document.getElementById(focused);
   if (again && focused.startsWith('corner-')) again.focus();
 }
@@ -179,18 +178,13 @@ function useOutline(layer) {
 function showTypedOutline() {
   const text = outlineField.value.trim();
   if (!text) { useCircle(); return; }
-  try {
-    const data = JSON.parse(text);
-    const layer = L.geoJSON(data.type === 'Feature' ? data : { type: 'Feature', geometry: data })
-      .getLayers()[0];
-    if (layer instanceof L.Polygon) {
-      useOutline(layer);
-      say(`${strings.drawn} ${format(strings.corners, { count: corners(layer) })}`);
-      renderCorners();
-    }
-  } catch {
-    // The server explains what is wrong with the text when the form is saved.
-  }
+  // Not a polygon: the server explains what is wrong with the text when the form is saved.
+  const geometry = readPolygon(text);
+  if (!geometry) return;
+  const layer = L.geoJSON({ type: 'Feature', geometry }).getLayers()[0];
+  useOutline(layer);
+  say(`${strings.drawn} ${format(strings.corners, { count: corners(layer) })}`);
+  renderCorners();
 }
 
 function useCircle() {
@@ -202,20 +196,11 @@ function useCircle() {
   say(strings.circle);
 }
 
-map.on('click', (event) => {
-  if (!map.pm.globalDrawModeEnabled()) placeMarker(event.latlng);
-});
-map.on('pm:create', (event) => {
-  useOutline(event.layer);
-  writeOutline();
-});
-
-drawButton.hidden = false;
-drawButton.addEventListener('click', (event) => {
-  const point = marker && marker.getLatLng();
+function drawNeighbourhood(event) {
+  const point = marker?.getLatLng();
   if (event.detail === 0 && point) {
     // From the keyboard: start from a square the corner table can reshape.
-    useOutline(squareAround(point, Number.parseInt(radius.value, 10) || config.defaultRadius));
+    useOutline(squareAround(point, Number.parseInt(radius.value, 10) || config.default_radius));
     writeOutline();
     say(strings.square);
     document.getElementById('corner-1-lon').focus();
@@ -224,30 +209,55 @@ drawButton.addEventListener('click', (event) => {
   map.pm.enableDraw('Polygon', { allowSelfIntersection: false, snappable: false,
     templineStyle: { color: '#b00d28' }, pathOptions: { color: '#b00d28' } });
   say(strings.drawing);
-});
-circleButton.addEventListener('click', useCircle);
-for (const input of [lon, lat]) {
-  input.addEventListener('change', () => {
-    const point = typedPoint();
-    if (point) { placeMarker(point, { typed: true }); map.panTo(point); }
-  });
 }
-radius.addEventListener('input', refreshCircle);
-outlineField.addEventListener('change', showTypedOutline);
 
-// A view first: layers added to a map without one are only attached later, and geoman
-// then finds no map to put an outline's corner handles on.
-map.setView([62.5, 16.5], 5);
-const start = typedPoint();
-if (start) placeMarker(start, { typed: true });
-if (outlineField.value.trim()) showTypedOutline();
-if (outline) {
-  map.fitBounds(outline.getBounds(), { padding: [20, 20] });
-} else if (circle) {
-  map.fitBounds(circle.getBounds(), { padding: [20, 20] });
-} else if (config.bounds) {
-  map.fitBounds(config.bounds, { padding: [20, 20], maxZoom: 14 });
-} else {
-  map.setView([62.5, 16.5], 5);
+function wire() {
+  new MutationObserver(quietHandles).observe(map.getPane('markerPane'), { childList: true });
+  map.on('click', (event) => {
+    if (!map.pm.globalDrawModeEnabled()) placeMarker(event.latlng);
+  });
+  map.on('pm:create', (event) => {
+    useOutline(event.layer);
+    writeOutline();
+  });
+  drawButton.hidden = false;
+  drawButton.addEventListener('click', drawNeighbourhood);
+  circleButton.addEventListener('click', useCircle);
+  for (const input of [lon, lat]) {
+    input.addEventListener('change', () => {
+      const point = typedPoint();
+      if (point) { placeMarker(point, { typed: true }); map.panTo(point); }
+    });
+  }
+  radius.addEventListener('input', refreshCircle);
+  outlineField.addEventListener('change', showTypedOutline);
 }
-element.dataset.ready = 'true';
+
+// The first view: the outline, else the circle, else the municipality's preschools.
+function firstView() {
+  if (outline) {
+    map.fitBounds(outline.getBounds(), { padding: [20, 20] });
+  } else if (circle) {
+    map.fitBounds(circle.getBounds(), { padding: [20, 20] });
+  } else if (config.bounds) {
+    map.fitBounds(config.bounds, { padding: [20, 20], maxZoom: 14 });
+  } else {
+    map.setView([62.5, 16.5], 5);
+  }
+}
+
+function start() {
+  map = createMap(element, config.tiles, { keyboard: true, zoomSnap: 0.5 });
+  geomanLanguage(map);
+  wire();
+  // A view first: layers added to a map without one are only attached later, and geoman
+  // then finds no map to put an outline's corner handles on.
+  map.setView([62.5, 16.5], 5);
+  const typed = typedPoint();
+  if (typed) placeMarker(typed, { typed: true });
+  if (outlineField.value.trim()) showTypedOutline();
+  firstView();
+  element.dataset.ready = 'true';
+}
+
+start();

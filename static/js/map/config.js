@@ -1,14 +1,11 @@
-// The page's settings and words, passed by the server as JSON (never as code).
-const element = document.getElementById('map-config');
+// The mapping page's settings and words, from the page's JSON (shared/page-config.js).
+import { format } from '../shared/format.js';
+import { pageConfig } from '../shared/page-config.js';
 
-export const config = JSON.parse(element.textContent);
+export const config = pageConfig();
 
 export function t(key, params = {}) {
-  let text = config.strings[key] ?? key;
-  for (const [name, value] of Object.entries(params)) {
-    text = text.replaceAll(`%(${name})s`, String(value));
-  }
-  return text;
+  return format(config.strings[key] ?? key, params);
 }
 
 // The planners' answer to a place (status and reason), or '' when there is none yet.
@@ -21,10 +18,6 @@ export function answerText(p) {
 export function category(code) {
   return config.categories.find((c) => c.code === code)
     ?? { code, label: code, colour: '#616161', pictogram: '' };
-}
-
-export function csrfToken() {
-  return document.querySelector('meta[name="csrf-token"]').content;
 }
 
 export function newId() {

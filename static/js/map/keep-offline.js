@@ -2,14 +2,13 @@
 // preschool's neighbourhood to keep (zoom 13-17, bounded), and the service worker
 // (sw.js) fetches them through /basemap/ into its tiles cache, telling the progress.
 // The chosen background is remembered for every map (shared/background.js reads it).
+// What it needs: ``keep_offline`` in the page's config (smultron/web/basemaps.py).
 import { rememberBackground as remember, rememberedBackground as remembered } from '../shared/background.js';
+import { format } from '../shared/format.js';
+import { HttpError, Offline, getJson } from '../shared/http.js';
+import { pageConfig } from '../shared/page-config.js';
 
-const element = document.getElementById('keep-offline-config');
 const section = document.getElementById('keep-offline');
-
-function format(text, values) {
-  return text.replace(/%\((\w+)\)s/g, (_m, key) => String(values[key]));
-}
 
 function setUp(config) {
   const { strings } = config;
@@ -55,16 +54,11 @@ function setUp(config) {
     button.disabled = true;
     said(strings.asking);
     try {
-      const response = await fetch(`${config.tiles}?basemap=${encodeURIComponent(name)}`, {
-        headers: { Accept: 'application/json' }, credentials: 'same-origin',
-      });
-      const body = await response.json();
-      if (!response.ok) {
-        said(body.error, 'status-failed');
-        return;
-      }
+      const body = await getJson(`${config.tiles}?basemap=${encodeURIComponent(name)}`);
       const active = await worker();
-      navigator.storage?.persist?.().catch(() => undefined);
+      navigator.storage?.persist?.().catch((error) => {
+        console.warn('The kept map may be cleared by the browser when space runs short:', error.message);
+      });
       bar.hidden = false;
       said(format(strings.progress, { done: 0, total: body.tiles.length }));
       const result = await keep(active, body.tiles);
@@ -75,8 +69,14 @@ function setUp(config) {
           .filter(Boolean).join(' '), 'status-ok');
         document.body.dataset.tilesKept = String(result.total);
       }
-    } catch {
-      said(strings.no_network, 'status-failed');
+    } catch (error) {
+      if (error instanceof HttpError && error.body.error) {
+        said(error.body.error, 'status-failed'); // refused: the terms, the limit
+      } else {
+        // no answer, or the service worker could not start
+        if (!(error instanceof Offline || error instanceof HttpError)) console.warn('The map was not kept:', error);
+        said(strings.no_network, 'status-failed');
+      }
     } finally {
       button.disabled = false;
     }
@@ -86,4 +86,5 @@ function setUp(config) {
   section.hidden = false;
 }
 
-if (element && section) setUp(JSON.parse(element.textContent));
+const config = pageConfig().keep_offline;
+if (config && section) setUp(config);

@@ -17,8 +17,9 @@ import {
   describeWaiting, queuePhoto, queueRemoval, sendPhotos, waiting as waitingPhotos,
 } from './photos.js';
 import * as store from './store.js';
-import { refreshToken, Sync } from './sync.js';
+import { Sync } from './sync.js';
 import { registerServiceWorker } from './offline.js';
+import { HttpError, Offline, getJson, refreshCsrfToken } from '../shared/http.js';
 
 const server = new Map(); // id -> feature as the server last sent it
 let outbox = new Map(); // id -> op
@@ -76,6 +77,7 @@ function showStatus() {
   if (waiting) parts.push(waiting === 1 ? t('waiting_one') : t('waiting_many', { n: waiting }));
   parts.push(...photos.parts);
   if ((waiting || photos.count) && stopReason === 'offline') parts.push(t('offline'));
+  if ((waiting || photos.count) && stopReason === 'server') parts.push(t('server_error'));
   if (refused) parts.push(refused === 1 ? t('refused_one') : t('refused_many', { n: refused }));
   statusLine.textContent = parts.length ? parts.join(' ') : t('all_saved');
   syncButton.hidden = waiting === 0 && photos.pending === 0;
@@ -425,7 +427,7 @@ function finishDrawing() {
   handler._finishShape();
 }
 
-map.on('pm:create', ({ layer }) => {
+function drawn({ layer }) {
   const geometry = fromLayer(layer);
   layer.remove();
   drawing = null;
@@ -433,7 +435,7 @@ map.on('pm:create', ({ layer }) => {
   showActions('map-actions');
   say('');
   startPlace(geometry);
-});
+}
 
 // -- wiring -----------------------------------------------------------------------------
 
@@ -459,6 +461,7 @@ function wire() {
   fit.observe(document.querySelector('.site-header'));
   fit.observe(document.querySelector('.map-toolbar'));
   map.on('moveend', noteCenter);
+  map.on('pm:create', drawn);
   // The panel beside the map makes it narrower: Leaflet must know its new size.
   new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(map.getContainer());
   map.on('click', (event) => {
@@ -478,7 +481,7 @@ function wire() {
   document.getElementById('finish-drawing').addEventListener('click', finishDrawing);
   document.getElementById('cancel-drawing').addEventListener('click', stopDrawing);
   document.getElementById('move-here').addEventListener('click', () => {
-    if (moving && moving.layer.setLatLng) moving.layer.setLatLng(map.getCenter());
+    if (moving?.layer.setLatLng) moving.layer.setLatLng(map.getCenter());
   });
   document.getElementById('finish-move').addEventListener('click', () => endMove(true));
   document.getElementById('cancel-move').addEventListener('click', () => endMove(false));
@@ -491,9 +494,7 @@ function wire() {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') sync.flush();
   });
-  setInterval(() => {
-    if (outbox.size || waitingCount()) sync.flush();
-  }, 20000);
+  sync.retryEvery(config.retry_seconds, () => outbox.size > 0 || waitingCount() > 0);
   document.getElementById('finish-form').addEventListener('submit', async (event) => {
     if (!outbox.size && !photoOps.length) return;
     event.preventDefault();
@@ -504,19 +505,24 @@ function wire() {
   });
 }
 
+// Someone else changed the place meanwhile: show their version (or none, if it is gone).
+async function showTheirs(id) {
+  say(t('conflict'), true);
+  try {
+    server.set(id, await getJson(`${config.api.places}/${id}`));
+  } catch (error) {
+    if (error instanceof HttpError) server.delete(id);
+    else if (!(error instanceof Offline)) throw error; // offline: shown after the next load
+  }
+}
+
 const sync = new Sync({
+  collection: config.api.places,
+  store,
+  t,
   onSaved: (feature) => server.set(feature.id, feature),
   onGone: (id) => server.delete(id),
-  onConflict: async (id) => {
-    say(t('conflict'), true);
-    try {
-      const response = await fetch(`${config.api.places}/${id}`, { credentials: 'same-origin' });
-      if (response.ok) server.set(id, await response.json());
-      else server.delete(id);
-    } catch {
-      // offline: shown again after the next load
-    }
-  },
+  onConflict: showTheirs,
   onChange: refresh,
   onStop: (reason) => {
     stopReason = reason;
@@ -525,7 +531,7 @@ const sync = new Sync({
   afterPlaces: async () => {
     const stopped = await sendPhotos({
       placeWaiting: (id) => outbox.get(id)?.kind === 'create',
-      refreshToken,
+      refreshToken: refreshCsrfToken,
       onPhotoSaved: (place, id) => withPhoto(place, (ids) => (ids.includes(id) ? ids : [...ids, id])),
       onPhotoGone: (place, id) => withPhoto(place, (ids) => ids.filter((other) => other !== id)),
     });
@@ -534,18 +540,23 @@ const sync = new Sync({
   },
 });
 
+// The preschool's places, page by page. Without network (and no copy kept) the map shows
+// what the outbox holds; a refusal or a server error is said as such, not as "offline".
 async function loadPlaces() {
   let url = placesUrl();
   try {
     while (url) {
-      const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/geo+json' } });
-      if (!response.ok) throw new Error(String(response.status));
-      const page = await response.json();
+      const page = await getJson(url, { accept: 'application/geo+json' });
       for (const feature of page.features) server.set(feature.id, feature);
       url = page.next;
     }
-  } catch {
-    stopReason = 'offline';
+  } catch (error) {
+    if (error instanceof Offline) stopReason = 'offline';
+    else if (error instanceof HttpError && error.status === 401) stopReason = 'login';
+    else if (error instanceof HttpError) {
+      stopReason = 'server';
+      say(t('load_failed'), true);
+    } else throw error;
   }
 }
 
@@ -555,13 +566,14 @@ async function keepScreenOn() {
     if ('wakeLock' in navigator && document.visibilityState === 'visible') {
       await navigator.wakeLock.request('screen');
     }
-  } catch {
-    // not allowed (battery saver, an older browser): the screen may dim as usual
+  } catch (error) {
+    // not allowed (battery saver, a hidden tab): the screen may dim as usual
+    console.warn('The screen may dim while mapping:', error.message);
   }
 }
 
 async function start() {
-  setUpMap();
+  setUpMap(document.getElementById('map'));
   initPanel();
   initPhotos();
   wire();

@@ -6,26 +6,26 @@ import { kindOf, labelPoint } from './geometry.js';
 import { addBackground } from '../shared/background.js';
 import { geomanLanguage } from '../shared/geoman-lang.js';
 
-export const map = L.map('map', {
-  keyboard: true,
-  keyboardPanDelta: 60,
-  tapTolerance: 20,
-  zoomSnap: 0.5,
-  maxZoom: 19, // also without a tile layer (the clusters need it)
-});
-const layers = {
-  earlier: L.markerClusterGroup({
-    disableClusteringAtZoom: 18,
-    showCoverageOnHover: false,
-    iconCreateFunction: (cluster) => L.divIcon({
-      html: textNode('span', String(cluster.getChildCount())),
-      className: 'cluster-icon',
-      iconSize: [48, 48],
+// The map (made by setUpMap) and its layers of places.
+export let map = null;
+let layers = null;
+let preschoolAt = null;
+
+function placeLayers() {
+  return {
+    earlier: L.markerClusterGroup({
+      disableClusteringAtZoom: 18,
+      showCoverageOnHover: false,
+      iconCreateFunction: (cluster) => L.divIcon({
+        html: textNode('span', String(cluster.getChildCount())),
+        className: 'cluster-icon',
+        iconSize: [48, 48],
+      }),
     }),
-  }),
-  shapes: L.featureGroup(),
-  session: L.featureGroup(),
-};
+    shapes: L.featureGroup(),
+    session: L.featureGroup(),
+  };
+}
 
 // Every node with words is built with textContent: nothing shown is parsed as HTML.
 function textNode(tag, text, className = '') {
@@ -42,8 +42,6 @@ function image(src, size = 0) {
   if (size) Object.assign(img, { width: size, height: size });
   return img;
 }
-
-const preschoolAt = L.latLng(config.preschool.location.coordinates[1], config.preschool.location.coordinates[0]);
 
 // The preschool's house, in its own pane above the places and their numbered circles
 // (map.css: .leaflet-preschool-pane), below the popups; a pin pointing down at its point
@@ -88,7 +86,19 @@ function addLegend() {
   legend.addTo(map);
 }
 
-export function setUpMap() {
+// Makes the map in ``element``: the background, the neighbourhood, the preschool, the
+// legend and the (empty) layers of places; returns it (also exported as ``map``).
+export function setUpMap(element) {
+  map = L.map(element, {
+    keyboard: true,
+    keyboardPanDelta: 60,
+    tapTolerance: 20,
+    zoomSnap: 0.5,
+    maxZoom: 19, // also without a tile layer (the clusters need it)
+  });
+  layers = placeLayers();
+  const [lon, lat] = config.preschool.location.coordinates;
+  preschoolAt = L.latLng(lat, lon);
   // The background chosen on this device (map, aerial photo, none), through /basemap/; no
   // background maps configured (SMULTRON_TILE_URL=""): no layer, no request.
   addBackground(map, config.tiles);
@@ -107,8 +117,8 @@ export function setUpMap() {
   // leaflet-geoman's vertex and hint markers are for the pointer; keyboard users have the
   // "Add a point at the cross" and "Finish drawing" buttons.
   map.on('layeradd', ({ layer }) => {
-    const element = layer.getElement && layer.getElement();
-    if (element && element.classList.contains('marker-icon')) {
+    const element = layer.getElement?.();
+    if (element?.classList.contains('marker-icon')) {
       element.removeAttribute('role');
       element.setAttribute('tabindex', '-1');
       element.setAttribute('aria-hidden', 'true');
@@ -117,6 +127,7 @@ export function setUpMap() {
   layers.earlier.addTo(map);
   layers.shapes.addTo(map);
   layers.session.addTo(map);
+  return map;
 }
 
 function describe(feature) {
@@ -227,12 +238,12 @@ export function layerOf(id) {
 }
 
 // Opens the place's popup (zooming into its numbered circle first); ``then(popup)``.
-export function openPopup(id, then = () => {}) {
+export function openPopup(id, then = null) {
   const layer = byId.get(id);
   if (!layer) return;
   const open = () => {
     layer.openPopup();
-    if (layer.getPopup()?.isOpen()) then(layer.getPopup());
+    if (layer.getPopup()?.isOpen()) then?.(layer.getPopup());
   };
   if (layers.earlier.hasLayer(layer)) layers.earlier.zoomToShowLayer(layer, open);
   else open();

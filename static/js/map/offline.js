@@ -29,14 +29,15 @@ export async function registerServiceWorker() {
     const registration = await navigator.serviceWorker.ready;
     await precache(registration.active);
     document.body.dataset.offlineReady = 'yes';
-  } catch {
+  } catch (error) {
     // no offline copy (private mode, an old browser): the map works online
+    console.warn('The map is not kept for offline use:', error.message);
   }
 }
 
 const logout = document.querySelector('form[action$="/logout"]');
 if (logout && 'caches' in window) {
   logout.addEventListener('submit', () => {
-    caches.keys().then((keys) => keys.forEach((key) => caches.delete(key)));
+    caches.keys().then((keys) => Promise.all(keys.map((key) => caches.delete(key))));
   });
 }

@@ -120,7 +120,7 @@ export function closePanel(cancelled = true) {
   panel.hidden = true;
   const done = current;
   current = null;
-  if (cancelled && done && done.onCancel) done.onCancel();
+  if (cancelled && done?.onCancel) done.onCancel();
 }
 
 export function isOpen() {

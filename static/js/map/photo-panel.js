@@ -18,10 +18,18 @@ const IMAGE_NAME = /\.(jpe?g|png|webp|heic|heif)$/i;
 let state = null; // {place, shown: [{id, src, saved, error}], added: [{id, file, src}], removed: Set}
 let afterConfirm = null;
 
+// Storage the browser refuses (private mode, blocked site data, full): the answer is kept
+// for this page only, and asked again after a reload.
+function refused(error) {
+  if (!['SecurityError', 'QuotaExceededError'].includes(error.name)) throw error;
+  console.warn('The answer about photos is kept for this page only:', error.message);
+}
+
 function confirmed() {
   try {
     return window.localStorage.getItem(CONSENT_KEY) === 'yes';
-  } catch {
+  } catch (error) {
+    refused(error);
     return state?.confirmed === true;
   }
 }
@@ -29,8 +37,8 @@ function confirmed() {
 function remember() {
   try {
     window.localStorage.setItem(CONSENT_KEY, 'yes');
-  } catch {
-    // private mode: asked again after a reload
+  } catch (error) {
+    refused(error);
   }
   if (state) state.confirmed = true;
 }
@@ -69,7 +77,9 @@ function item(photo, index, total) {
 function draw() {
   list.replaceChildren();
   const photos = visible();
-  photos.forEach((photo, index) => list.append(item(photo, index, photos.length)));
+  photos.forEach((photo, index) => {
+    list.append(item(photo, index, photos.length));
+  });
   list.hidden = photos.length === 0;
   const full = photos.length >= config.photos.max;
   for (const button of buttons) button.disabled = full;

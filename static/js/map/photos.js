@@ -3,7 +3,8 @@
 // PUT under that UUID — a retry or a reload sends the same bytes under the same id, so
 // the server stores the photo once. A photo is removed from the outbox only when the
 // server has it (or has refused it for a reason shown to the staff member).
-import { config, csrfToken, t } from './config.js';
+import { Offline, jsonBody, send as request } from '../shared/http.js';
+import { config, t } from './config.js';
 import * as store from './store.js';
 
 export function photoUrl(placeId, photoId, size = null) {
@@ -37,12 +38,10 @@ export async function waiting() {
 }
 
 function send(op) {
-  const headers = { 'X-CSRFToken': csrfToken(), Accept: 'application/json' };
-  const options = { headers, credentials: 'same-origin' };
   const url = photoUrl(op.place, op.id);
-  if (op.kind === 'delete') return fetch(url, { ...options, method: 'DELETE' });
-  headers['Content-Type'] = op.blob.type || 'application/octet-stream';
-  return fetch(url, { ...options, method: 'PUT', body: op.blob });
+  if (op.kind === 'delete') return request(url, { method: 'DELETE' });
+  const headers = { 'Content-Type': op.blob.type || 'application/octet-stream' };
+  return request(url, { method: 'PUT', body: op.blob, headers });
 }
 
 // The op is done with: dropped unless it was changed while on its way.
@@ -52,7 +51,7 @@ async function done(op) {
 }
 
 async function refuse(op, response) {
-  const body = await response.json().catch(() => ({}));
+  const body = await jsonBody(response);
   const current = await store.photos.get(op.id);
   if (!current || current.rev !== op.rev) return;
   current.error = t('photo_failed', { reason: body.error || String(response.status) });
@@ -104,7 +103,8 @@ async function sendOne(op, hooks) {
       await hooks.refreshToken();
       response = await send(op);
     }
-  } catch {
+  } catch (error) {
+    if (!(error instanceof Offline)) throw error;
     return 'offline';
   }
   return settle(op, response, hooks);

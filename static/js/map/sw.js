@@ -22,15 +22,16 @@ self.addEventListener('activate', (event) => {
 });
 
 self.addEventListener('message', (event) => {
-  if (!event.data || event.data.type !== 'precache') return;
+  if (event.data?.type !== 'precache') return;
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     await Promise.all(event.data.urls.map(async (url) => {
       try {
         const response = await fetch(url, { credentials: 'same-origin' });
         if (response.ok && !response.redirected) await cache.put(url, response);
-      } catch {
+      } catch (error) {
         // skipped; cached the next time it is fetched
+        console.warn('Not kept for offline use:', url, error.message);
       }
     }));
     if (event.ports[0]) event.ports[0].postMessage('done');
@@ -60,8 +61,9 @@ async function keepTiles(urls, port) {
           if ((response.ok || response.status === 204) && !response.redirected) await cache.put(url, response);
           else progress.failed += 1;
         }
-      } catch {
-        progress.failed += 1;
+      } catch (error) {
+        progress.failed += 1; // counted and said on the page ("… could not be fetched")
+        console.warn('Not kept for offline use:', url, error.message);
       }
       progress.done += 1;
       if (progress.done % 10 === 0) tell();
@@ -72,7 +74,7 @@ async function keepTiles(urls, port) {
 }
 
 self.addEventListener('message', (event) => {
-  if (!event.data || event.data.type !== 'keep-tiles' || !Array.isArray(event.data.urls)) return;
+  if (event.data?.type !== 'keep-tiles' || !Array.isArray(event.data.urls)) return;
   event.waitUntil(keepTiles(event.data.urls, event.ports[0]));
 });
 
@@ -102,7 +104,7 @@ async function cacheFirst(event) {
     return response;
   });
   if (cached) {
-    event.waitUntil(refresh.catch(() => undefined));
+    event.waitUntil(refresh.catch((error) => console.warn('Served the kept copy; not refreshed:', event.request.url, error.message)));
     return cached;
   }
   return refresh;

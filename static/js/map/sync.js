@@ -1,56 +1,45 @@
-// Sends the outbox to the server, oldest first. A network failure stops the round (and
-// everything stays queued); a retry of a create is harmless (same UUID, same content ->
-// the server answers 200 with the stored place), so nothing is ever saved twice.
-import { config, csrfToken, t } from './config.js';
-import * as store from './store.js';
+// Sends the outbox to the server, oldest first. No answer (offline) stops the round and
+// everything stays queued; a retry of a create is harmless (same UUID, same content -> the
+// server answers 200 with the stored place), so nothing is ever saved twice.
+//
+// Everything it works with is handed to it (the places URL, the outbox store, the page's
+// words), so that tests/js/sync.test.mjs runs it under Node against a real HTTP server.
+import { HttpError, Offline, getJson, jsonBody, refreshCsrfToken, send } from '../shared/http.js';
 
-const JSON_TYPE = 'application/json';
-
-function send(op) {
-  const headers = { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, 'X-CSRFToken': csrfToken() };
-  const collection = config.api.places;
-  const options = { headers, credentials: 'same-origin' };
-  if (op.kind === 'create') {
-    return fetch(collection, { ...options, method: 'POST', body: JSON.stringify(op.feature) });
-  }
+// The request that carries ``op`` to the collection at ``collection``.
+function request(collection, op) {
+  if (op.kind === 'create') return send(collection, { method: 'POST', json: op.feature });
   const url = `${collection}/${op.id}`;
-  if (op.base) headers['If-Match'] = `"${op.base}"`;
+  const headers = op.base ? { 'If-Match': `"${op.base}"` } : {};
   if (op.kind === 'update') {
-    const { category, feeling, season, comment } = op.feature.properties;
-    const body = {
-      geometry: op.feature.geometry,
-      properties: { category, feeling, children_count: op.feature.properties.children_count, season, comment },
-    };
-    return fetch(url, { ...options, method: 'PATCH', body: JSON.stringify(body) });
+    const { category, feeling, children_count, season, comment } = op.feature.properties;
+    const json = { geometry: op.feature.geometry, properties: { category, feeling, children_count, season, comment } };
+    return send(url, { method: 'PATCH', json, headers });
   }
-  return fetch(url, { ...options, method: 'DELETE' });
-}
-
-// The CSRF token changes when the user logs in again (in another tab): fetch a fresh one.
-export async function refreshToken() {
-  try {
-    const response = await fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store' });
-    if (!response.ok || response.redirected) return;
-    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
-    const fresh = page.querySelector('meta[name="csrf-token"]');
-    if (fresh) document.querySelector('meta[name="csrf-token"]').content = fresh.content;
-  } catch {
-    // offline: the next round tries again
-  }
+  return send(url, { method: 'DELETE', headers });
 }
 
 function reasonOf(body, status) {
-  const fields = body.detail && body.detail.fields ? Object.values(body.detail.fields) : [];
+  const fields = body.detail?.fields ? Object.values(body.detail.fields) : [];
   return [body.error, ...fields].filter(Boolean).join(' ') || String(status);
 }
 
 export class Sync {
-  // ``afterPlaces``: sends what waits behind the places (their photos); returns why it
-  // stopped ('offline', 'login', 'server') or null.
-  constructor({ onSaved, onGone, onConflict, onChange, onStop, afterPlaces }) {
-    Object.assign(this, { onSaved, onGone, onConflict, onChange, onStop, afterPlaces });
+  // ``collection``: the places API's URL; ``store``: the outbox (all, get, put, remove, as
+  // store.js); ``t``: the page's words; ``refreshToken``: fetches a fresh CSRF token. The
+  // callbacks: onSaved(feature), onGone(id), onConflict(id), onChange(), onStop(reason),
+  // reason null (all sent), 'offline', 'server' (a 5xx) or 'login' (a 401). ``afterPlaces``:
+  // sends what waits behind the places (their photos); returns why it stopped, or null.
+  constructor({
+    collection, store, t, refreshToken = refreshCsrfToken, onSaved, onGone, onConflict, onChange, onStop,
+    afterPlaces = null,
+  }) {
+    Object.assign(this, {
+      collection, store, t, refreshToken, onSaved, onGone, onConflict, onChange, onStop, afterPlaces,
+    });
     this.running = null;
     this.again = false;
+    this.timer = null;
   }
 
   // Sends what waits; the promise settles when no round is pending any more, so a caller
@@ -76,17 +65,36 @@ export class Sync {
     return this.running || Promise.resolve();
   }
 
+  // Tries again every ``seconds`` while ``waiting()`` says something waits; 0 (or less):
+  // only when asked (Send now, back online, the page shown again).
+  retryEvery(seconds, waiting) {
+    clearInterval(this.timer);
+    this.timer = seconds > 0 ? setInterval(() => {
+      if (waiting()) this.flush();
+    }, seconds * 1000) : null;
+  }
+
+  stopRetrying() {
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  // ``op`` sent, once more with a fresh CSRF token when the first was refused for it (400).
+  async deliver(op) {
+    const response = await request(this.collection, op);
+    if (response.status !== 400) return response;
+    await this.refreshToken();
+    return request(this.collection, op);
+  }
+
   async round() {
-    for (const op of await store.all()) {
+    for (const op of await this.store.all()) {
       if (op.error) continue; // a refused place waits for the user to fix it
       let response;
       try {
-        response = await send(op);
-        if (response.status === 400) {
-          await refreshToken();
-          response = await send(op);
-        }
-      } catch {
+        response = await this.deliver(op);
+      } catch (error) {
+        if (!(error instanceof Offline)) throw error;
         this.onStop('offline');
         return;
       }
@@ -113,7 +121,8 @@ export class Sync {
     if (response.ok) {
       const saved = status === 204 ? null : await response.json();
       await this.replace(op, saved);
-      if (saved) this.onSaved(saved); else this.onGone(op.id);
+      if (saved) this.onSaved(saved);
+      else this.onGone(op.id);
       return 'next';
     }
     if (op.kind !== 'create' && status === 404) {
@@ -121,20 +130,20 @@ export class Sync {
       this.onGone(op.id);
       return 'next';
     }
-    const body = await response.json().catch(() => ({}));
-    if (op.kind === 'create' && status === 409 && await this.alreadyStored(op)) return 'next';
-    const stale = status === 412 || (status === 409 && body.detail && body.detail.version);
+    const body = await jsonBody(response);
+    if (op.kind === 'create' && status === 409 && (await this.alreadyStored(op))) return 'next';
+    const stale = status === 412 || (status === 409 && body.detail?.version);
     if (op.kind !== 'create' && stale) {
       await this.replace(op, null);
       this.onConflict(op.id);
       return 'next';
     }
-    const current = await store.get(op.id);
+    const current = await this.store.get(op.id);
     if (current && current.rev === op.rev) {
-      current.error = t('failed', { reason: reasonOf(body, status) });
+      current.error = this.t('failed', { reason: reasonOf(body, status) });
       current.reason = body.error || String(status);
-      current.fields = (body.detail && body.detail.fields) || {};
-      await store.put(current);
+      current.fields = body.detail?.fields || {};
+      await this.store.put(current);
     }
     return 'next';
   }
@@ -142,34 +151,34 @@ export class Sync {
   // A create whose answer was lost, then changed on the tablet, meets itself on the
   // server (409): if the stored place is ours, send the change as an edit of it.
   async alreadyStored(op) {
+    let stored;
     try {
-      const response = await fetch(`${config.api.places}/${op.id}`, { credentials: 'same-origin' });
-      if (!response.ok) return false;
-      const stored = await response.json();
-      const current = await store.get(op.id);
-      if (!current || current.kind !== 'create') return false;
-      this.onSaved(stored);
-      current.kind = 'update';
-      current.base = stored.properties.version;
-      await store.put(current);
-      this.again = true;
-      return true;
-    } catch {
-      return false;
+      stored = await getJson(`${this.collection}/${op.id}`);
+    } catch (error) {
+      if (error instanceof Offline || error instanceof HttpError) return false; // refused as it is
+      throw error;
     }
+    const current = await this.store.get(op.id);
+    if (current?.kind !== 'create') return false;
+    this.onSaved(stored);
+    current.kind = 'update';
+    current.base = stored.properties.version;
+    await this.store.put(current);
+    this.again = true;
+    return true;
   }
 
   async replace(op, saved) {
-    const current = await store.get(op.id);
+    const current = await this.store.get(op.id);
     if (!current) return;
     if (current.rev === op.rev) {
-      await store.remove(op.id);
+      await this.store.remove(op.id);
       return;
     }
     if (saved) {
       if (current.kind === 'create') current.kind = 'update';
       current.base = saved.properties.version;
-      await store.put(current);
+      await this.store.put(current);
     }
   }
 }

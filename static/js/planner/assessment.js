@@ -2,15 +2,16 @@
 // place's consequence / measure) is sent on its own, a moment after the typing stops and
 // when the field is left, with the text it started from ("base"), so that another
 // planner's change is never overwritten unseen. Without this script the form's Save
-// button sends everything at once. Messages are set as text, never as HTML.
+// button sends everything at once. Messages are set as text, never as HTML. Where it
+// saves and its words: ``assessment`` in the page's config.
+import { format } from "../shared/format.js";
+import { HttpError, Offline, getJson } from "../shared/http.js";
+import { pageConfig } from "../shared/page-config.js";
+
 const form = document.getElementById("assessment-form");
-const strings = JSON.parse(form?.dataset.strings || "{}");
+const { save_url: saveUrl, strings = {} } = pageConfig().assessment || {};
 const status = document.getElementById("save-status");
 const PAUSE_MS = 800;
-
-function csrfToken() {
-  return document.querySelector('meta[name="csrf-token"]').content;
-}
 
 function baseInput(area) {
   return form.querySelector(`input[type=hidden][name="base-${CSS.escape(area.name)}"]`);
@@ -27,26 +28,24 @@ async function save(area) {
   const body = { field: area.dataset.field, value: area.value, base: base.value };
   if (area.dataset.place) body.place = area.dataset.place;
   say(strings.saving);
-  let response;
-  let answer = {};
+  let answer;
   try {
-    response = await fetch(form.dataset.saveUrl, {
-      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json", Accept: "application/json",
-                 "X-CSRFToken": csrfToken() },
-    });
-    answer = await response.json();
+    answer = await getJson(saveUrl, { method: "POST", json: body });
   } catch (error) {
+    if (!(error instanceof HttpError || error instanceof Offline)) throw error;
     area.dataset.failed = "true";
     area.classList.add("autosave-failed");
-    say(response ? strings.failed : strings.offline, true);
+    const fields = error.body?.detail?.fields;
+    const reason = (fields && Object.values(fields)[0]) || error.body?.error;
+    if (error instanceof Offline) say(strings.offline, true);
+    else if (reason) say(`${strings.not_saved} ${reason}`, true);
+    else say(strings.failed, true); // an answer without a reason (a 5xx, a login page)
     return;
   }
-  if (!response.ok) {
+  if (!Object.hasOwn(answer, "value")) { // not the app's answer (a login page): not saved
     area.dataset.failed = "true";
     area.classList.add("autosave-failed");
-    const fields = answer.detail && answer.detail.fields;
-    say(`${strings.not_saved} ${(fields && Object.values(fields)[0]) || answer.error || ""}`, true);
+    say(strings.failed, true);
     return;
   }
   base.value = answer.value;
@@ -75,7 +74,7 @@ const reason = document.getElementById("answer-text");
 const count = document.getElementById("answer-text-count");
 if (reason && count) {
   const update = () => {
-    count.textContent = (reason.dataset.template || "").replace("%(n)s", String(reason.maxLength - reason.value.length));
+    count.textContent = format(strings.chars_left || "", { n: reason.maxLength - reason.value.length });
   };
   reason.addEventListener("input", update);
   update();

@@ -1,8 +1,9 @@
-// The report map, drawn from the page's JSON (<script type="application/json"
-// id="report-map-data">) with the vendored Leaflet and leaflet.heat. Every name and label
-// is data: tooltips get DOM nodes whose text is set with textContent, and the layer
-// control gets escaped text. Nothing from the data becomes HTML or code.
+// The report map, drawn from ``map`` in the page's config (shared/page-config.js) with the
+// vendored Leaflet and leaflet.heat. Every name and label is data: tooltips get DOM nodes
+// whose text is set with textContent, and the layer control gets escaped text. Nothing
+// from the data becomes HTML or code.
 import { backgroundChoices, backgroundLayer, NONE, rememberBackground, startingBackground } from "../shared/background.js";
+import { pageConfig } from "../shared/page-config.js";
 
 const SWEDEN = [62.0, 16.0];
 const SCARY = "#5b2a86";
@@ -131,6 +132,5 @@ export function drawReportMap(element, data) {
 }
 
 const element = document.getElementById("report-map");
-const source = document.getElementById("report-map-data");
-export const reportMap = element && source && window.L
-  ? drawReportMap(element, JSON.parse(source.textContent)) : null;
+const data = pageConfig().map;
+if (element && data && window.L) drawReportMap(element, data);

@@ -3,24 +3,32 @@
 // min_zoom, max_zoom}], strings}``), all served through /basemap/ on this site. The
 // person's choice (a map, an aerial photo, none) is remembered on the device for every
 // map, and for "Keep the map for offline use". An empty list: no background, no request.
-/* global L */
+// Every Leaflet map of the app is made by createMap() below, when its page starts.
 const REMEMBERED = 'smultron.basemap';
 export const NONE = 'none';
 let pickers = 0;
 
+// Storage the browser refuses (private mode, blocked site data, full): the choice is
+// not remembered, and a map starts with the default.
+function refused(error) {
+  if (!['SecurityError', 'QuotaExceededError'].includes(error.name)) throw error;
+  console.warn('The background map chosen is not remembered on this device:', error.message);
+}
+
 export function rememberedBackground() {
   try {
     return localStorage.getItem(REMEMBERED);
-  } catch {
-    return null; // private mode: the default
+  } catch (error) {
+    refused(error);
+    return null;
   }
 }
 
 export function rememberBackground(name) {
   try {
     localStorage.setItem(REMEMBERED, name);
-  } catch {
-    // not remembered: the next map starts with the default
+  } catch (error) {
+    refused(error);
   }
 }
 
@@ -114,4 +122,12 @@ export function addBackground(map, tiles, { picker: withPicker = true } = {}) {
     });
   }
   return state;
+}
+
+// A map in ``element`` (Leaflet ``options``) over the background ``tiles`` (the page
+// config's ``tiles``), with its picker.
+export function createMap(element, tiles, options = {}) {
+  const map = L.map(element, options);
+  addBackground(map, tiles);
+  return map;
 }

@@ -3,7 +3,8 @@
 // /tiles/preschools.json for the map's view; names are set as text, never as HTML.
 //
 //   import { orientation } from "../shared/orientation.js";
-//   orientation(map, element.dataset.orientation);
+//   orientation(map, pageConfig().orientation);
+import { HttpError, Offline, getJson } from "./http.js";
 
 const MIN_ZOOM = 9; // farther out, a dot per preschool says little
 const PERMANENT_LABELS = 25; // at most this many preschools in view: names always shown
@@ -37,7 +38,7 @@ function draw(L, group, data) {
     pane: "orientation",
     interactive: false,
     style: { color: COLOUR, weight: 1.5, dashArray: "5 5", fill: false },
-    pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
+    pointToLayer: (_feature, latlng) => L.circleMarker(latlng, {
       pane: "orientation", radius: 5, color: "#ffffff", weight: 2, fillColor: COLOUR,
       fillOpacity: 1, interactive: false,
     }),
@@ -70,20 +71,21 @@ export function orientation(map, url) {
     const bounds = map.getBounds();
     const bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
       .map((v, i) => Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5));
+    let data;
     try {
-      const response = await fetch(`${url}?${new URLSearchParams({ bbox: bbox.join(",") })}`, {
-        credentials: "same-origin", headers: { Accept: "application/json" }, signal: pending.signal,
-      });
-      if (!response.ok) return;
-      const data = await response.json();
-      draw(L, group, data);
-      const box = legend.getContainer();
-      box.textContent = [data.labels.legend, data.truncated ? data.labels.more : ""].join(" ").trim();
-      box.hidden = false;
-      map.getContainer().dataset.orientation = String(data.features.length / 2);
+      data = await getJson(`${url}?${new URLSearchParams({ bbox: bbox.join(",") })}`, { signal: pending.signal });
     } catch (error) {
-      if (error.name !== "AbortError") throw error;
+      if (error.name === "AbortError") return; // the map moved on: a newer request runs
+      if (!(error instanceof HttpError || error instanceof Offline)) throw error;
+      // only an aid to orient by: the map works without it (and tries at the next move)
+      console.warn("The preschools to orient by could not be loaded:", error.message);
+      return;
     }
+    draw(L, group, data);
+    const box = legend.getContainer();
+    box.textContent = [data.labels.legend, data.truncated ? data.labels.more : ""].join(" ").trim();
+    box.hidden = false;
+    map.getContainer().dataset.orientation = String(data.features.length / 2);
   }
 
   map.on("moveend", load);

@@ -1,6 +1,7 @@
 // A polygon drawn on a Leaflet map (leaflet-geoman) kept in a GeoJSON text field, which
 // can also be typed or pasted (keyboard users); the server validates whatever arrives.
 // Used by the planner's plan areas and the reports' districts.
+import { readPolygons } from "./geojson.js";
 import { geomanLanguage } from "./geoman-lang.js";
 
 const HIDDEN_TOOLS = {
@@ -18,17 +19,17 @@ function nameTheButtons(element) {
 }
 
 // Wires ``map`` (in ``element``) and ``field`` together; ``onPolygon`` runs whenever the
-// field gets a polygon (drawn, or typed and valid JSON).
-export function polygonField(map, element, field, onPolygon = () => {}) {
+// field gets a polygon (drawn, or typed as GeoJSON polygons). What is not drawn is
+// explained by the server when the form is sent.
+export function polygonField(map, element, field, onPolygon = null) {
   let drawn = null;
   const show = (geojson) => {
     if (drawn) map.removeLayer(drawn);
     drawn = L.geoJSON(geojson).addTo(map);
     map.fitBounds(drawn.getBounds(), { padding: [10, 10] });
   };
-  try {
-    if (field.value.trim()) show(JSON.parse(field.value));
-  } catch (error) { /* the server explains a broken polygon */ }
+  const typed = readPolygons(field.value);
+  if (typed) show(typed);
   if (map.pm) {
     geomanLanguage(map);
     map.pm.addControls(HIDDEN_TOOLS);
@@ -37,13 +38,13 @@ export function polygonField(map, element, field, onPolygon = () => {}) {
       if (drawn) map.removeLayer(drawn);
       drawn = event.layer;
       field.value = JSON.stringify(event.layer.toGeoJSON().geometry);
-      onPolygon();
+      onPolygon?.();
     });
   }
   field.addEventListener("change", () => {
-    try {
-      show(JSON.parse(field.value));
-      onPolygon();
-    } catch (error) { /* the server explains */ }
+    const polygons = readPolygons(field.value);
+    if (!polygons) return;
+    show(polygons);
+    onPolygon?.();
   });
 }

@@ -74,7 +74,7 @@ function geometry(commands) {
     const count = commands[i] >> 3;
     i += 1;
     if (command === 7) {  // ClosePath
-      if (part && part.length) part.push(part[0]);
+      if (part?.length) part.push(part[0]);
       continue;
     }
     for (let n = 0; n < count; n += 1) {

@@ -1,8 +1,10 @@
 // The overview map: every place the viewer may see, drawn from vector tiles, with a table
 // of the largest groups in view (keyboard users move the map from there too).
 // data-state on the map element: "loading" while tiles load, "idle" once all are drawn.
-import { addBackground } from "../shared/background.js";
+import { createMap } from "../shared/background.js";
+import { format } from "../shared/format.js";
 import { orientation } from "../shared/orientation.js";
+import { pageConfig } from "../shared/page-config.js";
 import { placesLayer } from "./places-layer.js";
 
 const element = document.getElementById("places-map");
@@ -10,22 +12,16 @@ const status = document.getElementById("overview-status");
 const rows = document.getElementById("overview-rows");
 const TABLE_ROWS = 10;
 
-// "{n} places" -> "1 234 places"; every {name} in the template from ``values``.
-// Meänkieli (fit) has no number formats of its own in browsers: it writes them as Finnish.
-function format(template, values) {
-  const page = document.documentElement.lang || "sv";
-  const lang = page === "fit" ? "fi" : page;
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (
-    name in values ? Number(values[name] || 0).toLocaleString(lang) : whole));
-}
+// A count from a tile ("1 234 places" in Swedish, via format); 0 when the tile has none.
+const count = (value) => Number(value || 0);
 
 // [how many, what]: a group says how many children chose its places and how many are
 // scary; a single place its category and feeling.
 function describe(config, found) {
   const p = found.properties;
   if (found.layer === "clusters") {
-    return [format(config.labels.places, { n: p.count }),
-      format(config.labels.group, { children: p.children, scary: p.scary })];
+    return [format(config.labels.places, { n: count(p.count) }),
+      format(config.labels.group, { children: count(p.children), scary: count(p.scary) })];
   }
   const category = config.categories[p.category] || p.category;
   const feeling = p.feeling === "scary" ? config.labels.scary : config.labels.favourite;
@@ -35,7 +31,7 @@ function describe(config, found) {
 function fillTable(map, layer, config) {
   const found = layer.featuresIn(map.getBounds());
   const total = found.reduce((sum, f) => sum + (f.layer === "clusters" ? f.properties.count : 1), 0);
-  status.textContent = format(config.labels.inView, { n: total });
+  status.textContent = format(config.labels.in_view, { n: count(total) });
   found.sort((a, b) => (b.properties.count || 1) - (a.properties.count || 1));
   rows.replaceChildren(...found.slice(0, TABLE_ROWS).map((item) => {
     const [count, what] = describe(config, item);
@@ -60,11 +56,9 @@ function fillTable(map, layer, config) {
   }));
 }
 
-if (element && window.L) {
-  const config = JSON.parse(element.dataset.config);
-  const map = window.L.map(element, { keyboard: true, minZoom: 3 });
-  addBackground(map, config.tiles);
-  const layer = placesLayer(window.L, { url: config.tilesUrl, params: config.params });
+function overview(config) {
+  const map = createMap(element, config.tiles, { keyboard: true, minZoom: 3 });
+  const layer = placesLayer(window.L, { url: config.places_tiles, params: config.params });
   layer.on("loading", () => {
     element.dataset.state = "loading";
     status.textContent = config.labels.loading;
@@ -89,3 +83,5 @@ if (element && window.L) {
   });
   window.smultronOverview = { map, layer };
 }
+
+if (element && window.L) overview(pageConfig());

@@ -6,6 +6,7 @@
 //   const layer = placesLayer(L, { url: "/tiles/places", params: { campaign: 3 } }).addTo(map);
 //   layer.on("load", () => …);            // every visible tile drawn
 //   layer.featuresIn(map.getBounds());   // what is drawn in view: [{latlng, properties}]
+import { HttpError, send } from "../shared/http.js";
 import { decodeTile } from "./mvt.js";
 
 const CLUSTER_COLOUR = "#6a1b9a";
@@ -58,7 +59,10 @@ function drawPlaces(ctx, layer, scale) {
     }
     ctx.beginPath();
     for (const part of feature.geometry) {
-      part.forEach(([x, y], i) => (i ? ctx.lineTo(x * scale, y * scale) : ctx.moveTo(x * scale, y * scale)));
+      part.forEach(([x, y], i) => {
+        if (i) ctx.lineTo(x * scale, y * scale);
+        else ctx.moveTo(x * scale, y * scale);
+      });
     }
     ctx.lineWidth = 3;
     if (feature.type === 3) {
@@ -90,9 +94,9 @@ export function placesLayer(L, options) {
       canvas.width = TILE * ratio;
       canvas.height = TILE * ratio;
       const key = this._tileCoordsToKey(coords);
-      fetch(this.tileUrl(coords), { credentials: "same-origin" })
+      send(this.tileUrl(coords), { accept: "application/vnd.mapbox-vector-tile" })
         .then((response) => {
-          if (!response.ok) throw new Error(`tile ${key}: HTTP ${response.status}`);
+          if (!response.ok) throw new HttpError(response, {});
           return response.arrayBuffer();
         })
         .then((buffer) => {
