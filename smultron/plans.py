@@ -47,6 +47,7 @@ from smultron.models import (
     Municipality,
     Place,
     PlanArea,
+    PlanWeighing,
     Preschool,
     User,
 )
@@ -327,10 +328,16 @@ def _conflicts_select(scope: Scope, plan_id: int, buffer_m: int, srid: int, geom
     point = func.ST_PointOnSurface(Place.geom)
     geom = {"wkb": func.ST_AsBinary(geometry_in(point, srid)),
             "lonlat": func.ST_AsGeoJSON(point, 7)}[geometry]
-    columns = [*place_columns(), relation, distance, geom.label("geom")]
+    columns = [*place_columns(), relation, distance]
+    if geometry == "wkb":  # the plan_conflicts layer: how each place was weighed
+        columns += [PlanWeighing.consequence, PlanWeighing.measure]
+    columns.append(geom.label("geom"))
     if geometry == "lonlat":  # the plan page: the category's name in the page's language
         columns.append(category_label(lang).label("category_label"))
     stmt = places_from(select(*columns))
+    if geometry == "wkb":
+        stmt = stmt.outerjoin(PlanWeighing, and_(PlanWeighing.plan_id == plan_id,
+                                                 PlanWeighing.place_id == Place.id))
     return stmt.where(and_(*scope.place_conditions(), near)).order_by(
         relation, distance, Place.id)
 
@@ -344,8 +351,9 @@ def conflicts_layer(session: Session, viewer: Viewer, filters: Filters, plan_id:
                  _conflicts_select(scope, area.id, buffer_m, srid, "wkb"),
                  M("Places affected by the plan '%(name)s'", name=area.name),
                  M("Children's places inside the plan area '%(name)s' (relation = inside) or "
-                   "within %(buffer)d m of it (relation = near), with the distance in metres; "
-                   "a point on each place.", name=area.name, buffer=buffer_m))
+                   "within %(buffer)d m of it (relation = near), with the distance in metres, "
+                   "the planners' answer and how the place was weighed (consequence, "
+                   "measure); a point on each place.", name=area.name, buffer=buffer_m))
 
 
 def impact(session: Session, viewer: Viewer, filters: Filters, plan_id: int,

@@ -92,7 +92,9 @@ def test_column_types_are_flat_and_typed(export):
         "fid": "INTEGER", "geom": "POINT", "place_id": "TEXT", "category": "TEXT",
         "category_sv": "TEXT", "feeling": "TEXT", "children_count": "MEDIUMINT",
         "age_group": "TEXT", "season": "TEXT", "comment": "TEXT", "preschool": "TEXT",
-        "department": "TEXT", "campaign": "TEXT", "created": "DATE"}
+        "department": "TEXT", "campaign": "TEXT", "created": "DATE",
+        "response_status": "TEXT", "response_text": "TEXT", "response_plan": "TEXT",
+        "answered_at": "DATETIME"}
     info = pyogrio.read_info(path, layer="places_points")
     assert dict(zip(info["fields"], info["dtypes"], strict=True))["children_count"] == "int32"
     hexes = {row[1]: row[2] for row in sql(path, "PRAGMA table_info(density_hex)")}

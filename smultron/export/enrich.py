@@ -17,8 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import String, and_, case, cast, func, select
 
-from smultron.export.query import Scope, geometry_in, local_date
+from smultron.export.query import ANSWER, Scope, answer_columns, geometry_in, local_date
 from smultron.models import Campaign, Category, Department, MappingSession, Place, Preschool
+
+ANSWER_NAMES = ("response_status", "response_text", "response_plan", "answered_at")
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ def places_ids_select(scope: Scope, kind: str, srid: int):
         case((Place.comment_state == "approved", Place.comment), else_=None).label("comment"),
         Place.preschool_id, Place.session_id, Place.campaign_id,
         local_date(Place.created_at).label("created"),
+        *answer_columns(),
         func.ST_AsBinary(geometry_in(Place.geom, srid)).label("geom"),
+    ).select_from(Place).outerjoin(
+        ANSWER, and_(ANSWER.place_id == Place.id, ANSWER.replaced_at.is_(None))
     ).where(and_(*scope.place_conditions(), func.ST_GeometryType(Place.geom) == kind))
 
 
@@ -91,7 +96,9 @@ def with_names(batch: pa.RecordBatch, lookups: Lookups) -> pa.RecordBatch:
         "department": _lookup(get["session_id"], lookups.session_ids,
                               lookups.session_departments),
         "campaign": _lookup(get["campaign_id"], lookups.campaign_ids, lookups.campaign_names),
-        "created": get["created"], "geom": get["geom"],
+        "created": get["created"],
+        **{name: get[name] for name in ANSWER_NAMES},
+        "geom": get["geom"],
     }
     return pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
 

@@ -12,13 +12,15 @@ from smultron.models import SRID
 
 BATCH = 2000
 PROPERTY_NAMES = ("category", "category_sv", "feeling", "children_count", "age_group",
-                  "season", "comment", "preschool", "department", "campaign", "created")
+                  "season", "comment", "preschool", "department", "campaign", "created",
+                  "response_status", "response_text", "response_plan", "answered_at")
 
 
 def feature(row) -> str:
     """One Feature as JSON text (the geometry is PostGIS's own GeoJSON)."""
     properties = {name: getattr(row, name) for name in PROPERTY_NAMES}
     properties["created"] = row.created.isoformat() if row.created else None
+    properties["answered_at"] = row.answered_at.isoformat() if row.answered_at else None
     head = json.dumps({"type": "Feature", "id": row.place_id, "properties": properties},
                       ensure_ascii=False)
     return f'{head[:-1]}, "geometry": {row.geom}}}'

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import Date, Select, String, and_, case, cast, func, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from smultron.access import Viewer
 from smultron.errors import AppError
@@ -28,6 +28,8 @@ from smultron.models import (
     Department,
     MappingSession,
     Place,
+    PlaceResponse,
+    PlanArea,
     Preschool,
 )
 
@@ -217,6 +219,25 @@ def category_label(lang: str = "sv"):
     return Category.label_sql(lang)
 
 
+# The planners' shown answer to a place (smultron.responses), joined by places_from.
+ANSWER = aliased(PlaceResponse, name="shown_answer")
+
+
+def answer_columns(answer=ANSWER) -> list:
+    """The shown answer's columns: status, reason, the plan area's name, when (with its
+    time zone: a GeoPackage DATETIME is UTC)."""
+    plan_name = select(PlanArea.name).where(PlanArea.id == answer.plan_id) \
+        .scalar_subquery()
+    return [answer.status.label("response_status"), answer.text.label("response_text"),
+            plan_name.label("response_plan"),
+            answer.created_at.label("answered_at")]
+
+
+def with_answer(stmt: Select, answer=ANSWER) -> Select:
+    return stmt.outerjoin(answer, and_(answer.place_id == Place.id,
+                                       answer.replaced_at.is_(None)))
+
+
 def place_columns():
     """The flat, typed attribute columns of an exported place (no user identity)."""
     return [
@@ -232,11 +253,12 @@ def place_columns():
         Department.name.label("department"),
         Campaign.name.label("campaign"),
         local_date(Place.created_at).label("created"),
+        *answer_columns(),
     ]
 
 
 def places_from(stmt: Select) -> Select:
-    return (stmt.select_from(Place)
+    return with_answer(stmt.select_from(Place)
             .join(Category, Category.id == Place.category_id)
             .join(Preschool, Preschool.id == Place.preschool_id)
             .join(Campaign, Campaign.id == Place.campaign_id)

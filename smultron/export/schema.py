@@ -27,6 +27,13 @@ DESCRIPTIONS = {
     "department": M("The preschool's department (avdelning), if recorded."),
     "campaign": M("The mapping campaign."),
     "created": M("The day the place was marked."),
+    "response_status": M("The planners' answer: kept, improved, changed, not_possible or "
+                         "considering (empty: not answered yet)."),
+    "response_text": M("The reason given with the answer, written for the children."),
+    "response_plan": M("The plan area the answer belongs to, if any."),
+    "answered_at": M("When the answer was given (UTC)."),
+    "consequence": M("The plan's consequence for the children at this place."),
+    "measure": M("The measure: how the place was weighed in the plan."),
     "name": M("The preschool's name."),
     "unit_code": M("The preschool's unit code."),
     "address": M("Street address."),
@@ -49,6 +56,9 @@ ENUMS = {
     "age_group": [("1-2", "1–2 år"), ("3-4", "3–4 år"), ("5-6", "5–6 år"),
                   ("mixed", "Blandade åldrar")],
     "relation": [("inside", "Inom planområdet"), ("near", "Nära (inom bufferten)")],
+    "response_status": [("kept", "Bevaras"), ("improved", "Förbättras"),
+                        ("changed", "Förändras"), ("not_possible", "Går inte"),
+                        ("considering", "Utreds")],
 }
 CREATE = (
     "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, "

@@ -107,6 +107,9 @@ ALIASES = {
     "places": "Platser", "children_choices": "Barnens val", "area_ha": "Yta (ha)",
     "children": "Barn", "favourite": "Smultronställen", "scary": "Läskiga platser",
     "relation": "Läge", "distance_m": "Avstånd (m)",
+    "response_status": "Svar", "response_text": "Svarets motivering",
+    "response_plan": "Svarets plan", "answered_at": "Besvarad",
+    "consequence": "Konsekvens för barnen", "measure": "Åtgärd (hur platsen vägdes in)",
 }
 MAP_TIPS = {
     "places": ('"category_sv"', "<b>[% \"category_sv\" %]</b> – [% \"children_count\" %] barn, "
