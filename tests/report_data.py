@@ -40,13 +40,14 @@ def key_with(noises: dict[str, int], plus: int = 0, start: int = 1) -> int:
 
 def quiet(db) -> None:
     """Keys that perturb nothing in this dataset, so its reports show the true counts:
-    every place is an atom of its own, and each unit's sessions get keys whose running
-    sums are quiet too."""
+    every place is an atom of its own, and the sessions of each unit and language get
+    keys whose running sums are quiet too (call it again after changing a language)."""
     place_key = key_with({"places": 0, "children": 0})
     db.execute(text("UPDATE place SET stat_key = :key"), {"key": place_key})
     units: dict = {}
     for session_id, unit in db.execute(text(
-            "SELECT id, (campaign_id, preschool_id)::text FROM mapping_session ORDER BY id")):
+            "SELECT id, (campaign_id, preschool_id, coalesce(language, 'unknown'))::text "
+            "FROM mapping_session ORDER BY id")):
         plus = units.get(unit, 0)
         key = key_with({"sessions": 0, "present": 0}, plus=plus)
         units[unit] = plus + key

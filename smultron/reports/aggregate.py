@@ -15,10 +15,10 @@ subtracted down to a small group's exact size:
    places together rest on fewer than k children (``children_min`` below) it adds to
    no figure, in any scope.
 3. **Perturbed atoms.** An atom is the places of one mapping session in one base square
-   with one feeling, category, season and age group: the finest piece any table, map or
-   figure splits by. Each atom's places and children's choices are perturbed once
-   (perturbation.py), and every figure adds up perturbed atoms; the true counts never
-   leave this module.
+   with one feeling, category, season, age group and planners' answer (its status, or
+   none yet): the finest piece any table, map or figure splits by. Each atom's places
+   and children's choices are perturbed once (perturbation.py), and every figure adds
+   up perturbed atoms; the true counts never leave this module.
 
 Each group carries three numbers:
 - ``places``: how many places (perturbed);
@@ -48,7 +48,10 @@ from smultron.reports.perturbation import noise_sql
 
 BASE_CELL = 250  # metres: the fixed grid every figure is made of
 DISTANCE_BANDS = (250, 500, 1000)  # metres; 0 stands for "farther than 1,000 m"
-DIMENSIONS = ("feeling", "category", "season", "age_group", "band", "preschool")
+DIMENSIONS = ("feeling", "category", "season", "age_group", "band", "preschool", "answer",
+              "language")
+NO_ANSWER = "none"  # the answer dimension's key for a place no planner has answered yet
+NO_LANGUAGE = "unknown"  # sessions from before the session's language was recorded
 SPATIAL_SCOPES = ("area", "plan_area")
 
 
@@ -68,6 +71,7 @@ class RawReport:
     preschools: list[dict]
     scope_outline: dict | None
     categories: list[dict] = field(default_factory=list)
+    languages: list[dict] = field(default_factory=list)
 
 
 def hex_constants(cell: int) -> tuple[float, float]:
@@ -111,29 +115,30 @@ units AS MATERIALIZED (  -- (campaign, preschool): do all its places rest on k c
   GROUP BY 1, 2
 ),
 pl AS MATERIALIZED (
-  SELECT sid, pid, cat, feeling, season, age_group, n, key, psx, psy,
+  SELECT sid, pid, cat, feeling, season, age_group, answer, n, key, psx, psy,
          floor(ST_X(g) / :base)::int AS ci, floor(ST_Y(g) / :base)::int AS cj
   FROM (  -- OFFSET 0 keeps this a separate step: each place is transformed once
     SELECT p.session_id AS sid, p.preschool_id AS pid, p.category_id AS cat, p.feeling,
-           p.season, p.age_group, p.children_count AS n, p.stat_key AS key,
-           ps.x AS psx, ps.y AS psy,
+           p.season, p.age_group, coalesce(r.status, '{no_answer}') AS answer,
+           p.children_count AS n, p.stat_key AS key, ps.x AS psx, ps.y AS psy,
            ST_Transform(CASE WHEN GeometryType(p.geom) = 'POINT' THEN p.geom
                              ELSE ST_PointOnSurface(p.geom) END, 3006) AS g
     FROM place p JOIN ps ON ps.id = p.preschool_id
     JOIN units u ON u.campaign_id = p.campaign_id AND u.preschool_id = p.preschool_id AND u.ok
+    LEFT JOIN place_response r ON r.place_id = p.id AND r.replaced_at IS NULL
     WHERE {where} OFFSET 0) q
   WHERE {in_cells}
 ),
 atoms AS MATERIALIZED (
-  SELECT sid, pid, feeling, cat, season, age_group, ci, cj, most,
+  SELECT sid, pid, feeling, cat, season, age_group, answer, ci, cj, most,
          places + {noise_places} AS places, children + {noise_children} AS children,
          x, y, sqrt(power(x - psx, 2) + power(y - psy, 2)) AS dist
   FROM (
     SELECT *, (ci + 0.5::float8) * :base AS x, (cj + 0.5::float8) * :base AS y
-    FROM (SELECT sid, pid, feeling, cat, season, age_group, ci, cj, min(psx) AS psx,
-                 min(psy) AS psy, count(*) AS places, sum(n) AS children, max(n) AS most,
-                 sum(key) AS key_sum
-          FROM pl GROUP BY sid, pid, feeling, cat, season, age_group, ci, cj) a) b
+    FROM (SELECT sid, pid, feeling, cat, season, age_group, answer, ci, cj,
+                 min(psx) AS psx, min(psy) AS psy, count(*) AS places, sum(n) AS children,
+                 max(n) AS most, sum(key) AS key_sum
+          FROM pl GROUP BY sid, pid, feeling, cat, season, age_group, answer, ci, cj) a) b
 )"""
 
 HEX_SQL = """
@@ -173,17 +178,21 @@ heat AS (
 
 DIMS_SQL = """
 dims AS (
-  SELECT g, feeling, category, season, age_group, band, preschool, sum(places)::int AS places,
-         sum(children)::int AS children, sum(most)::int AS children_min
+  SELECT g, feeling, category, season, age_group, band, preschool, answer, language,
+         sum(places)::int AS places, sum(children)::int AS children,
+         sum(most)::int AS children_min
   FROM (
-    SELECT GROUPING(feeling, cat, season, age_group, band, pid) AS g, feeling, cat AS category,
-           season, age_group, band, pid AS preschool, sid,
-           sum(places) AS places, sum(children) AS children, max(most) AS most
-    FROM (SELECT *, CASE WHEN dist <= 250 THEN 250 WHEN dist <= 500 THEN 500
-                         WHEN dist <= 1000 THEN 1000 ELSE 0 END AS band FROM atoms) b
+    SELECT GROUPING(feeling, cat, season, age_group, band, pid, answer, language) AS g,
+           feeling, cat AS category, season, age_group, band, pid AS preschool, answer,
+           language, sid, sum(places) AS places, sum(children) AS children, max(most) AS most
+    FROM (SELECT a.*, coalesce(ms.language, '{no_language}') AS language,
+                 CASE WHEN dist <= 250 THEN 250 WHEN dist <= 500 THEN 500
+                      WHEN dist <= 1000 THEN 1000 ELSE 0 END AS band
+          FROM atoms a LEFT JOIN mapping_session ms ON ms.id = a.sid) b
     GROUP BY GROUPING SETS ((sid), (feeling, sid), (feeling, cat, sid), (season, sid),
-                            (age_group, sid), (feeling, band, sid), (pid, sid))) t
-  GROUP BY g, feeling, category, season, age_group, band, preschool
+                            (age_group, sid), (feeling, band, sid), (pid, sid),
+                            (answer, sid), (language, sid))) t
+  GROUP BY g, feeling, category, season, age_group, band, preschool, answer, language
 )"""
 
 PARTICIPATION_SQL = """
@@ -193,14 +202,22 @@ scope_ps AS (
     AND (ps.archived_at IS NULL OR ps.id IN (SELECT preschool_id FROM mapping_session
                                              WHERE campaign_id = ANY(:campaigns)))
 ),
-unit_sessions AS (  -- each unit's sessions and children present, perturbed once
-  SELECT ms.preschool_id, coalesce(bool_and(u.ok), false) AS ok,
-         count(*) + {noise_sessions} AS sessions,
-         sum(ms.children_present) + {noise_present} AS present
+unit_sessions AS (  -- each unit's sessions and children present by the sessions' language,
+                    -- perturbed once (the atoms every participation figure adds up)
+  SELECT ms.preschool_id, coalesce(ms.language, '{no_language}') AS language,
+         coalesce(bool_and(u.ok), false) AS ok, count(*) + {noise_sessions} AS sessions,
+         sum(ms.children_present) + {noise_present} AS present,
+         sum(ms.children_present) AS present_min
   FROM mapping_session ms LEFT JOIN units u ON u.campaign_id = ms.campaign_id
                                             AND u.preschool_id = ms.preschool_id
   WHERE ms.municipality_id = :muni AND ms.campaign_id = ANY(:campaigns)
-  GROUP BY ms.campaign_id, ms.preschool_id
+  GROUP BY ms.campaign_id, ms.preschool_id, coalesce(ms.language, '{no_language}')
+),
+languages AS (  -- the shown units' sessions per language (true present_min for the rule)
+  SELECT us.language, sum(us.sessions)::int AS sessions, sum(us.present)::int AS present,
+         sum(us.present_min)::int AS present_min
+  FROM unit_sessions us JOIN scope_ps sp ON sp.id = us.preschool_id
+  WHERE us.ok GROUP BY us.language
 ),
 participation AS (
   SELECT sp.id AS preschool, sp.name, sp.enrolled_children AS enrolled,
@@ -237,6 +254,7 @@ SELECT json_build_object(
   'dims', (SELECT coalesce(json_agg(dims), '[]') FROM dims),
   'participation', (SELECT coalesce(json_agg(participation ORDER BY name), '[]')
                     FROM participation),
+  'languages', (SELECT coalesce(json_agg(languages ORDER BY language), '[]') FROM languages),
   'plans', (SELECT coalesce(json_agg(json_build_object(
                 'id', pa.id, 'name', pa.name,
                 'geojson', ST_AsGeoJSON(ST_SimplifyPreserveTopology(pa.geom, 0.00002), 6)::json,
@@ -270,16 +288,19 @@ def _sql(filters: ReportFilters) -> str:
     where, _params = scope_sql(filters)
     area_sql, _area_params = scope_area_sql(filters)
     spatial = filters.scope in SPATIAL_SCOPES
+    in_cells = ("(floor(ST_X(g) / :base)::int, floor(ST_Y(g) / :base)::int) "
+                "IN (SELECT i, j FROM scope_cells)") if spatial else "true"
     places = PLACES_SQL.format(
-        where=where, in_cells="(floor(ST_X(g) / :base)::int, floor(ST_Y(g) / :base)::int) "
-        "IN (SELECT i, j FROM scope_cells)" if spatial
-        else "true", noise_places=noise_sql("key_sum", "places"),
+        where=where, no_answer=NO_ANSWER, in_cells=in_cells,
+        noise_places=noise_sql("key_sum", "places"),
         noise_children=noise_sql("key_sum", "children"))
     participation = PARTICIPATION_SQL.format(
-        ps_scope=_ps_scope(filters), noise_sessions=noise_sql("sum(ms.stat_key)", "sessions"),
+        ps_scope=_ps_scope(filters), no_language=NO_LANGUAGE,
+        noise_sessions=noise_sql("sum(ms.stat_key)", "sessions"),
         noise_present=noise_sql("sum(ms.stat_key)", "present"))
+    dims = DIMS_SQL.format(no_language=NO_LANGUAGE)
     return ("WITH" + AREA_SQL.format(area=area_sql, spatial="true" if spatial else "false")
-            + "," + places + "," + HEX_SQL + "," + DIMS_SQL + "," + participation + RESULT_SQL)
+            + "," + places + "," + HEX_SQL + "," + dims + "," + participation + RESULT_SQL)
 
 
 def collect(session: Session, filters: ReportFilters, k: int) -> RawReport:
@@ -291,14 +312,15 @@ def collect(session: Session, filters: ReportFilters, k: int) -> RawReport:
     params.update(area_params, w=w, h=h, q=float(heat_cell), base=BASE_CELL, k=k)
     session.execute(text("SET LOCAL work_mem = '256MB'"))
     data = session.execute(text(_sql(filters)), params).scalar_one()
-    total = next((d for d in data["dims"] if d["g"] == 0b111111), None)
+    all_bits = (1 << len(DIMENSIONS)) - 1  # GROUPING() of the total: every dimension off
+    total = next((d for d in data["dims"] if d["g"] == all_bits), None)
     return RawReport(
         cell=filters.cell, heat_cell=heat_cell,
         total=total or {"places": 0, "children": 0, "children_min": 0},
         hex=data["hex"], heat=data["heat"], dims=data["dims"],
         participation=data["participation"], plans=data["plans"],
         preschools=data["preschools"], scope_outline=data["scope_outline"],
-        categories=data["categories"] or [])
+        categories=data["categories"] or [], languages=data["languages"])
 
 
 CLUSTER_SQL = """
@@ -338,6 +360,9 @@ SELECT json_build_array(
   (SELECT md5(string_agg(concat_ws(':', id, code, label_sv, label_en, labels, colour), ','
                          ORDER BY id)) FROM category),
   (SELECT md5(string_agg(concat_ws(':', id, name, status), ',' ORDER BY id)) FROM campaign
+   WHERE municipality_id = :muni),
+  -- a new answer adds a row (and marks the one it replaces): the count and the newest
+  (SELECT json_build_array(count(*), max(created_at)) FROM place_response
    WHERE municipality_id = :muni)
 )::text"""
 

@@ -34,10 +34,13 @@ TABLES = {  # name: (dimensions grouped by, feeling it is limited to)
     "distance_favourite": (("feeling", "band"), "favourite"),
     "distance_scary": (("feeling", "band"), "scary"),
     "preschool": (("preschool",), None),
+    "answer": (("answer",), None),
+    "language": (("language",), None),
 }
 TABLE_KEY = {"feeling": "feeling", "category_favourite": "category",
              "category_scary": "category", "season": "season", "age_group": "age_group",
-             "distance_favourite": "band", "distance_scary": "band", "preschool": "preschool"}
+             "distance_favourite": "band", "distance_scary": "band", "preschool": "preschool",
+             "answer": "answer", "language": "language"}
 
 
 def rests_on_enough(group: dict, k: int, measure: str = "children_min") -> bool:
@@ -92,7 +95,7 @@ def _publish_tables(raw: RawReport, k: int) -> dict:
     feeling = _publish_table(raw, "feeling", k)
     withheld = frozenset(r["key"] for r in feeling if r["withheld"])
     tables = {name: _publish_table(raw, name, k, withheld) for name in TABLES
-              if name != "feeling"}
+              if name not in ("feeling", "language")}
     return {"feeling": feeling, **tables}
 
 
@@ -131,6 +134,36 @@ def _publish_participation(rows: list[dict], k: int) -> list[dict]:
         published.append(item)
     published.sort(key=lambda r: r["withheld"])  # stable: by name within each
     return published
+
+
+def _publish_languages(raw: RawReport, k: int) -> list[dict]:
+    """Sessions, children taking part and children's choices by the sessions' language.
+    A language rests on the fewer of its true children present and its choices'
+    children_min; the rows add up to the report's totals, so they are suppressed as one
+    table (primary and complementary)."""
+    choices = {r["language"]: r for r in _raw_rows(raw, "language")}
+    keys = sorted({r["language"] for r in raw.languages} | set(choices))
+    sessions = {r["language"]: r for r in raw.languages}
+    rows = []
+    for key in keys:
+        s = sessions.get(key, {"sessions": 0, "present": 0, "present_min": 0})
+        c = choices.get(key, {"places": 0, "children": 0, "children_min": 0})
+        rest = min(s["present_min"], c["children_min"]) if key in choices else s["present_min"]
+        rows.append({"key": key, "rest": rest, "s": s, "c": c})
+    hidden = suppress_group(rows, k, measure="rest")
+    published = [_language_row(row, n in hidden, k) for n, row in enumerate(rows)]
+    published.sort(key=lambda r: (r["withheld"], -(r["present"] or 0)))  # stable: by key
+    return published
+
+
+def _language_row(row: dict, hidden: bool, k: int) -> dict:
+    if hidden:
+        return {"key": row["key"], "withheld": True, "sessions": None, "present": None,
+                "places": None, "children": None}
+    s, c = row["s"], row["c"]
+    choices = shown_counts(c, k) if c["children_min"] else {"places": 0, "children": 0}
+    return {"key": row["key"], "withheld": False, "sessions": max(s["sessions"], 1),
+            "present": max(s["present"], k), **choices}
 
 
 def _publish_plans(plans: list[dict], k: int) -> list[dict]:
@@ -179,6 +212,7 @@ def publish(raw: RawReport, k: int) -> dict:
         },
         "tables": _publish_tables(raw, k),
         "participation": participation,
+        "languages": _publish_languages(raw, k),
         "plans": _publish_plans(raw.plans, k),
         "preschools": raw.preschools,
         "scope_outline": raw.scope_outline,

@@ -19,6 +19,11 @@ FEELINGS = {"favourite": "Favourite places", "scary": "Scary places"}
 SEASONS = {"summer": "Summer", "winter": "Winter", "all_year": "All year"}
 AGE_GROUPS = {"1-2": "1–2 years", "3-4": "3–4 years", "5-6": "5–6 years",
               "mixed": "Mixed ages"}
+ANSWERS = {"kept": "Kept", "improved": "Improved", "changed": "Changed",
+           "not_possible": "Not possible", "considering": "Being considered",
+           "none": "Not answered yet"}
+LANGUAGES = {"sv": "Swedish", "en": "English", "fi": "Finnish", "fit": "Meänkieli",
+             "se": "North Sámi", "other": "Another language", "unknown": "Not recorded"}
 BANDS = {250: "Within 250 m", 500: "250–500 m", 1000: "500–1,000 m", 0: "Farther than 1,000 m"}
 DIRECTIONS = {"N": "north", "NE": "north-east", "E": "east", "SE": "south-east", "S": "south",
               "SW": "south-west", "W": "west", "NW": "north-west"}
@@ -30,6 +35,7 @@ TABLE_TITLES = {
     "category_scary": "Scary places by category",
     "season": "By season",
     "age_group": "By age group",
+    "answer": "The planners' answers",
 }
 
 
@@ -59,7 +65,8 @@ class Labeller:
             return self.t(BANDS[key])
         if table == "preschool":
             return self.preschools.get(key, str(key))
-        mapping = {"feeling": FEELINGS, "season": SEASONS, "age_group": AGE_GROUPS}[table]
+        mapping = {"feeling": FEELINGS, "season": SEASONS, "age_group": AGE_GROUPS,
+                   "answer": ANSWERS, "language": LANGUAGES}[table]
         return self.t(mapping.get(key, str(key)))
 
     def near(self, near: dict | None) -> str:
