@@ -28,6 +28,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.photos",
     "smultron.web.photo_moderation",
     "smultron.web.map",
+    "smultron.web.feedback",
     "smultron.web.tiles",
     "smultron.web.basemaps",
 )

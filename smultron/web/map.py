@@ -182,8 +182,9 @@ def _service_worker_source(static_folder: str) -> str:
     folder = Path(static_folder)
     digest = hashlib.sha256()
     for path in sorted([*folder.glob("js/map/*.js"), *folder.glob("js/shared/*.js"),
-                        folder / "css" / "map.css",
-                        *folder.glob("img/pictograms/*.svg")]):
+                        *folder.glob("js/feedback/*.js"),
+                        folder / "css" / "map.css", folder / "css" / "feedback.css",
+                        *folder.glob("img/pictograms/**/*.svg")]):
         digest.update(path.name.encode() + path.read_bytes())
     source = (folder / "js" / "map" / "sw.js").read_text(encoding="utf-8")
     return source.replace("__VERSION__", digest.hexdigest()[:12])
