@@ -79,3 +79,13 @@ def test_the_page_in_english(client, auth, world, answered):
     config = page_config(html)
     assert config["statuses"]["considering"]["label"] == "Being considered"
     assert config["statuses"]["kept"]["pictogram"].endswith("/pictograms/status/kept.svg")
+
+
+def test_the_start_page_and_the_session_summary_link_the_answers(client, auth, world,
+                                                                  answered):
+    auth.login(world.email("staff_a"))
+    start = client.get(f"/map/preschools/{world.school_a.id}").get_data(as_text=True)
+    assert f'href="{url(world)}"' in start
+    session_id = answered[0].session_id
+    summary = client.get(f"/map/sessions/{session_id}/summary").get_data(as_text=True)
+    assert f'href="{url(world)}?campaign={world.campaign.id}"' in summary
