@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, selectinload
 from smultron import audit
 from smultron.access import Viewer
 from smultron.errors import Conflict, Forbidden, NotFound
-from smultron.messages import M
+from smultron.messages import M, translate
 from smultron.models import (
     AGE_GROUPS,
+    SESSION_LANGUAGES,
     Campaign,
     Category,
     MappingSession,
@@ -33,6 +34,18 @@ MAX_CHILDREN = 60
 # An unfinished session is offered to continue for this long after it was started; older
 # ones (and those of closed campaigns) can only be finished.
 CONTINUE_DAYS = 14
+# The languages a session can be held in, as a document names them in its reader's language
+# (the start page offers each in its own name, as the language switch does).
+SESSION_LANGUAGE_NAMES = {"sv": M("Swedish"), "en": M("English"), "fi": M("Finnish"),
+                          "fit": M("Meänkieli"), "se": M("North Sámi"),
+                          "other": M("Another language")}
+
+
+def language_names(codes, gettext) -> str:
+    """The session languages ``codes`` named in the reader's language (``gettext``), one
+    not recorded (an older session) as such."""
+    return ", ".join(translate(SESSION_LANGUAGE_NAMES.get(code, M("not recorded")), gettext)
+                     for code in codes)
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,7 @@ class SessionForm:
     age_group: str | None
     consent: bool
     campaign_id: str | None
+    language: str | None = None  # SESSION_LANGUAGES: the language the session is held in
 
 
 @dataclass(frozen=True)
@@ -156,6 +170,8 @@ def start(db: Session, viewer: Viewer, user: User, form: SessionForm,
     children = _whole(form.children_present, errors)
     if form.age_group not in AGE_GROUPS:
         errors["age_group"] = M("Choose the children's age group.")
+    if form.language not in SESSION_LANGUAGES:
+        errors["language"] = M("Choose the language the session is held in.")
     if not form.consent:
         errors["consent"] = M("Confirm that the guardians have given their consent. Without "
                               "it, mapping cannot start.")
@@ -166,11 +182,12 @@ def start(db: Session, viewer: Viewer, user: User, form: SessionForm,
         id=uuid.uuid4(), municipality_id=preschool.municipality_id, campaign_id=campaign.id,
         preschool_id=preschool.id, department_id=department_id, held_on=held_on,
         children_present=children, age_group=form.age_group, consent_confirmed=True,
-        user_id=user.id)
+        language=form.language, user_id=user.id)
     db.add(row)
     db.flush()
     audit.record(db, "session_started", user, target=f"session:{row.id}",
-                 detail={"preschool": preschool.id, "children": children})
+                 detail={"preschool": preschool.id, "children": children,
+                         "language": form.language})
     db.commit()
     return row
 

@@ -72,11 +72,12 @@ def campaign(db, muni: Municipality, name="Hösten 2026", status="open") -> Camp
 
 
 def mapping_session(db, camp: Campaign, school: Preschool, children=10, age_group="3-4",
-                    user=None) -> MappingSession:
+                    user=None, language=None) -> MappingSession:
     row = MappingSession(municipality_id=camp.municipality_id, campaign_id=camp.id,
                          preschool_id=school.id, held_on=date(2026, 10, 1),
                          children_present=children, age_group=age_group,
-                         consent_confirmed=True, user_id=user.id if user else None)
+                         consent_confirmed=True, user_id=user.id if user else None,
+                         language=language)
     db.add(row)
     db.flush()
     return row

@@ -85,7 +85,7 @@ def test_the_word_document_holds_the_assessment(client, auth, world, plan, db):
                     "Beslutslogg", "Återkopplingen till barnen", "Metod"):
         assert heading in headings, heading
     heard = next(t for t in tables if t[0][0] == "Förskola")
-    assert heard[1][0] == "Förskolan A" and heard[1][4] == "12" and heard[1][5] == "40"
+    assert heard[1][0] == "Förskolan A" and heard[1][5] == "12" and heard[1][6] == "40"
     weighing = next(t for t in tables if t[0][0] == "Plats")
     text = " ".join(" ".join(row) for row in weighing)
     assert "Skogsdungen ligger kvar i parkmark." in text and "Dungen planläggs som natur." in text

@@ -92,7 +92,7 @@ def test_column_types_are_flat_and_typed(export):
         "fid": "INTEGER", "geom": "POINT", "place_id": "TEXT", "category": "TEXT",
         "category_sv": "TEXT", "feeling": "TEXT", "children_count": "MEDIUMINT",
         "age_group": "TEXT", "season": "TEXT", "comment": "TEXT", "preschool": "TEXT",
-        "department": "TEXT", "campaign": "TEXT", "created": "DATE",
+        "department": "TEXT", "session_language": "TEXT", "campaign": "TEXT", "created": "DATE",
         "response_status": "TEXT", "response_text": "TEXT", "response_plan": "TEXT",
         "answered_at": "DATETIME"}
     info = pyogrio.read_info(path, layer="places_points")

@@ -20,7 +20,7 @@ from tests.place_data import feature
 
 def start_form(client, auth, school_id, **overrides):
     data = {"department_id": "", "held_on": "2026-10-01", "children_present": "6",
-            "age_group": "5-6", "consent": "yes", "campaign_id": "", "csrf_token":
+            "age_group": "5-6", "consent": "yes", "campaign_id": "", "language": "sv", "csrf_token":
             auth.csrf_token()}
     data.update(overrides)
     return client.post(f"/map/preschools/{school_id}", data=data)

@@ -20,6 +20,7 @@ from datetime import date
 
 from smultron.assessment import TEXT_LABELS, WEIGHING_LABELS
 from smultron.assessment.evidence import Evidence, PlanPlace
+from smultron.mapping_sessions import language_names
 from smultron.messages import M, translate
 from smultron.models import ASSESSMENT_TEXTS, RESPONSE_STATUSES, SEASONS
 from smultron.reports.labels import AGE_GROUPS, _slug, number
@@ -127,10 +128,11 @@ def _heard(w: Writer, ev: Evidence) -> None:
              f"{h.first.isoformat()} – {h.last.isoformat()}" if h.first != h.last
              else h.first.isoformat(),
              ", ".join(w.t(M(AGE_GROUPS[a])) for a in h.age_groups),
+             language_names(h.languages, w.gettext),
              w.n(h.children), w.n(h.enrolled)] for h in ev.heard]
     w.table(M("Children taking part, by preschool"),
             [M("Preschool"), M("Sessions"), M("Dates"), M("Age groups"),
-             M("Children taking part"), M("Enrolled")], rows, "table-heard")
+             M("Languages"), M("Children taking part"), M("Enrolled")], rows, "table-heard")
     w.para(M("Children taking part counts the children present at each mapping session: a "
              "child at two sessions is counted twice."), "note")
 

@@ -22,6 +22,7 @@ from smultron.export.query import Filters
 from smultron.models import (
     ASSESSMENT_TEXTS,
     METRIC_SRID,
+    SESSION_LANGUAGES,
     Campaign,
     Category,
     MappingSession,
@@ -71,6 +72,7 @@ class Heard:
     first: date | None
     last: date | None
     age_groups: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # SESSION_LANGUAGES; "" = unknown
 
 
 @dataclass
@@ -136,14 +138,22 @@ def heard(session: Session, place_ids: list[str]) -> tuple[list[Heard], list[str
                cast(func.count(MappingSession.id), Integer),
                cast(func.sum(MappingSession.children_present), Integer),
                func.min(MappingSession.held_on), func.max(MappingSession.held_on),
-               func.array_agg(distinct(MappingSession.age_group)))
+               func.array_agg(distinct(MappingSession.age_group)),
+               func.array_agg(distinct(func.coalesce(MappingSession.language, ""))))
         .join(Preschool, Preschool.id == MappingSession.preschool_id)
         .where(MappingSession.id.in_(sessions))
         .group_by(Preschool.name, Preschool.enrolled_children).order_by(Preschool.name)).all()
     campaigns = session.scalars(
         select(Campaign.name).join(MappingSession, MappingSession.campaign_id == Campaign.id)
         .where(MappingSession.id.in_(sessions)).distinct().order_by(Campaign.name)).all()
-    return [Heard(*row[:6], sorted(row[6])) for row in rows], list(campaigns)
+    return ([Heard(*row[:6], sorted(row[6]), in_language_order(row[7])) for row in rows],
+            list(campaigns))
+
+
+def in_language_order(languages) -> list[str]:
+    """The sessions' languages in SESSION_LANGUAGES order, unknown ("") last."""
+    order = {code: i for i, code in enumerate(SESSION_LANGUAGES)}
+    return sorted(languages, key=lambda code: order.get(code, len(order)))
 
 
 def texts(session: Session, plan_id: int) -> tuple[dict[str, str], int]:

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smultron.assessment import WEIGHING_LABELS
-from smultron.assessment.evidence import Evidence
+from smultron.assessment.evidence import Evidence, in_language_order
+from smultron.mapping_sessions import language_names
 from smultron.messages import M
 from smultron.models import Campaign
 from smultron.reports import build_report
@@ -59,6 +60,10 @@ def heard(w, ev: Evidence, report: dict | None) -> None:
     w.table(M("Children taking part, by preschool"),
             [M("Preschool"), M("Sessions"), M("Children taking part"), M("Enrolled")], rows,
             "table-heard")
+    languages = in_language_order({code for h in ev.heard for code in h.languages})
+    if languages:
+        w.para(M("Languages the sessions were held in: %(languages)s.",
+                 languages=language_names(languages, w.gettext)))
     w.para(M("Figures from the report of the plan area's 250 m squares, under the anonymity "
              "rule."), "note")
 

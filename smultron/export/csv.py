@@ -15,7 +15,8 @@ from smultron.models import Place
 
 BATCH = 2000
 COLUMNS = ("place_id", "category", "category_sv", "feeling", "children_count", "age_group",
-           "season", "comment", "preschool", "department", "campaign", "created",
+           "season", "comment", "preschool", "department", "session_language", "campaign",
+           "created",
            "response_status", "response_text", "response_plan", "answered_at",
            "lon", "lat", "wkt")
 

@@ -34,6 +34,7 @@ class Lookups:
     campaign_names: pa.Array
     session_ids: pa.Array  # fixed_size_binary(16): the uuid's bytes
     session_departments: pa.Array
+    session_languages: pa.Array
 
     @classmethod
     def read(cls, query) -> Lookups:
@@ -42,7 +43,7 @@ class Lookups:
         categories = query(select(Category.id, Category.code, Category.label_sv))
         preschools = query(select(Preschool.id, Preschool.name))
         campaigns = query(select(Campaign.id, Campaign.name))
-        sessions = query(select(MappingSession.id, Department.name)
+        sessions = query(select(MappingSession.id, Department.name, MappingSession.language)
                          .outerjoin(Department, Department.id == MappingSession.department_id))
         session_ids = sessions.column(0).combine_chunks()
         if isinstance(session_ids, pa.ExtensionArray):
@@ -51,7 +52,7 @@ class Lookups:
                                                 (categories, 2), (preschools, 0),
                                                 (preschools, 1), (campaigns, 0),
                                                 (campaigns, 1))),
-                   session_ids, _array(sessions, 1))
+                   session_ids, _array(sessions, 1), _array(sessions, 2))
 
 
 def _array(table: pa.Table, index: int) -> pa.Array:
@@ -95,6 +96,8 @@ def with_names(batch: pa.RecordBatch, lookups: Lookups) -> pa.RecordBatch:
                              lookups.preschool_names),
         "department": _lookup(get["session_id"], lookups.session_ids,
                               lookups.session_departments),
+        "session_language": _lookup(get["session_id"], lookups.session_ids,
+                                    lookups.session_languages),
         "campaign": _lookup(get["campaign_id"], lookups.campaign_ids, lookups.campaign_names),
         "created": get["created"],
         **{name: get[name] for name in ANSWER_NAMES},

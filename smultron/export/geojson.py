@@ -12,7 +12,8 @@ from smultron.models import SRID
 
 BATCH = 2000
 PROPERTY_NAMES = ("category", "category_sv", "feeling", "children_count", "age_group",
-                  "season", "comment", "preschool", "department", "campaign", "created",
+                  "season", "comment", "preschool", "department",
+                  "session_language", "campaign", "created",
                   "response_status", "response_text", "response_plan", "answered_at")
 
 

@@ -251,6 +251,7 @@ def place_columns():
         case((Place.comment_state == "approved", Place.comment), else_=None).label("comment"),
         Preschool.name.label("preschool"),
         Department.name.label("department"),
+        MappingSession.language.label("session_language"),
         Campaign.name.label("campaign"),
         local_date(Place.created_at).label("created"),
         *answer_columns(),

@@ -25,6 +25,8 @@ DESCRIPTIONS = {
     "comment": M("What the children said (approved comments only)."),
     "preschool": M("The preschool whose children chose the place."),
     "department": M("The preschool's department (avdelning), if recorded."),
+    "session_language": M("The language the mapping session was held in: sv, en, fi, fit "
+                          "(Meänkieli), se (North Sámi) or other (empty: not recorded)."),
     "campaign": M("The mapping campaign."),
     "created": M("The day the place was marked."),
     "response_status": M("The planners' answer: kept, improved, changed, not_possible or "
@@ -55,6 +57,9 @@ ENUMS = {
     "season": [("summer", "Sommar"), ("winter", "Vinter"), ("all_year", "Hela året")],
     "age_group": [("1-2", "1–2 år"), ("3-4", "3–4 år"), ("5-6", "5–6 år"),
                   ("mixed", "Blandade åldrar")],
+    "session_language": [("sv", "Svenska"), ("en", "Engelska"), ("fi", "Finska"),
+                         ("fit", "Meänkieli"), ("se", "Nordsamiska"),
+                         ("other", "Annat språk")],
     "relation": [("inside", "Inom planområdet"), ("near", "Nära (inom bufferten)")],
     "response_status": [("kept", "Bevaras"), ("improved", "Förbättras"),
                         ("changed", "Förändras"), ("not_possible", "Går inte"),

@@ -100,6 +100,7 @@ ALIASES = {
     "category": "Kategori (kod)", "category_sv": "Kategori", "feeling": "Känsla",
     "children_count": "Antal barn", "age_group": "Åldersgrupp", "season": "Årstid",
     "comment": "Vad barnen sa", "preschool": "Förskola", "department": "Avdelning",
+    "session_language": "Kartläggningens språk",
     "campaign": "Kampanj", "created": "Markerad", "place_id": "Plats-id",
     "name": "Namn", "unit_code": "Enhetskod", "address": "Adress",
     "enrolled_children": "Inskrivna barn", "sessions": "Kartläggningstillfällen",

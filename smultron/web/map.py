@@ -36,6 +36,7 @@ from smultron.web.map_strings import (
     age_group_labels,
     js_strings,
     season_labels,
+    session_language_labels,
 )
 from smultron.web.page_config import page_config, tiles
 from smultron.web.photos import upload_limit
@@ -80,7 +81,8 @@ def _start_page(preschool, form: dict, errors: dict, status: int = 200):
         campaigns=mapping_sessions.open_campaigns(db, preschool),
         recent=mapping_sessions.recent(db, current_viewer(), preschool.id),
         left_open=mapping_sessions.left_open(db, current_viewer(), preschool.id),
-        age_groups=age_group_labels(), today=date.today().isoformat(),
+        age_groups=age_group_labels(), session_languages=session_language_labels(),
+        today=date.today().isoformat(),
         continue_days=mapping_sessions.CONTINUE_DAYS,
         several=len(mapping_sessions.preschools_for(db, current_viewer())) > 1,
         keep_offline=keep_offline, page_config=page_config(keep_offline=keep_offline),
@@ -108,7 +110,7 @@ def _session_form(preschool_id: int, form) -> mapping_sessions.SessionForm:
         preschool_id=preschool_id, department_id=form.get("department_id"),
         held_on=form.get("held_on"), children_present=form.get("children_present"),
         age_group=form.get("age_group"), consent=form.get("consent") == "yes",
-        campaign_id=form.get("campaign_id"))
+        campaign_id=form.get("campaign_id"), language=form.get("language"))
 
 
 def _map_config(row) -> dict:

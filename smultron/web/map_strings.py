@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from smultron.i18n import LANGUAGES
+
 
 def age_group_labels() -> dict[str, str]:
     return {"1-2": _("1–2 years"), "3-4": _("3–4 years"), "5-6": _("5–6 years"),
             "mixed": _("Mixed ages")}
+
+
+def session_language_labels() -> list[tuple[str, str, str | None]]:
+    """(code, label, the label's own language) for the start page's language question:
+    the interface languages in their own names, then "another language"."""
+    return [*((code, name, code) for code, name in LANGUAGES.items()),
+            ("other", _("Another language"), None)]
 
 
 def season_labels() -> dict[str, str]:
