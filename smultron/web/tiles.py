@@ -23,10 +23,11 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from smultron import orientation, tiles
+from smultron import orientation, responses, tiles
 from smultron.db import get_session
 from smultron.errors import AppError
-from smultron.models import Category
+from smultron.messages import translate
+from smultron.models import RESPONSE_MAX, RESPONSE_STATUSES, Category
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.language import current_language
 from smultron.web.page_config import page_config
@@ -95,8 +96,25 @@ def overview():
                 "favourite": _("favourite"), "loading": _("Loading the places …"),
                 "failed": _("Some of the map could not be loaded. Try again.")},
     )
+    answering = _answering() if viewer.role in responses.ANSWER_ROLES else {}
+    if answering:
+        config["answer"] = answering["config"]
     return render_template("tiles/map.html", page_config=config, campaign=campaign,
-                           campaigns=tiles.campaign_choices(db, viewer))
+                           campaigns=tiles.campaign_choices(db, viewer),
+                           statuses=answering.get("statuses", ()),
+                           status_labels=answering.get("labels", {}), response_max=RESPONSE_MAX)
+
+
+def _answering() -> dict:
+    """What a planner needs to answer a place from the map (static/js/tiles/answer.js)."""
+    labels = translate(responses.STATUS_LABELS, _)
+    url = url_for("api.place_answer", place_id="ID").replace("ID", "{id}")
+    return {"statuses": RESPONSE_STATUSES, "labels": labels, "config": {
+        "url": url, "statuses": labels, "labels": {
+            "answer": _("Answer this place"), "shown": _("Shown now: %(answer)s"),
+            "unanswered": _("Not answered yet"), "saved": _("The answer is saved."),
+            "offline": _("No connection: the answer was not saved. Try again."),
+            "failed": _("Something went wrong. Try again.")}}}
 
 
 def orientation_labels() -> dict:

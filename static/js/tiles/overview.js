@@ -3,6 +3,7 @@
 // data-state on the map element: "loading" while tiles load, "idle" once all are drawn.
 import { createMap } from "../shared/background.js";
 import { format } from "../shared/format.js";
+import { answerDialog } from "./answer.js";
 import { orientation } from "../shared/orientation.js";
 import { pageConfig } from "../shared/page-config.js";
 import { placesLayer } from "./places-layer.js";
@@ -28,7 +29,21 @@ function describe(config, found) {
   return ["1", [category, " (", feeling, ")"].join("")];
 }
 
-function fillTable(map, layer, config) {
+// A planner's Answer button beside a single place (none for groups or for staff).
+function answerCell(item, what, openAnswer, label) {
+  const cell = document.createElement("td");
+  if (!openAnswer || item.layer === "clusters" || !item.properties.id) return cell;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button small secondary";
+  button.textContent = label;
+  button.setAttribute("aria-label", `${label}: ${what}`);
+  button.addEventListener("click", () => openAnswer(item.properties.id, what, button));
+  cell.append(button);
+  return cell;
+}
+
+function fillTable(map, layer, config, openAnswer) {
   const found = layer.featuresIn(map.getBounds());
   const total = found.reduce((sum, f) => sum + (f.layer === "clusters" ? f.properties.count : 1), 0);
   status.textContent = format(config.labels.in_view, { n: count(total) });
@@ -52,6 +67,7 @@ function fillTable(map, layer, config) {
     });
     action.append(button);
     tr.append(th, td, action);
+    if (config.answer) tr.append(answerCell(item, what, openAnswer, config.answer.labels.answer));
     return tr;
   }));
 }
@@ -59,6 +75,10 @@ function fillTable(map, layer, config) {
 function overview(config) {
   const map = createMap(element, config.tiles, { keyboard: true, minZoom: 3 });
   const layer = placesLayer(window.L, { url: config.places_tiles, params: config.params });
+  const announce = (message) => {
+    status.textContent = message;
+  };
+  const openAnswer = config.answer ? answerDialog(config.answer, announce) : null;
   layer.on("loading", () => {
     element.dataset.state = "loading";
     status.textContent = config.labels.loading;
@@ -66,7 +86,7 @@ function overview(config) {
   layer.on("load", () => {
     element.dataset.state = "idle";
     element.dataset.idleAt = String(performance.now());
-    fillTable(map, layer, config);
+    fillTable(map, layer, config, openAnswer);
   });
   layer.on("tileerror", () => {
     status.textContent = config.labels.failed;
@@ -79,7 +99,7 @@ function overview(config) {
   else if (config.bounds) map.fitBounds(config.bounds);
   else map.setView([62.5, 16.5], 5);
   map.on("moveend", () => {
-    if (element.dataset.state === "idle") fillTable(map, layer, config);
+    if (element.dataset.state === "idle") fillTable(map, layer, config, openAnswer);
   });
   window.smultronOverview = { map, layer };
 }
