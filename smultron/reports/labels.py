@@ -12,6 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from smultron.reports.aggregate import NO_ANSWER
+from smultron.responses import STATUS_LABELS
+
 Translate = Callable[[str], str]
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")  # the reports' readers are Swedish municipalities
 
@@ -19,9 +22,8 @@ FEELINGS = {"favourite": "Favourite places", "scary": "Scary places"}
 SEASONS = {"summer": "Summer", "winter": "Winter", "all_year": "All year"}
 AGE_GROUPS = {"1-2": "1–2 years", "3-4": "3–4 years", "5-6": "5–6 years",
               "mixed": "Mixed ages"}
-ANSWERS = {"kept": "Kept", "improved": "Improved", "changed": "Changed",
-           "not_possible": "Not possible", "considering": "Being considered",
-           "none": "Not answered yet"}
+ANSWERS = {**{status: label.msgid for status, label in STATUS_LABELS.items()},
+           NO_ANSWER: "Not answered yet"}
 LANGUAGES = {"sv": "Swedish", "en": "English", "fi": "Finnish", "fit": "Meänkieli",
              "se": "North Sámi", "other": "Another language", "unknown": "Not recorded"}
 BANDS = {250: "Within 250 m", 500: "250–500 m", 1000: "500–1,000 m", 0: "Farther than 1,000 m"}

@@ -2,7 +2,7 @@
 // reason (templates/tiles/_answer_dialog.html), the shown answer read first, the new one
 // sent with PUT /api/v1/places/<id>/response. The server's refusal is shown at its field.
 import { format } from "../shared/format.js";
-import { HttpError, getJson, jsonBody, Offline, send } from "../shared/http.js";
+import { HttpError, getJson, Offline } from "../shared/http.js";
 
 const byId = (id) => document.getElementById(id);
 
@@ -39,10 +39,7 @@ async function load(config, placeId, touched) {
 async function save(config, placeId) {
   const checked = document.querySelector("#answer-dialog-status input:checked");
   const json = { status: checked ? checked.value : "", text: byId("answer-dialog-text").value, plan: null };
-  const response = await send(format(config.url, { id: placeId }), { method: "PUT", json });
-  const body = await jsonBody(response);
-  if (!response.ok) throw new HttpError(response, body);
-  return body;
+  return getJson(format(config.url, { id: placeId }), { method: "PUT", json });
 }
 
 function refused(config, error) {
