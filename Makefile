@@ -44,7 +44,7 @@ $(VENV)/.installed-test: $(VENV)/.installed setup.cfg
 venv: $(VENV)/.installed ## create .venv and install the package
 
 translations: $(VENV)/.installed ## compile the Swedish and English message catalogues
-	@$(PY) -m smultron.i18n compile
+	@$(PY) -m smultron.core.i18n compile
 
 run: system venv translations ## set up and serve http://$(HOST):$(PORT) on the embedded PostGIS with demo data
 	@$(BIN)/smultron db upgrade

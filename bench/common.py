@@ -21,7 +21,7 @@ from generate import Generated, free_port  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from smultron import accounts  # noqa: E402
-from smultron.db import make_engine  # noqa: E402
+from smultron.core.db import make_engine  # noqa: E402
 
 PASSWORD = "bench password 2026"  # noqa: S105 - a throwaway benchmark database
 SECRET = "bench-secret-not-for-production"  # noqa: S105

@@ -35,9 +35,10 @@ if str(ROOT) not in sys.path:
 import psycopg  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from smultron import migrate, reference  # noqa: E402
-from smultron.db import make_engine  # noqa: E402
-from smultron.embedded_pg import EmbeddedPostgres  # noqa: E402
+from smultron import reference  # noqa: E402
+from smultron.core import migrate  # noqa: E402
+from smultron.core.db import make_engine  # noqa: E402
+from smultron.core.embedded_pg import EmbeddedPostgres  # noqa: E402
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS  # noqa: E402
 
 DB_NAME = "smultron"

@@ -34,7 +34,7 @@ from common import PASSWORD, app_env, free_port, gunicorn, server
 from sqlalchemy.orm import sessionmaker
 
 from smultron import accounts
-from smultron.db import make_engine
+from smultron.core.db import make_engine
 
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

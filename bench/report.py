@@ -35,7 +35,7 @@ from common import PASSWORD, ROOT, app_env, free_port, gunicorn, server
 from sqlalchemy.orm import sessionmaker
 
 from smultron import accounts
-from smultron.db import make_engine
+from smultron.core.db import make_engine
 
 OFFICIAL = "official@bench.example"
 # The map has drawn: a canvas of its overlays (our hexagons, the naive page's heatmap)

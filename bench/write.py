@@ -30,7 +30,7 @@ from common import app_env, free_port, gunicorn, server
 from sqlalchemy.orm import sessionmaker
 
 from smultron import accounts
-from smultron.db import make_engine
+from smultron.core.db import make_engine
 
 STAFF_ACCOUNTS = 40  # the clients share these (several tablets per preschool)
 MAX_TRIES = 30

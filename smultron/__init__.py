@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """The application factory: defaults, environment, then ``test_config``."""
-    from smultron import config, db, errors
+    from smultron.core import config, db, errors
     from smultron.web import auth, blueprints, language, register_template_helpers, security
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),

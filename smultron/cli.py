@@ -10,11 +10,12 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import sessionmaker
 
-from smultron import ROOT, accounts, audit
-from smultron import config as settings
-from smultron.db import embedded_cluster, make_engine
-from smultron.embedded_pg import EmbeddedPostgresError
-from smultron.errors import AppError
+from smultron import ROOT, accounts
+from smultron.core import audit
+from smultron.core import config as settings
+from smultron.core.db import embedded_cluster, make_engine
+from smultron.core.embedded_pg import EmbeddedPostgresError
+from smultron.core.errors import AppError
 
 INSTANCE = ROOT / "instance"
 
@@ -115,7 +116,8 @@ def db():
 @pass_context
 def db_upgrade(ctx: Context):
     """Migrate the database to the newest schema and seed reference data."""
-    from smultron import migrate, reference
+    from smultron import reference
+    from smultron.core import migrate
 
     migrate.upgrade(ctx.engine)
     with ctx.session() as session:
@@ -195,7 +197,7 @@ def preschools():
 @pass_context
 def preschools_import(ctx: Context, path: Path, municipality: str | None):
     """Import preschools from a GeoPackage, GeoJSON or CSV (all rows or none)."""
-    from smultron import preschools as preschool_domain
+    from smultron.preschools import importing as preschool_domain
 
     with ctx.session() as session:
         result = preschool_domain.import_file(session, path, path.name, municipality)
@@ -208,8 +210,8 @@ def preschools_import(ctx: Context, path: Path, municipality: str | None):
 # Modules that bring their own commands: each has ``register(main, pass_context)``.
 FEATURE_COMMANDS: tuple[str, ...] = (
     "smultron.export.cli",
-    "smultron.admin.cli",
-    "smultron.backup",
+    "smultron.retention.cli",
+    "smultron.core.backup",
 )
 
 

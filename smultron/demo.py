@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smultron import ROOT, accounts, reference
-from smultron.geo import buffer_metres, to_db
+from smultron.core.geo import buffer_metres, to_db
 from smultron.models import (
     AGE_GROUPS,
     SEASONS,
@@ -157,7 +157,7 @@ def _session(session, rng, campaign, preschool, index) -> MappingSession:
 
 
 def _lonlat(preschool: Preschool) -> tuple[float, float]:
-    from smultron.geo import from_db
+    from smultron.core.geo import from_db
 
     point = from_db(preschool.location)
     return point.x, point.y

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from smultron import audit
-from smultron.access import Viewer
-from smultron.errors import Conflict, Forbidden, NotFound
-from smultron.messages import M, translate
+from smultron.core import audit
+from smultron.core.access import Viewer
+from smultron.core.errors import Conflict, Forbidden, NotFound
+from smultron.core.messages import M, translate
 from smultron.models import (
     AGE_GROUPS,
     SESSION_LANGUAGES,

@@ -53,7 +53,7 @@ ASSESSMENT_TEXTS = ("law", "views", "alternatives", "conflicts", "consequences",
 ASSESSMENT_TEXT_MAX = 5000
 WEIGHING_MAX = 1000
 DECISION_MAX = 1000
-# The interface languages (as smultron.i18n.LANGUAGES), and what a session can be held in.
+# The interface languages (as smultron.core.i18n.LANGUAGES), and what a session can be held in.
 LANGUAGE_CODES = ("sv", "en", "fi", "fit", "se")
 SESSION_LANGUAGES = (*LANGUAGE_CODES, "other")
 LABEL_LANGUAGES = ("fi", "fit", "se")  # category.labels; sv and en have their own columns

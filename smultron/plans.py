@@ -25,21 +25,12 @@ from shapely.ops import unary_union
 from sqlalchemy import Float, Integer, Numeric, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from smultron import audit
-from smultron.access import Viewer
-from smultron.errors import AppError, NotFound
+from smultron.core import audit
+from smultron.core.access import Viewer
+from smultron.core.errors import AppError, NotFound
+from smultron.core.geo import buffer_metres, to_db
+from smultron.core.messages import M, Message
 from smultron.export.layers import Layer
-from smultron.export.query import (
-    Filters,
-    Scope,
-    category_label,
-    geometry_in,
-    place_columns,
-    places_from,
-    resolve,
-)
-from smultron.geo import buffer_metres, to_db
-from smultron.messages import M, Message
 from smultron.models import (
     METRIC_SRID,
     SRID,
@@ -52,6 +43,15 @@ from smultron.models import (
     User,
 )
 from smultron.places import MAX_VERTICES as PLACE_MAX_VERTICES
+from smultron.places.query import (
+    Filters,
+    Scope,
+    category_label,
+    geometry_in,
+    place_columns,
+    places_from,
+    resolve,
+)
 
 DEFAULT_BUFFER_M = 100
 LISTED_PLACES = 2000  # places listed on the page (the figures count them all)

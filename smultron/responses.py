@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from smultron import audit
-from smultron.access import Viewer
-from smultron.errors import AppError, Forbidden, NotFound
-from smultron.messages import M, Message
+from smultron.core import audit
+from smultron.core.access import Viewer
+from smultron.core.errors import AppError, Forbidden, NotFound
+from smultron.core.messages import M, Message
 from smultron.models import (
     RESPONSE_MAX,
     RESPONSE_STATUSES,

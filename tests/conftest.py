@@ -18,10 +18,11 @@ from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from smultron import create_app, migrate, passwords, reference
-from smultron.db import make_engine
-from smultron.embedded_pg import EmbeddedPostgres
-from smultron.i18n import LANGUAGES
+from smultron import create_app, reference
+from smultron.core import migrate, passwords
+from smultron.core.db import make_engine
+from smultron.core.embedded_pg import EmbeddedPostgres
+from smultron.core.i18n import LANGUAGES
 from tests import export_data, factories, place_data, report_data, sso_helpers, tile_server
 from tests.helpers import serve
 
@@ -159,7 +160,7 @@ def runner(app):
 @pytest.fixture
 def db(app):
     """A Session on the test's database, for arranging and checking data."""
-    session = app.extensions["smultron.db"]()
+    session = app.extensions["smultron.core.db"]()
     yield session
     session.close()
 

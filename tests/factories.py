@@ -13,7 +13,7 @@ from shapely.geometry import Point, Polygon
 from sqlalchemy import select
 
 from smultron import ROOT, accounts
-from smultron.geo import buffer_metres, to_db
+from smultron.core.geo import buffer_metres, to_db
 from smultron.models import (
     Campaign,
     Category,

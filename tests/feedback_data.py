@@ -5,7 +5,7 @@ from __future__ import annotations
 from shapely.geometry import Point
 
 from smultron import responses
-from smultron.access import Viewer
+from smultron.core.access import Viewer
 from tests import factories
 
 LON, LAT = factories.KIRUNA

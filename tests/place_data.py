@@ -61,7 +61,7 @@ def shared_database(cluster):
     cluster.create_database(name, template=TEMPLATE_DB)
     app = create_app(app_config(cluster.url(name)))
     app.test_client_class = HttpsClient
-    db = app.extensions["smultron.db"]()
+    db = app.extensions["smultron.core.db"]()
     try:
         yield app, build(db)
     finally:

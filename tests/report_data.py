@@ -14,7 +14,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy import text
 
-from smultron.geo import from_db, to_db
+from smultron.core.geo import from_db, to_db
 from smultron.models import PlanArea
 from smultron.reports.perturbation import MULTIPLIERS
 from tests import factories

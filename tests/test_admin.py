@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
-from smultron.geo import from_db
+from smultron.core.geo import from_db
 from smultron.models import METRIC_SRID, Campaign, Category, Department, Preschool
 from tests import factories
 from tests.admin_helpers import AdminClient, last_audit

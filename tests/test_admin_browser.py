@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from smultron import audit
-from smultron.geo import from_db
+from smultron.core import audit
+from smultron.core.geo import from_db
 from smultron.models import Campaign, Category, Preschool, User
 from tests.conftest import browser_login, run_axe
 from tests.test_injection_browser import (  # noqa: F401 - poisoned is a fixture
@@ -259,7 +259,7 @@ FITS = """() => {
 
 def _busy_audit_log(db, world):
     """Events with long values and every kind of detail."""
-    from smultron import audit
+    from smultron.core import audit
 
     admin = world.users["admin"]
     audit.record(db, "login_failed", actor="en.mycket.lang.adress.som.nagon.skrev@" + "x" * 60

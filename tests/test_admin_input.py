@@ -114,7 +114,7 @@ def test_odd_preschool_form_values_are_shown_in_the_form(admin, db, field, value
 
 
 def test_over_long_names_and_texts_are_refused_with_a_message(admin, db, world):
-    from smultron.admin.sitepages import MAX_TEXT
+    from smultron.sitepages import MAX_TEXT
 
     school = world.school_a
     cases = [

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from smultron import audit
-from smultron.admin import sitepages
+from smultron import sitepages
+from smultron.core import audit
 from tests import factories
 from tests.admin_helpers import AdminClient
 from tests.test_admin_users import NEW_PASSWORD, invite, set_password

@@ -24,7 +24,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from sqlalchemy import text
 
-from smultron.geo import from_db, to_db
+from smultron.core.geo import from_db, to_db
 from smultron.models import PlanArea
 from tests import factories
 from tests.report_data import TO_3006, TO_4326, key_with, quiet

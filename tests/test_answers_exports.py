@@ -15,7 +15,7 @@ import pytest
 from shapely.geometry import Point
 
 from smultron import assessment, plans, responses
-from smultron.access import Viewer
+from smultron.core.access import Viewer
 from tests import export_data, factories
 from tests.test_export_web import read_gpkg
 

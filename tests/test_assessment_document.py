@@ -17,7 +17,7 @@ from shapely.geometry import Point
 from sqlalchemy import select
 
 from smultron import assessment, plans, responses
-from smultron.access import Viewer
+from smultron.core.access import Viewer
 from smultron.models import AuditEvent
 from tests import factories
 

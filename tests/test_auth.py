@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from smultron import accounts, create_app
-from smultron.config import ConfigError
+from smultron.core.config import ConfigError
 from smultron.models import AuditEvent, User
 from tests import factories
 from tests.conftest import HttpsClient, app_config

@@ -10,7 +10,7 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import text
 
 from smultron.cli import main
-from smultron.db import make_engine
+from smultron.core.db import make_engine
 from tests import factories
 
 _names = itertools.count()

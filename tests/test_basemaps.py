@@ -21,7 +21,7 @@ from smultron.basemaps import configured, tile_of
 from smultron.basemaps.cache import TileCache
 from smultron.basemaps.offline import MAX_OFFLINE_TILES, plan
 from smultron.basemaps.sources import Tile
-from smultron.config import DEFAULT_TILE_URL, ConfigError, from_environment
+from smultron.core.config import DEFAULT_TILE_URL, ConfigError, from_environment
 from tests import tile_server
 from tests.conftest import AuthActions, HttpsClient, app_config
 
@@ -65,7 +65,7 @@ def logged_in(app, db_world_email="staff.a@example.org"):
     from tests import factories
 
     with app.app_context():
-        db = app.extensions["smultron.db"]()
+        db = app.extensions["smultron.core.db"]()
         world = factories.World.build(db)
         db.close()
     client = app.test_client()

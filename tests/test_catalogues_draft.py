@@ -10,7 +10,7 @@ import re
 import pytest
 
 from smultron import ROOT
-from smultron.admin.sitepages import FOLDER, PAGES, blocks
+from smultron.sitepages import FOLDER, PAGES, blocks
 
 DRAFTED = ("fi", "fit", "se")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from smultron import csvfile, reference
-from smultron.admin import categories
+from smultron import categories, reference
+from smultron.core import csvfile
 from smultron.export.gpkg import category_styles
 from smultron.models import Category
 from smultron.reports.labels import Labeller

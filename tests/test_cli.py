@@ -5,7 +5,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from smultron import cli, create_app
-from smultron.config import ConfigError
+from smultron.core.config import ConfigError
 from smultron.models import ApiToken, Place, Preschool, User
 
 

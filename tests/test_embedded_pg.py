@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smultron import embedded_pg
-from smultron.embedded_pg import EmbeddedPostgres, EmbeddedPostgresError
+from smultron.core import embedded_pg
+from smultron.core.embedded_pg import EmbeddedPostgres, EmbeddedPostgresError
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 from flask import abort
 
 from smultron import create_app
-from smultron.errors import NotFound
-from smultron.messages import M
+from smultron.core.errors import NotFound
+from smultron.core.messages import M
 from tests import factories
 from tests.conftest import HttpsClient, app_config, untranslated
 

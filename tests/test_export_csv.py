@@ -1,4 +1,4 @@
-"""The one CSV writer (smultron.csvfile) and formula injection in every CSV the app offers:
+"""The one CSV writer (smultron.core.csvfile) and formula injection in every CSV the app offers:
 the planner's export (both dialects), the reports' participation table, the admin's
 preschools and audit log."""
 
@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from smultron import accounts, csvfile
+from smultron import accounts
+from smultron.core import csvfile
 from smultron.models import AuditEvent
 from tests.test_export_web import bearer
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from smultron.access import Viewer
-from smultron.errors import AppError
+from smultron.core.access import Viewer
+from smultron.core.errors import AppError
 from smultron.export.gpkg import ExportOptions, export_geopackage, libpq_uri
-from smultron.export.query import Filters, parse_srid
+from smultron.places.query import Filters, parse_srid
 from tests import export_data
 from tests.test_qgis_project import stored
 

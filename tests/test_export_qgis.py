@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 
-from smultron.access import Viewer
+from smultron.core.access import Viewer
 from smultron.export.gpkg import ExportOptions, export_geopackage
-from smultron.export.query import Filters
+from smultron.places.query import Filters
 from tests import export_data
 
 QGIS_PYTHON = "/usr/bin/python3"

@@ -245,7 +245,7 @@ def test_file_names_are_safe_and_bounded():
     from datetime import date
 
     from smultron.export.filenames import MAX_LENGTH, download_name
-    from smultron.export.query import Filters
+    from smultron.places.query import Filters
 
     day = date(2026, 12, 2)
     long_a = Filters(campaigns=("Hösten 2026 – ÅÄÖ \"quoted\" / ../../etc",),

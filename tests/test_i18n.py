@@ -18,8 +18,9 @@ from babel.messages.pofile import read_po
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from smultron import ROOT, i18n
-from smultron.i18n import LANGUAGES, TRANSLATIONS, merged_catalog
+from smultron import ROOT
+from smultron.core import i18n
+from smultron.core.i18n import LANGUAGES, TRANSLATIONS, merged_catalog
 from smultron.models import User
 from tests.conftest import AuthActions
 

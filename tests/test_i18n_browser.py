@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from smultron.i18n import LANGUAGES
+from smultron.core.i18n import LANGUAGES
 from tests.conftest import browser_login, run_axe, switch_language
 
 pytestmark = pytest.mark.browser

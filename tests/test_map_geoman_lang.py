@@ -1,7 +1,7 @@
 """Leaflet-Geoman's words (drawing tips, "Finish", "Remove the last point", button titles)
 follow the page's language on every map that draws with it — the staff map, the planner's
 plan area, the reports' district and the admin's preschool map — and come from the
-server's catalogue (smultron/web/map_strings.py), not from Geoman's own English or its
+server's catalogue (smultron/web/mapping_strings.py), not from Geoman's own English or its
 incomplete Swedish."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from smultron.web.map_strings import geoman_strings
+from smultron.web.mapping_strings import geoman_strings
 from tests import export_data, report_data
 from tests.conftest import browser_login, switch_language
 from tests.test_map_browser import start_session

@@ -7,8 +7,8 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from smultron import migrate
-from smultron.db import make_engine
+from smultron.core import migrate
+from smultron.core.db import make_engine
 from smultron.models import Base
 from tests import factories
 

@@ -10,9 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select, update
 
-from smultron import create_app, photos
-from smultron.access import Viewer
-from smultron.admin import retention
+from smultron import create_app, photos, retention
+from smultron.core.access import Viewer
 from smultron.models import AuditEvent, Campaign, Place, PlacePhoto
 from tests import factories, photo_data, place_data
 from tests.conftest import HttpsClient, app_config

@@ -188,7 +188,7 @@ def test_the_planners_photo_page_moderates_in_place_at_every_width(
     import io
 
     from smultron import photos
-    from smultron.access import Viewer
+    from smultron.core.access import Viewer
     from tests import factories
     from tests.conftest import browser_login
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from smultron import ROOT
-from smultron.i18n import merged_catalog
+from smultron.core.i18n import merged_catalog
 from smultron.models import Category, MappingSession, Place
 from smultron.places import PERSONNUMMER, parse_geometry
 from tests import place_data

@@ -17,10 +17,10 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from smultron import plans
-from smultron.access import Viewer
-from smultron.errors import AppError
-from smultron.export.query import Filters
+from smultron.core.access import Viewer
+from smultron.core.errors import AppError
 from smultron.models import AuditEvent, Place, PlanArea
+from smultron.places.query import Filters
 from tests import export_data, factories
 from tests.test_export_web import bearer
 

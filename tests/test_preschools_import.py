@@ -11,10 +11,10 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import func, select
 
-from smultron import preschools
-from smultron.admin.problems import Invalid
-from smultron.errors import AppError
+from smultron.core.errors import AppError
+from smultron.core.problems import Invalid
 from smultron.models import Department, Preschool
+from smultron.preschools import importing as preschools
 from tests import factories
 
 GOOD_CSV = (

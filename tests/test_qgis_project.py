@@ -20,10 +20,10 @@ import pyogrio
 import pytest
 
 from smultron import plans
-from smultron.access import Viewer
+from smultron.core.access import Viewer
 from smultron.export import qgis_project
 from smultron.export.gpkg import ExportOptions, export_geopackage
-from smultron.export.query import Filters
+from smultron.places.query import Filters
 from tests import export_data
 from tests.test_export_qgis import QGIS_PYTHON, _has_qgis
 from tests.test_plans import save as save_plan_area

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from shapely.geometry import Point, shape
 from sqlalchemy import text
 
-from smultron.geo import from_db
+from smultron.core.geo import from_db
 from smultron.reports import ReportCache, ReportFilters, build_report
 from smultron.reports.anonymity import suppress_group
 from tests import helpers, report_data

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from smultron import ROOT, create_app, migrate, reference
-from smultron.embedded_pg import EmbeddedPostgres, wait_until_ready
+from smultron import ROOT, create_app, reference
+from smultron.core import migrate
+from smultron.core.embedded_pg import EmbeddedPostgres, wait_until_ready
 from tests import factories, place_data
 from tests.conftest import AuthActions, HttpsClient, app_config, untranslated
 from tests.helpers import serve
@@ -92,7 +93,7 @@ def own_cluster_app():
         pg.ensure()
         app = create_app(app_config(pg.url()))
         migrate.upgrade(app.extensions["smultron.engine"])
-        with app.extensions["smultron.db"]() as session:
+        with app.extensions["smultron.core.db"]() as session:
             reference.ensure_categories(session)
             setup = place_data.build(session)
         app.test_client_class = HttpsClient
@@ -420,7 +421,7 @@ def test_schemathesis_with_every_check_and_phase_finds_nothing(live_server, setu
 
 def test_a_server_opens_its_connections_at_start_or_later_when_the_database_is_down(
         database_url):
-    from smultron import db as dbmodule
+    from smultron.core import db as dbmodule
 
     engine = dbmodule.make_engine(database_url)
     try:

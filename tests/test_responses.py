@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from smultron import assessment, plans, responses
-from smultron.access import Viewer
-from smultron.errors import AppError
+from smultron.core.access import Viewer
+from smultron.core.errors import AppError
 from smultron.models import (
     AuditEvent,
     PlaceResponse,

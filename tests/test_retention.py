@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
-from smultron.admin import retention
+from smultron import retention
 from smultron.models import AuditEvent, OneTimeLink, Place
 from tests import factories
 from tests.admin_helpers import AdminClient, audit_count

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from smultron import ROOT
-from smultron.embedded_pg import EmbeddedPostgres, fallback_folder
+from smultron.core.embedded_pg import EmbeddedPostgres, fallback_folder
 from tests import factories
 from tests.conftest import browser_login, run_axe
 
@@ -89,7 +89,7 @@ def fresh_clone():
     folder.chmod(0o755)
     clone = folder / "smultron"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    subprocess.run([sys.executable, "-m", "smultron.i18n", "compile"], cwd=clone,
+    subprocess.run([sys.executable, "-m", "smultron.core.i18n", "compile"], cwd=clone,
                    env=_clone_env(clone), check=True)  # make run's `translations`
     assert not (clone / "instance").exists()
     wanted = clone / "instance" / "postgres"

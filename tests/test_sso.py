@@ -219,7 +219,7 @@ def hostile(database_url):
 def hostile_client(database_url, hostile):
     app = create_app(app_config(database_url, **oidc_config(hostile.issuer)))
     app.test_client_class = HttpsClient
-    yield app.test_client(), app.extensions["smultron.db"]()
+    yield app.test_client(), app.extensions["smultron.core.db"]()
     app.extensions["smultron.engine"].dispose()
 
 
@@ -360,7 +360,7 @@ def test_the_admin_sees_which_accounts_use_single_sign_on_and_chooses_the_rules(
 
 def test_erasing_an_sso_account_removes_its_link_to_the_provider(
         client, auth, db, units, oidc_provider):
-    from smultron.admin import users as admin_users
+    from smultron.accounts import users as admin_users
 
     provider_login(client, oidc_provider, "anna-sub", claims("anna@kiruna.se", "staff", UNIT_A))
     auth.logout()

@@ -3,8 +3,8 @@ settings the app refuses to start with."""
 
 import pytest
 
-from smultron import config
-from smultron.config import ConfigError
+from smultron.core import config
+from smultron.core.config import ConfigError
 from smultron.sso.claims import ClaimMapping
 
 MAPPING = ClaimMapping("groups", {"g-staff": "staff", "g-plan": "planner", "g-admin": "admin"},

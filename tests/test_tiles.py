@@ -10,9 +10,9 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import text
 
-from smultron import tiles
-from smultron.geo import to_db
+from smultron.core.geo import to_db
 from smultron.models import Place
+from smultron.places import tiles
 from tests import factories
 
 
@@ -329,7 +329,7 @@ def test_orientation_follows_access(client, auth, world, who, seen):
 
 
 def test_orientation_is_bounded(client, auth, world, monkeypatch):
-    from smultron import orientation
+    from smultron.preschools import orientation
 
     monkeypatch.setattr(orientation, "MAX_PRESCHOOLS", 1)
     auth.login(world.email("planner"))

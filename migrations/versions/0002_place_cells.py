@@ -19,7 +19,7 @@ down_revision = '0001'
 branch_labels = None
 depends_on = None
 
-# Levels 15-18 (generate_series below) are smultron.tiles.KEPT_CELL_LEVELS.
+# Levels 15-18 (generate_series below) are smultron.places.tiles.KEPT_CELL_LEVELS.
 FUNCTIONS = """
 CREATE TYPE place_cell_change AS (
   lon float8, lat float8, preschool_id int, campaign_id int, children int, scary int,

@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from smultron import audit
-from smultron.access import Viewer
-from smultron.errors import AppError, Conflict, NotFound
-from smultron.messages import M, Message
+from smultron.core import audit
+from smultron.core.access import Viewer
+from smultron.core.errors import AppError, Conflict, NotFound
+from smultron.core.messages import M, Message
 from smultron.models import (
     ASSESSMENT_TEXT_MAX,
     ASSESSMENT_TEXTS,

@@ -20,8 +20,8 @@ from datetime import date
 
 from smultron.assessment import TEXT_LABELS, WEIGHING_LABELS
 from smultron.assessment.evidence import Evidence, PlanPlace
+from smultron.core.messages import M, translate
 from smultron.mapping_sessions import language_names
-from smultron.messages import M, translate
 from smultron.models import ASSESSMENT_TEXTS, RESPONSE_STATUSES, SEASONS
 from smultron.reports.labels import AGE_GROUPS, _slug, number
 from smultron.responses import STATUS_LABELS

@@ -16,9 +16,8 @@ from sqlalchemy import Float, Integer, Numeric, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
 from smultron import plans
-from smultron.access import Viewer
 from smultron.assessment import decisions, weighings
-from smultron.export.query import Filters
+from smultron.core.access import Viewer
 from smultron.models import (
     ASSESSMENT_TEXTS,
     METRIC_SRID,
@@ -34,6 +33,7 @@ from smultron.models import (
     Preschool,
     User,
 )
+from smultron.places.query import Filters
 from smultron.responses import as_dict, require_answerer
 
 

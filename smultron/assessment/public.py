@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from smultron.assessment import WEIGHING_LABELS
 from smultron.assessment.evidence import Evidence, in_language_order
+from smultron.core.messages import M
 from smultron.mapping_sessions import language_names
-from smultron.messages import M
 from smultron.models import Campaign
 from smultron.reports import build_report
 from smultron.reports.filters import DEFAULT_CELL_OTHER, MAX_CAMPAIGNS, ReportFilters

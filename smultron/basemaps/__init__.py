@@ -231,7 +231,7 @@ def configured(config: dict) -> list[Basemap]:
     maps = [basemap_from(entry, n) for n, entry in enumerate(entries, start=1)]
     path = config.get("BASEMAP_FILE")
     if not maps:
-        from smultron.config import DEFAULT_TILE_URL
+        from smultron.core.config import DEFAULT_TILE_URL
 
         url = config.get("TILE_URL") or ""
         if url and not (path and url == DEFAULT_TILE_URL):

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from smultron.access import Viewer
+from smultron.core.access import Viewer
 
 DEFAULT_HEX_SIZE = 250  # as smultron.export.layers (not imported here: keeps `smultron` fast)
 
 # The CLI runs with the database owner's rights: it sees every preschool.
 CLI_VIEWER = Viewer(user_id=0, role="admin", preschool_ids=frozenset())
-LANGUAGES = ("sv", "en")  # as smultron.i18n.LANGUAGES
+LANGUAGES = ("sv", "en")  # as smultron.core.i18n.LANGUAGES
 LAYER_NAMES = ("places_points", "places_areas", "places_routes", "preschools",
                "neighbourhoods", "density_hex", "plan_conflicts")
 
@@ -44,9 +44,10 @@ def register(main, pass_context) -> None:
     def export_command(ctx, out: Path, crs, campaigns, preschools, categories, feelings,
                        seasons, date_from, date_to, hex_size, layers, plan, buffer_m, lang):
         """Write the filtered places into one styled GeoPackage (QGIS opens it styled)."""
-        from smultron import audit, plans
+        from smultron import plans
+        from smultron.core import audit
         from smultron.export.gpkg import ExportOptions, export_geopackage
-        from smultron.export.query import filters_from_mapping, parse_srid
+        from smultron.places.query import filters_from_mapping, parse_srid
 
         filters = filters_from_mapping({
             "campaign": campaigns, "preschool": preschools, "category": categories,

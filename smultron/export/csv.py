@@ -1,6 +1,6 @@
 """CSV of the filtered places: attributes, the geometry as WKT (in the chosen CRS)
 and a representative point as WGS 84 longitude/latitude. Streamed through the one CSV
-writer (smultron.csvfile: formulas neutralised, a BOM, comma or semicolon)."""
+writer (smultron.core.csvfile: formulas neutralised, a BOM, comma or semicolon)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from sqlalchemy import Float, Numeric, cast, func
 from sqlalchemy.orm import Session
 
-from smultron import csvfile
-from smultron.export.query import Scope, places_select
+from smultron.core import csvfile
 from smultron.models import Place
+from smultron.places.query import Scope, places_select
 
 BATCH = 2000
 COLUMNS = ("place_id", "category", "category_sv", "feeling", "children_count", "age_group",

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import String, and_, case, cast, func, select
 
-from smultron.export.query import ANSWER, Scope, answer_columns, geometry_in, local_date
 from smultron.models import Campaign, Category, Department, MappingSession, Place, Preschool
+from smultron.places.query import ANSWER, Scope, answer_columns, geometry_in, local_date
 
 ANSWER_NAMES = ("response_status", "response_text", "response_plan", "answered_at")
 

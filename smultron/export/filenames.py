@@ -13,7 +13,7 @@ import re
 import unicodedata
 from datetime import date
 
-from smultron.export.query import Filters
+from smultron.places.query import Filters
 
 MAX_LENGTH = 120  # the whole name, extension included
 UNSAFE = re.compile(r"[^a-z0-9]+")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from sqlalchemy.orm import Session
 
-from smultron.export.query import Scope, places_select
 from smultron.models import SRID
+from smultron.places.query import Scope, places_select
 
 BATCH = 2000
 PROPERTY_NAMES = ("category", "category_sv", "feeling", "children_count", "age_group",

@@ -25,15 +25,15 @@ from pyproj import CRS
 from sqlalchemy import URL, make_url, select
 from sqlalchemy.orm import Session
 
-from smultron.access import Viewer
+from smultron.core.access import Viewer
+from smultron.core.messages import M, gettext_for, translate
 from smultron.export import qgis_project, styles
 from smultron.export.enrich import Lookups, named
 from smultron.export.layers import DEFAULT_HEX_SIZE, Layer, all_layers
 from smultron.export.prefetch import Prefetch
-from smultron.export.query import Filters, Scope, resolve, to_sql
 from smultron.export.schema import write_schema
-from smultron.messages import M, gettext_for, translate
 from smultron.models import Category
+from smultron.places.query import Filters, Scope, resolve, to_sql
 
 GEOMETRY_COLUMN = "geom"
 QGIS_METADATA_URI = "http://mrcc.com/qgis.dtd"

@@ -12,10 +12,10 @@ from sqlalchemy import Float, Integer, Numeric, Select, and_, case, cast, func, 
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
+from smultron.core.messages import M, Message
 from smultron.export.enrich import places_ids_select
-from smultron.export.query import PLACE_KINDS, Scope, geometry_in
-from smultron.messages import M, Message
 from smultron.models import METRIC_SRID, MappingSession, Place, Preschool
+from smultron.places.query import PLACE_KINDS, Scope, geometry_in
 
 DEFAULT_HEX_SIZE = 250  # metres, edge length = radius of the hexagon
 

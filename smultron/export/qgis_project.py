@@ -43,9 +43,9 @@ from zoneinfo import ZoneInfo
 
 from pyproj import CRS, Transformer
 
-from smultron.export.query import LOCAL_TZ
+from smultron.core.messages import M, Message
 from smultron.export.styles import QGIS_VERSION
-from smultron.messages import M, Message
+from smultron.places.query import LOCAL_TZ
 
 PROJECT_NAME = "Smultron"
 QGIS_METADATA_URI = "http://mrcc.com/qgis.dtd"

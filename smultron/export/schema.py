@@ -10,8 +10,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from smultron.core.messages import M
 from smultron.export.styles import ALIASES, CategoryStyle
-from smultron.messages import M
 
 EXTENSION = "http://www.geopackage.org/spec121/#extension_schema"
 DESCRIPTIONS = {

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyarrow as pa
 
-from smultron.messages import M
+from smultron.core.messages import M
 
 QGIS_VERSION = "3.22.0-Białowieża"
 HEX_RAMP = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")

@@ -13,9 +13,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from smultron import mapping_sessions, responses
-from smultron.access import Viewer
-from smultron.errors import NotFound
-from smultron.messages import M
+from smultron.core.access import Viewer
+from smultron.core.errors import NotFound
+from smultron.core.messages import M
 from smultron.models import Campaign, Category, Place, Preschool
 
 # At most this many places on the page (a preschool marks a few dozen in a campaign).

@@ -21,9 +21,11 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
-from smultron.access import Viewer
-from smultron.errors import AppError, NotFound
-from smultron.export.query import (
+from smultron.core.access import Viewer
+from smultron.core.errors import AppError, NotFound
+from smultron.core.messages import M
+from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, SRID, Municipality, Place, Preschool
+from smultron.places.query import (
     ALLOWED_SRIDS,
     PLACE_KINDS,
     Filters,
@@ -32,8 +34,6 @@ from smultron.export.query import (
     places_from,
     resolve,
 )
-from smultron.messages import M
-from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, SRID, Municipality, Place, Preschool
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"

@@ -17,10 +17,10 @@ from sqlalchemy import ColumnElement, delete, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
-from smultron import audit
-from smultron.access import Viewer
-from smultron.errors import AppError, Conflict, Forbidden, NotFound
-from smultron.messages import M, Message
+from smultron.core import audit
+from smultron.core.access import Viewer
+from smultron.core.errors import AppError, Conflict, Forbidden, NotFound
+from smultron.core.messages import M, Message
 from smultron.models import PHOTO_STATES, MappingSession, Place, PlacePhoto, User
 from smultron.photos import imaging
 
@@ -254,8 +254,8 @@ def moderation_rows(db: Session, viewer: Viewer, state: str = "pending", limit: 
                     lang: str = "sv"):
     """The moderation list: photos in ``state`` (oldest first) of places not deleted, with
     the place's category (in ``lang``), preschool and campaign."""
-    from smultron.export.query import category_label
     from smultron.models import Campaign, Category, Preschool
+    from smultron.places.query import category_label
 
     _require_moderator(viewer)
     if state not in PHOTO_STATES:

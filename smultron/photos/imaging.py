@@ -19,8 +19,8 @@ from datetime import date, datetime
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from smultron.errors import AppError
-from smultron.messages import M
+from smultron.core.errors import AppError
+from smultron.core.messages import M
 
 try:  # HEIC from iPads; registered once, the same for every request
     import pillow_heif

@@ -15,7 +15,7 @@ from shapely.validation import explain_validity
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from smultron.errors import AppError, NotFound
+from smultron.core.errors import AppError, NotFound
 from smultron.models import Campaign, PlanArea, Preschool
 
 SCOPES = ("municipality", "preschool", "plan_area", "area")

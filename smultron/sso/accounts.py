@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smultron import passwords
-from smultron.admin import users as admin_users
+from smultron.accounts import users as admin_users
+from smultron.core import passwords
 from smultron.models import Preschool, SsoAccount, User
 from smultron.sso import Identity, Refused
 from smultron.sso import settings as sso_settings

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from smultron.admin import settings
+from smultron.core import settings
 
 KEY = "sso"
 DEFAULTS = {

@@ -16,10 +16,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from smultron import audit
-from smultron.admin import users
-from smultron.db import get_session
-from smultron.errors import AppError
+from smultron.accounts import users
+from smultron.core import audit
+from smultron.core.db import get_session
+from smultron.core.errors import AppError
 from smultron.web.admin import problems_of, refuse_nul_characters
 from smultron.web.auth import LoginUser
 from smultron.web.security import limiter

@@ -28,19 +28,20 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from smultron import assessment, audit, plans, responses
+from smultron import assessment, plans, responses
 from smultron.assessment import document as documents
 from smultron.assessment import drawing, evidence, public, word
-from smultron.db import get_session
-from smultron.errors import AppError, wants_json
-from smultron.export.query import Filters
-from smultron.messages import translate
+from smultron.core import audit
+from smultron.core.db import get_session
+from smultron.core.errors import AppError, wants_json
+from smultron.core.messages import translate
 from smultron.models import ASSESSMENT_TEXTS
+from smultron.places.query import Filters
 from smultron.reports import pdf as report_pdf
 from smultron.reports.labels import LOCAL_TIME, Labeller
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.export import page_lang
-from smultron.web.planner import PLANNER_ROLES, plan_page
+from smultron.web.plans import PLANNER_ROLES, plan_page
 
 bp = Blueprint("assessment", __name__, url_prefix="/planner/plans")
 WHICH = ("ticked", "inside", "all")

@@ -22,10 +22,11 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from smultron import accounts, audit, passwords
-from smultron.access import Viewer
-from smultron.db import get_session
-from smultron.errors import wants_json
+from smultron import accounts
+from smultron.core import audit, passwords
+from smultron.core.access import Viewer
+from smultron.core.db import get_session
+from smultron.core.errors import wants_json
 from smultron.models import User
 from smultron.sso import accounts as sso_accounts
 from smultron.web import sso

@@ -18,8 +18,8 @@ from geoalchemy2.shape import to_shape
 from smultron.basemaps import offline
 from smultron.basemaps.serve import Basemaps, NoSuchTile
 from smultron.basemaps.sources import UpstreamError, decoded
-from smultron.db import get_session
-from smultron.errors import error_response
+from smultron.core.db import get_session
+from smultron.core.errors import error_response
 from smultron.mapping_sessions import preschool_for
 from smultron.web.auth import current_viewer, role_required
 

@@ -20,15 +20,18 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from smultron import audit, csvfile, plans
-from smultron.db import get_session
-from smultron.errors import AppError, error_response, wants_json
+from smultron import plans
+from smultron.core import audit, csvfile
+from smultron.core.db import get_session
+from smultron.core.errors import AppError, error_response, wants_json
+from smultron.core.messages import M, translate
 from smultron.export.csv import stream_csv
 from smultron.export.filenames import download_name
 from smultron.export.geojson import stream_geojson
 from smultron.export.gpkg import ExportOptions, write_scope
 from smultron.export.layers import DEFAULT_HEX_SIZE
-from smultron.export.query import (
+from smultron.models import SRID
+from smultron.places.query import (
     LOCAL_TZ,
     Filters,
     parse_filters,
@@ -36,8 +39,6 @@ from smultron.export.query import (
     places_select,
     resolve,
 )
-from smultron.messages import M, translate
-from smultron.models import SRID
 from smultron.web.auth import current_viewer, role_required
 
 bp = Blueprint("export", __name__, url_prefix="/export")
@@ -62,7 +63,7 @@ def _refused(exc: AppError):
     if wants_json() or exc.status not in (400, 413, 422):
         return error_response(exc.status, translate(exc.message, gettext),
                               translate(exc.detail, gettext))
-    from smultron.web.planner import download_form_refused  # the page the form is on
+    from smultron.web.plans import download_form_refused  # the page the form is on
 
     return download_form_refused(exc)
 
@@ -155,7 +156,7 @@ def _streamed(render, *args):
     """Run ``render(session, *args)`` as a response body on a Session of its own, closed
     when the body ends or the client goes away (the request's Session is closed at
     teardown, before a streamed body runs)."""
-    session = current_app.extensions["smultron.db"]()
+    session = current_app.extensions["smultron.core.db"]()
 
     def body():
         try:

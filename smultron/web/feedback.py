@@ -11,13 +11,13 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from smultron.db import get_session
+from smultron.core.db import get_session
 from smultron.feedback import answers
 from smultron.models import RESPONSE_STATUSES, Preschool
 from smultron.responses import STATUS_LABELS
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.language import current_language
-from smultron.web.map_strings import season_labels
+from smultron.web.mapping_strings import season_labels
 from smultron.web.page_config import page_config, tiles
 
 bp = Blueprint("feedback", __name__)

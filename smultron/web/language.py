@@ -15,7 +15,13 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user, user_logged_in
 
-from smultron.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS, normalise, register_locales
+from smultron.core.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    TRANSLATIONS,
+    normalise,
+    register_locales,
+)
 
 COOKIE = "smultron_lang"
 COOKIE_AGE = 365 * 24 * 3600
@@ -43,7 +49,7 @@ def choose(code: str) -> bool:
     g.language_cookie = code
     if current_user.is_authenticated and current_user.user.language != code:
         current_user.user.language = code
-        from smultron.db import get_session
+        from smultron.core.db import get_session
 
         get_session().commit()
     return True

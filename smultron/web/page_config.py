@@ -13,7 +13,7 @@ drawing tools' words (static/js/shared/geoman-lang.js)."""
 from __future__ import annotations
 
 from smultron.web.basemaps import choices
-from smultron.web.map_strings import geoman_strings
+from smultron.web.mapping_strings import geoman_strings
 
 
 def tiles() -> dict:

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from smultron import photos
-from smultron.db import get_session
-from smultron.errors import wants_json
+from smultron.core.db import get_session
+from smultron.core.errors import wants_json
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.export import page_lang
 

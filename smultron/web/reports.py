@@ -18,9 +18,9 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from smultron import audit, csvfile
-from smultron.db import get_reports_session, get_session
-from smultron.errors import AppError, Forbidden, NotFound
+from smultron.core import audit, csvfile
+from smultron.core.db import get_reports_session, get_session
+from smultron.core.errors import AppError, Forbidden, NotFound
 from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES

@@ -23,11 +23,13 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from smultron import orientation, responses, tiles
-from smultron.db import get_session
-from smultron.errors import AppError
-from smultron.messages import translate
+from smultron import responses
+from smultron.core.db import get_session
+from smultron.core.errors import AppError
+from smultron.core.messages import translate
 from smultron.models import RESPONSE_MAX, RESPONSE_STATUSES, Category
+from smultron.places import tiles
+from smultron.preschools import orientation
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.language import current_language
 from smultron.web.page_config import page_config
@@ -51,10 +53,10 @@ def _shared_store():
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
-    store = current_app.extensions.get("smultron.tiles.redis")
+    store = current_app.extensions.get("smultron.places.tiles.redis")
     if store is None:
         store = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        current_app.extensions["smultron.tiles.redis"] = store
+        current_app.extensions["smultron.places.tiles.redis"] = store
     return store
 
 

@@ -7,10 +7,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from smultron import accounts, audit
-from smultron.admin import users
-from smultron.db import get_session
-from smultron.errors import AppError
+from smultron import accounts
+from smultron.accounts import users
+from smultron.core import audit
+from smultron.core.db import get_session
+from smultron.core.errors import AppError
 from smultron.web.admin import problems_of
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")

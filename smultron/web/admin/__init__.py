@@ -11,11 +11,11 @@ from flask import Blueprint, abort, current_app, request
 from flask_babel import gettext
 from flask_login import current_user
 
-from smultron import audit
-from smultron.admin import mail
-from smultron.admin.problems import Invalid, Problem, parse_id
-from smultron.db import get_session
-from smultron.errors import AppError
+from smultron.accounts import mail
+from smultron.core import audit
+from smultron.core.db import get_session
+from smultron.core.errors import AppError
+from smultron.core.problems import Invalid, Problem, parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -65,7 +65,7 @@ def _labels():
     """Role and link names, and the local time zone, for admin and account templates."""
     from zoneinfo import ZoneInfo
 
-    from smultron.passwords import MIN_PASSWORD_LENGTH
+    from smultron.core.passwords import MIN_PASSWORD_LENGTH
 
     return {
         "role_labels": role_labels(),

@@ -8,10 +8,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from smultron.admin import campaigns as domain
-from smultron.admin import preschools as preschool_domain
-from smultron.errors import AppError
+from smultron import campaigns as domain
+from smultron.core.errors import AppError
 from smultron.models import Campaign, Preschool
+from smultron.preschools import editing as preschool_domain
 from smultron.web.admin import bp, db, log, problems_of
 
 

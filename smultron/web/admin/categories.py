@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from smultron.admin import categories as domain
-from smultron.errors import AppError
+from smultron import categories as domain
+from smultron.core.errors import AppError
 from smultron.models import Category
 from smultron.web.admin import bp, db, log, problems_of
 

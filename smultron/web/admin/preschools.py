@@ -15,12 +15,12 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from smultron import csvfile
-from smultron import preschools as importer
-from smultron.admin import preschools as domain
-from smultron.errors import AppError
-from smultron.geo import from_db
+from smultron.core import csvfile
+from smultron.core.errors import AppError
+from smultron.core.geo import from_db
 from smultron.models import Municipality, Preschool
+from smultron.preschools import editing as domain
+from smultron.preschools import importing as importer
 from smultron.web.admin import (
     PAGE_SIZE,
     bp,

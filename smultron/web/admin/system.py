@@ -9,11 +9,11 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from smultron import csvfile
-from smultron.admin import auditlog, retention, sitepages
-from smultron.admin import preschools as preschool_domain
-from smultron.errors import AppError
+from smultron import retention, sitepages
+from smultron.core import auditlog, csvfile
+from smultron.core.errors import AppError
 from smultron.models import Campaign, Place, Preschool, User
+from smultron.preschools import editing as preschool_domain
 from smultron.web.admin import actions, bp, db, log, problems_of
 
 TIMEZONE = ZoneInfo("Europe/Stockholm")

@@ -6,9 +6,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from smultron.admin import mail
-from smultron.admin import users as domain
-from smultron.errors import AppError
+from smultron.accounts import mail
+from smultron.accounts import users as domain
+from smultron.core.errors import AppError
 from smultron.models import ROLES, Preschool, User
 from smultron.web.admin import (
     PAGE_SIZE,

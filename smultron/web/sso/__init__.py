@@ -25,9 +25,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from smultron import audit
-from smultron.admin import sitepages
-from smultron.db import get_session
+from smultron import sitepages
+from smultron.core import audit
+from smultron.core.db import get_session
 from smultron.sso import Identity, Refused
 from smultron.sso import accounts as sso_accounts
 from smultron.sso.claims import ClaimMapping
