@@ -170,8 +170,6 @@ CATALOGUES = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po"))
 OTHER_AREAS = {"admin", "answers", "ogc", "planner", "reports"}
 STAFF_LANGUAGES = ("sv", "fi", "fit", "se")
 OTHER_LANGUAGES = ("sv", "en", "fi")
-# Catalogues still being drafted (issue 16): each must still have a gap (strict xfail).
-KNOWN_GAPS = {("answers", "fi")}
 
 
 def _language(path: Path) -> str:
@@ -218,9 +216,7 @@ def untranslated(area: str, language: str) -> list[str]:
 def _completeness_cases():
     for area in sorted({path.stem for path in CATALOGUES}):
         for language in required_languages(area):
-            marks = ([pytest.mark.xfail(strict=True, reason="being drafted")]
-                     if (area, language) in KNOWN_GAPS else [])
-            yield pytest.param(area, language, marks=marks, id=f"{area}-{language}")
+            yield pytest.param(area, language, id=f"{area}-{language}")
 
 
 @pytest.mark.parametrize(("area", "language"), _completeness_cases())
