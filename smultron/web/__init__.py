@@ -29,6 +29,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.photo_moderation",
     "smultron.web.mapping_sessions",
     "smultron.web.feedback",
+    "smultron.web.letter",
     "smultron.web.tiles",
     "smultron.web.basemaps",
 )
