@@ -148,6 +148,20 @@ def test_an_untranslated_message_falls_back_to_swedish(tmp_path, monkeypatch):
         2, 1, 1, 1)
 
 
+def test_an_english_catalogue_falls_back_to_the_message_id(tmp_path, monkeypatch):
+    for lang, body in (("sv", 'msgid "Hello"\nmsgstr "Hej"\n\nmsgid "Bye"\nmsgstr "Hej då"\n'),
+                       ("en", 'msgid "Hello"\nmsgstr "Hello there"\n')):
+        folder = tmp_path / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        (folder / "core.po").write_text(
+            f'msgid ""\nmsgstr ""\n"Language: {lang}\\n"\n\n{body}', encoding="utf-8")
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
+    catalog, counts = i18n.compiled_catalog("en")
+    assert catalog.get("Hello").string == "Hello there"
+    assert catalog.get("Bye") is None  # gettext shows the id, never the Swedish text
+    assert counts.line().endswith("1 shown as the message id")
+
+
 # -- the catalogues ------------------------------------------------------------------------
 
 # Plural forms per language (Babel/CLDR): North Sámi has one, two, other; Meänkieli

@@ -31,6 +31,7 @@ LANGUAGES = {"sv": "Svenska", "en": "English", "fi": "Suomi", "fit": "Meänkieli
              "se": "Davvisámegiella"}
 DEFAULT_LANGUAGE = "sv"
 FALLBACK = "sv"  # what an untranslated message shows in fi, fit and se
+SOURCE_LANGUAGE = "en"  # the message ids' language: what an en catalogue lacks shows the id
 # Languages whose locale data Babel lacks, and whose formatting (dates, numbers, plural
 # rules) they borrow.
 BORROWED_LOCALES = {"fit": "fi"}
@@ -108,21 +109,23 @@ class Counts:
         return self.messages - self.translated
 
     def line(self) -> str:
+        shown = "as the message id" if self.language == SOURCE_LANGUAGE else "in Swedish"
         return (f"{self.language}: {self.translated} of {self.messages} messages translated, "
                 f"{self.needs_review} marked '{NEEDS_REVIEW}', "
-                f"{self.from_fallback} shown in Swedish")
+                f"{self.from_fallback} shown {shown}")
 
 
 def compiled_catalog(language: str) -> tuple[Catalog, Counts]:
-    """``language``'s catalogue with every Swedish message it lacks filled in from Swedish;
-    counted against the Swedish catalogue (the messages the app has)."""
+    """``language``'s catalogue with every Swedish message it lacks filled in from Swedish
+    (English, the ids' language, is left to show the id); counted against the Swedish
+    catalogue (the messages the app has)."""
     catalog = merged_catalog(language)
     swedish = catalog if language == FALLBACK else merged_catalog(FALLBACK)
     wanted = [message for message in swedish if message.id and translated(message)]
     own = [message for message in (catalog.get(wanted_one.id) for wanted_one in wanted)
            if message is not None and translated(message)]
     review = sum(1 for message in own if NEEDS_REVIEW in message.auto_comments)
-    for message in wanted:
+    for message in wanted if language != SOURCE_LANGUAGE else ():
         known = catalog.get(message.id)
         if known is None or not translated(known):
             catalog[message.id] = Message(
