@@ -18,7 +18,7 @@ JS_TESTS := tests/js/*.test.mjs
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-system: ## install PostgreSQL + PostGIS through the system package manager (if missing)
+system: ## install PostgreSQL + PostGIS and xmlsec1 (SAML) through the system package manager (if missing)
 	@scripts/install-system-deps.sh server
 
 system-test: ## also install what the tests need: Chromium, gdal-bin, QGIS and Node.js

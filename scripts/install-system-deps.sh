@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Smultron needs from the platform's package manager, only when missing.
-#   install-system-deps.sh server        PostgreSQL + PostGIS
+#   install-system-deps.sh server        PostgreSQL + PostGIS, xmlsec1 (SAML single sign-on's
+#                                         signatures, through pysaml2)
 #   install-system-deps.sh server test   + Chromium, gdal-bin, python3-gdal, QGIS (python3-qgis),
 #                                         poppler-utils and LibreOffice Writer for the test suite,
 #                                         and Node.js with npm (node)
@@ -29,6 +30,7 @@ have_postgis() {
 if [ "$(uname)" = "Darwin" ]; then
   command -v brew >/dev/null || { echo "Homebrew is needed: https://brew.sh" >&2; exit 1; }
   [ $need_server = 1 ] && ! have_postgis && brew install postgresql@15 postgis
+  [ $need_server = 1 ] && ! command -v xmlsec1 >/dev/null && brew install libxmlsec1
   [ $need_test = 1 ] && ! command -v ogrinfo >/dev/null && brew install gdal
   [ $need_test = 1 ] && [ ! -e "/Applications/Chromium.app" ] && brew install --cask chromium
   [ $need_bench = 1 ] && ! command -v wrk >/dev/null && brew install wrk
@@ -46,6 +48,10 @@ pkgs=()
 if [ $need_server = 1 ] && ! have_postgis; then
   pg=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n1)
   if [ -n "$pg" ]; then pkgs+=("postgresql-$pg-postgis-3"); else pkgs+=(postgresql postgis); fi
+fi
+if [ $need_server = 1 ]; then
+  # SAML 2.0 single sign-on: pysaml2 signs and checks signatures with xmlsec1
+  command -v xmlsec1 >/dev/null || pkgs+=(xmlsec1)
 fi
 if [ $need_test = 1 ]; then
   command -v chromium >/dev/null || pkgs+=(chromium)

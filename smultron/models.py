@@ -273,6 +273,16 @@ class SsoAccount(Base):
     user: Mapped[User] = relationship(back_populates="sso")
 
 
+class SamlRequest(Base):
+    """A SAML login under way: the AuthnRequest's ID, removed when its answer is taken (a
+    response answering it a second time, a replay, finds no row and is refused)."""
+
+    __tablename__ = "saml_request"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[datetime] = _now()
+
+
 class ApiToken(Base):
     __tablename__ = "api_token"
 

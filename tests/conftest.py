@@ -23,7 +23,15 @@ from smultron.core import migrate, passwords
 from smultron.core.db import make_engine
 from smultron.core.embedded_pg import EmbeddedPostgres
 from smultron.core.i18n import LANGUAGES
-from tests import export_data, factories, place_data, report_data, sso_helpers, tile_server
+from tests import (
+    export_data,
+    factories,
+    place_data,
+    report_data,
+    saml_helpers,
+    sso_helpers,
+    tile_server,
+)
 from tests.helpers import serve
 
 TEMPLATE_DB = "smultron_template"
@@ -132,6 +140,28 @@ def oidc_app(database_url, oidc_provider):
     """The app with single sign-on through ``oidc_provider`` (a test module that wants it
     everywhere overrides ``app`` with it)."""
     app = create_app(app_config(database_url, **sso_helpers.oidc_config(oidc_provider)))
+    yield app
+    app.extensions["smultron.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def saml_idp():
+    """A real SAML identity provider process (tests/saml_idp.py, pysaml2's IdP) on a
+    loopback port for the run: its base URL (metadata at /metadata)."""
+    with saml_helpers.idp_process() as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def saml_sp_keys():
+    return saml_helpers.sp_keys()
+
+
+@pytest.fixture
+def saml_app(database_url, saml_idp, saml_sp_keys):
+    """The app with SAML single sign-on through ``saml_idp``."""
+    app = create_app(app_config(database_url, **saml_helpers.saml_config(saml_idp,
+                                                                         saml_sp_keys)))
     yield app
     app.extensions["smultron.engine"].dispose()
 

@@ -37,7 +37,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(url: str, process, log, seconds: float = 60) -> None:
+def wait_until_up(url: str, process, log, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -63,7 +63,7 @@ def provider_process():
             [sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
              "--require-nonce"], stdout=log, stderr=log, text=True)
         try:
-            _wait_until_up(f"{issuer}/.well-known/openid-configuration", process, log)
+            wait_until_up(f"{issuer}/.well-known/openid-configuration", process, log)
             yield issuer
         finally:
             process.terminate()

@@ -71,20 +71,25 @@ def from_environment(env: dict | None = None) -> dict:
         "SMTP_STARTTLS": env.get("SMULTRON_SMTP_STARTTLS", "1") != "0",
         "MAIL_FROM": env.get("SMULTRON_MAIL_FROM") or None,
         **_oidc(env),
+        **_saml(env),
     }
 
 
 OIDC_DEFAULT_SCOPES = "openid email profile"
 
 
+def _role_map(env: dict, name: str) -> dict:
+    raw_map = env.get(name) or ""
+    try:
+        return json.loads(raw_map) if raw_map.strip() else {}
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be JSON, e.g. "
+                          '{"smultron-staff": "staff", "smultron-planners": "planner"}') from exc
+
+
 def _oidc(env: dict) -> dict:
     """Single sign-on through an OpenID Connect provider (all unset: no SSO at all)."""
-    raw_map = env.get("SMULTRON_OIDC_ROLE_MAP") or ""
-    try:
-        role_map = json.loads(raw_map) if raw_map.strip() else {}
-    except ValueError as exc:
-        raise ConfigError("SMULTRON_OIDC_ROLE_MAP must be JSON, e.g. "
-                          '{"smultron-staff": "staff", "smultron-planners": "planner"}') from exc
+    role_map = _role_map(env, "SMULTRON_OIDC_ROLE_MAP")
     return {
         "OIDC_ISSUER": (env.get("SMULTRON_OIDC_ISSUER") or "").strip() or None,
         "OIDC_CLIENT_ID": env.get("SMULTRON_OIDC_CLIENT_ID") or None,
@@ -94,6 +99,25 @@ def _oidc(env: dict) -> dict:
         "OIDC_ROLE_CLAIM": env.get("SMULTRON_OIDC_ROLE_CLAIM") or "groups",
         "OIDC_ROLE_MAP": role_map,
         "OIDC_PRESCHOOL_CLAIM": env.get("SMULTRON_OIDC_PRESCHOOL_CLAIM") or None,
+    }
+
+
+def _saml(env: dict) -> dict:
+    """Single sign-on through a SAML 2.0 identity provider (Skolfederation, FedKom); all
+    unset: no SAML at all."""
+    return {
+        # The IdP's metadata: a file or an https:// address (one IdP, or a federation's
+        # aggregate with SMULTRON_SAML_IDP_ENTITY_ID naming the municipality's IdP).
+        "SAML_IDP_METADATA": (env.get("SMULTRON_SAML_IDP_METADATA") or "").strip() or None,
+        "SAML_IDP_ENTITY_ID": env.get("SMULTRON_SAML_IDP_ENTITY_ID") or None,
+        "SAML_ENTITY_ID": env.get("SMULTRON_SAML_ENTITY_ID") or None,
+        "SAML_NAME": env.get("SMULTRON_SAML_NAME") or None,
+        "SAML_KEY_FILE": env.get("SMULTRON_SAML_KEY_FILE") or None,
+        "SAML_CERT_FILE": env.get("SMULTRON_SAML_CERT_FILE") or None,
+        "SAML_ROLE_ATTRIBUTE": env.get("SMULTRON_SAML_ROLE_ATTRIBUTE") or "eduPersonEntitlement",
+        "SAML_ROLE_MAP": _role_map(env, "SMULTRON_SAML_ROLE_MAP"),
+        "SAML_PRESCHOOL_ATTRIBUTE": env.get("SMULTRON_SAML_PRESCHOOL_ATTRIBUTE")
+        or "sisSchoolUnitCode",
     }
 
 
@@ -140,6 +164,30 @@ def _check_oidc(config: dict) -> None:
     check_role_map("SMULTRON_OIDC_ROLE_MAP", config.get("OIDC_ROLE_MAP"))
 
 
+def _check_saml(config: dict) -> None:
+    names = ("SAML_ENTITY_ID", "SAML_NAME", "SAML_KEY_FILE", "SAML_CERT_FILE")
+    metadata = config.get("SAML_IDP_METADATA")
+    if not metadata:
+        if any(config.get(name) for name in names) or config.get("SAML_ROLE_MAP"):
+            raise ConfigError("SMULTRON_SAML_IDP_METADATA is not set: set it (the identity "
+                              "provider's metadata, a file or an https:// address) or unset "
+                              "every SMULTRON_SAML_* variable")
+        return
+    if "://" in metadata:
+        if not secure_or_loopback(metadata):
+            raise ConfigError("SMULTRON_SAML_IDP_METADATA must be a file or an https:// "
+                              "address")
+    elif not Path(metadata).is_file():
+        raise ConfigError(f"SMULTRON_SAML_IDP_METADATA: there is no file {metadata}")
+    for name in names:
+        if not config.get(name):
+            raise ConfigError(f"SMULTRON_{name} is not set (SAML single sign-on needs it)")
+    for name in ("SAML_KEY_FILE", "SAML_CERT_FILE"):
+        if not Path(config[name]).is_file():
+            raise ConfigError(f"SMULTRON_{name}: there is no file {config[name]}")
+    check_role_map("SMULTRON_SAML_ROLE_MAP", config.get("SAML_ROLE_MAP"))
+
+
 def development_secret(instance_path: Path) -> str:
     """A secret generated once and kept in instance/, for development only."""
     path = Path(instance_path) / "secret_key"
@@ -175,6 +223,7 @@ def check(config: dict) -> None:
         raise ConfigError("SMULTRON_PROXY_HOPS must be from 0 (no proxy) to 10: the number of "
                           "reverse proxies in front of the app that set X-Forwarded-For")
     _check_oidc(config)
+    _check_saml(config)
     _check_basemaps(config)
 
 

@@ -84,9 +84,18 @@ def remember_next() -> None:
     session["sso_next"] = safe_next(request.args.get("next"))
 
 
-def finish(chosen: Backend, identity: Identity, logout: dict | None = None):
+def external_url(endpoint: str) -> str:
+    """This site's address of ``endpoint`` as the provider must know it (SMULTRON_BASE_URL
+    when set: behind a proxy the request's own host may be an internal one)."""
+    base = current_app.config.get("BASE_URL")
+    return f"{base}{url_for(endpoint)}" if base else url_for(endpoint, _external=True)
+
+
+def finish(chosen: Backend, identity: Identity, logout: dict | None = None,
+           next_url: str | None = None):
     """Log in the account ``identity`` belongs to (creating it on the first login), or
-    show why not. ``logout`` is what the backend needs to end the provider's session."""
+    show why not. ``logout`` is what the backend needs to end the provider's session;
+    ``next_url`` where to go when the backend kept it itself (else remember_next's)."""
     db = get_session()
     try:
         result = sso_accounts.sign_in(db, identity, chosen.mapping)
@@ -94,7 +103,7 @@ def finish(chosen: Backend, identity: Identity, logout: dict | None = None):
         db.rollback()
         return refuse(chosen, exc.reason, {**exc.detail, "subject": identity.subject},
                       actor=chosen.mapping.email(identity.claims) or identity.subject)
-    user, next_url = result.user, session.get("sso_next")
+    user, next_url = result.user, next_url or session.get("sso_next")
     if result.created:
         audit.record(db, "sso_user_created", user, target=user.email, ip=request.remote_addr,
                      detail={**_account_detail(chosen, identity), "role": user.role,
@@ -117,12 +126,16 @@ def _account_detail(chosen: Backend, identity: Identity) -> dict:
 # reason -> the status of the page that explains it
 REASONS = {
     "no_role": 403, "no_preschool": 403, "no_email": 403, "email_taken": 409,
-    "deactivated": 403, "state": 400, "id_token": 400, "provider": 400, "unreachable": 502,
+    "deactivated": 403, "state": 400, "id_token": 400, "response": 400, "provider": 400,
+    "unreachable": 502,
 }
 
 
 def _messages(reason: str, provider: str, detail: dict) -> tuple[str, str | None]:
     """The page's heading and what to do, in the user's language."""
+    unverified = (_("The answer from %(provider)s could not be verified, so you were not "
+                    "logged in.", provider=provider),
+                  _("Try again. If it happens again, tell IT."))
     ask = _("Ask the person who manages Smultron in your municipality: they ask IT to give "
             "your account at %(provider)s one of Smultron's roles (a group or app role).",
             provider=provider)
@@ -144,9 +157,8 @@ def _messages(reason: str, provider: str, detail: dict) -> tuple[str, str | None
                         _("Ask the person who manages Smultron in your municipality.")),
         "state": (_("This login has expired or was already used."),
                   _("Start again from the login page.")),
-        "id_token": (_("The answer from %(provider)s could not be verified, so you were not "
-                       "logged in.", provider=provider),
-                     _("Try again. If it happens again, tell IT.")),
+        "id_token": unverified,
+        "response": unverified,
         "provider": (_("%(provider)s did not log you in.", provider=provider),
                      _("Try again. If it happens again, tell IT.")),
         "unreachable": (_("%(provider)s cannot be reached right now.", provider=provider),
@@ -187,6 +199,6 @@ def kept_id_token(id_token: str | None) -> dict:
     return {}
 
 
-from smultron.web.sso import oidc  # noqa: E402 - its routes attach themselves to bp
+from smultron.web.sso import oidc, saml  # noqa: E402 - their routes attach themselves to bp
 
-ADAPTERS = (oidc,)
+ADAPTERS = (oidc, saml)

@@ -9,7 +9,7 @@ import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.oidc.core.claims import UserInfo
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from joserfc.errors import JoseError
 
 from smultron.sso import Identity
@@ -19,6 +19,7 @@ from smultron.web.sso import (
     Backend,
     backend,
     bp,
+    external_url,
     finish,
     kept_id_token,
     refuse,
@@ -70,13 +71,6 @@ def _metadata(client) -> dict:
     return metadata
 
 
-def _external_url(endpoint: str) -> str:
-    """This site's address of ``endpoint`` as the provider must know it (SMULTRON_BASE_URL
-    when set: behind a proxy the request's own host may be an internal one)."""
-    base = current_app.config.get("BASE_URL")
-    return f"{base}{url_for(endpoint)}" if base else url_for(endpoint, _external=True)
-
-
 # What goes wrong at the provider -> the reason the person and the audit log see.
 FAILURES = (OAuthError, JoseError, IssuerMismatch, requests.RequestException)
 
@@ -99,7 +93,7 @@ def oidc_start():
     remember_next()
     try:
         _metadata(client)
-        return client.authorize_redirect(_external_url("sso.oidc_callback"))
+        return client.authorize_redirect(external_url("sso.oidc_callback"))
     except FAILURES as exc:
         return refuse(backend(KEY), *_failure(exc))
 
@@ -138,6 +132,6 @@ def logout_url(kept: dict) -> str | None:
     except (requests.RequestException, IssuerMismatch):
         return None
     return client.create_logout_url(
-        post_logout_redirect_uri=_external_url("auth.login"),
+        post_logout_redirect_uri=external_url("auth.login"),
         id_token_hint=kept.get("id_token"),
         client_id=current_app.config["OIDC_CLIENT_ID"])["url"]

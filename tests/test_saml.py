@@ -1,0 +1,189 @@
+"""Single sign-on through SAML 2.0, against a real identity provider process on loopback
+(tests/saml_idp.py, pysaml2's IdP): the SP metadata, the first login, refusals, and
+responses that are replayed, for another audience, unsigned or wrongly signed."""
+
+import pytest
+from defusedxml import ElementTree
+from saml2.xml import schema
+from sqlalchemy import func, select
+
+from smultron import create_app
+from smultron.core.config import ConfigError
+from smultron.models import AuditEvent, SamlRequest, SsoAccount, User
+from tests.conftest import app_config
+from tests.saml_helpers import (
+    SP_ENTITY_ID,
+    attributes,
+    idp_response,
+    next_response,
+    saml_config,
+    saml_login,
+    set_user,
+)
+from tests.sso_helpers import UNIT_A, UNIT_B
+
+MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
+
+
+@pytest.fixture
+def app(saml_app):
+    return saml_app
+
+
+@pytest.fixture
+def units(db, world):
+    world.school_a.unit_code, world.school_b.unit_code = UNIT_A, UNIT_B
+    db.commit()
+    return world
+
+
+def _events(db, action: str) -> list[AuditEvent]:
+    db.expire_all()
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                           .order_by(AuditEvent.id)))
+
+
+def _users(db) -> int:
+    return db.scalar(select(func.count(User.id)))
+
+
+def test_the_sp_metadata_is_xml_with_the_acs_and_the_certificate(client):
+    response = client.get("/saml/metadata")
+    assert response.status_code == 200
+    assert response.mimetype == "application/samlmetadata+xml"
+    schema.validate(response.get_data(as_text=True))  # SAML 2.0's metadata schema
+    root = ElementTree.fromstring(response.get_data())
+    assert root.tag == f"{MD}EntityDescriptor" and root.get("entityID") == SP_ENTITY_ID
+    sp = root.find(f"{MD}SPSSODescriptor")
+    assert sp.get("AuthnRequestsSigned") == "true" and sp.get("WantAssertionsSigned") == "true"
+    acs = sp.findall(f"{MD}AssertionConsumerService")
+    assert [(a.get("Binding"), a.get("Location")) for a in acs] == [
+        ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", "https://localhost/saml/acs")]
+    assert {k.get("use") for k in sp.findall(f"{MD}KeyDescriptor")} == {"signing",
+                                                                        "encryption"}
+    assert [n.text for n in sp.findall(f"{MD}NameIDFormat")] == [
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"]
+
+
+def test_the_login_page_offers_the_idp(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "Logga in med Skolfederation Kiruna" in page and 'href="/login/saml' in page
+
+
+def test_first_login_creates_staff_of_the_preschool_the_attribute_names(client, db, units,
+                                                                        saml_idp):
+    response = saml_login(client, saml_idp, "anna",
+                          attributes("Anna.Berg@kiruna.se", "staff", UNIT_A))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"] == "/map"
+    user = db.scalar(select(User).where(User.email == "anna.berg@kiruna.se"))
+    assert user.role == "staff" and [p.name for p in user.preschools] == ["Förskolan A"]
+    link = db.scalar(select(SsoAccount).where(SsoAccount.user_id == user.id))
+    assert (link.protocol, link.issuer, link.subject) == (
+        "saml", f"{saml_idp}/idp", "persistent-anna")
+    created = _events(db, "sso_user_created")
+    assert len(created) == 1 and created[0].detail["preschools"] == ["Förskolan A"]
+    assert created[0].detail["issuer"] == f"{saml_idp}/idp"
+    assert _events(db, "login")[0].detail == {"via": "Skolfederation Kiruna"}
+    assert client.get("/home").status_code == 200
+    assert db.scalar(select(func.count()).select_from(SamlRequest)) == 0
+
+
+def test_the_next_address_survives_the_idp_and_the_account_is_found_again(
+        client, auth, db, units, saml_idp):
+    set_user(saml_idp, "anna", attributes("anna@kiruna.se", "staff", UNIT_A, UNIT_B))
+    response = saml_login(client, saml_idp, "anna", next_url="/reports")
+    assert response.headers["Location"] == "/reports"
+    auth.logout()
+    evil = saml_login(client, saml_idp, "anna", next_url="//evil.example/")
+    assert evil.headers["Location"] == "/map"
+    assert db.scalar(select(func.count(SsoAccount.id))) == 1
+    user = db.scalar(select(User).where(User.email == "anna@kiruna.se"))
+    assert [p.name for p in user.preschools] == ["Förskolan A", "Förskolan B"]
+
+
+def test_no_role_is_refused_with_whom_to_ask_and_nothing_is_created(client, db, units,
+                                                                   saml_idp):
+    before = _users(db)
+    response = saml_login(client, saml_idp, "nils", attributes("nils@kiruna.se", None))
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "Ditt konto hos Skolfederation Kiruna ger dig ingen roll i Smultron." in page
+    assert _users(db) == before
+    refused = _events(db, "sso_refused")
+    assert refused[0].detail["reason"] == "no_role"
+    assert refused[0].detail["role_values"] == ["urn:other:group"]
+    assert client.get("/home").status_code == 302
+
+
+def _refused_reason(db) -> str:
+    return _events(db, "sso_refused")[-1].detail["reason"]
+
+
+def test_a_replayed_response_is_refused(client, db, units, saml_idp):
+    set_user(saml_idp, "anna", attributes("anna@kiruna.se", "staff", UNIT_A))
+    posted = idp_response(client, saml_idp, "anna")
+    cookie = client.get_cookie("smultron_saml", path="/saml/acs")
+    assert client.post("/saml/acs", data=posted).status_code == 302
+    client.delete_cookie("session")  # logged out
+    # The same browser again: its login was taken, its cookie is gone.
+    again = client.post("/saml/acs", data=posted)
+    assert again.status_code == 400 and _refused_reason(db) == "state"
+    # The cookie put back as an attacker who copied it would: the request is answered.
+    client.set_cookie(cookie.key, cookie.value, path="/saml/acs", domain="localhost")
+    replay = client.post("/saml/acs", data=posted)
+    assert replay.status_code == 400 and _refused_reason(db) == "state"
+    assert "Inloggningen har gått ut eller har redan använts." in replay.get_data(
+        as_text=True)
+    assert len(_events(db, "login")) == 1
+
+
+@pytest.mark.parametrize(("wrong", "error"), [
+    ({"audience": "https://other.example/sp"}, "AudienceRestrictions"),
+    ({"sign": "none"}, "SignatureError"), ({"sign": "other_key"}, "SignatureError")],
+                         ids=["other audience", "unsigned", "wrongly signed"])
+def test_a_response_that_fails_the_checks_is_refused_and_audited(client, db, units, saml_idp,
+                                                                 wrong, error):
+    set_user(saml_idp, "anna", attributes("anna@kiruna.se", "staff", UNIT_A))
+    next_response(saml_idp, **wrong)
+    before = _users(db)
+    response = saml_login(client, saml_idp, "anna")
+    assert response.status_code == 400
+    assert "kunde inte kontrolleras" in response.get_data(as_text=True)
+    assert _users(db) == before and client.get("/home").status_code == 302
+    refused = _events(db, "sso_refused")[-1]
+    assert refused.detail["reason"] == "response" and refused.detail["via"] == \
+        "Skolfederation Kiruna"
+    assert error in refused.detail["error"], refused.detail
+    assert _events(db, "login") == []
+
+
+def test_a_response_without_a_login_under_way_is_refused(client, db):
+    response = client.post("/saml/acs", data={"SAMLResponse": "PHNhbWw+"})
+    assert response.status_code == 400 and _refused_reason(db) == "state"
+    assert client.post("/saml/acs", data={}).status_code == 400
+
+
+def test_without_saml_settings_nothing_is_there(database_url):
+    app = create_app(app_config(database_url))
+    try:
+        client = app.test_client()
+        assert client.get("/saml/metadata").status_code == 404
+        assert client.get("/login/saml").status_code == 404
+        assert client.post("/saml/acs").status_code == 404
+        assert "/login/saml" not in client.get("/login").get_data(as_text=True)
+    finally:
+        app.extensions["smultron.engine"].dispose()
+
+
+def test_settings_are_checked(database_url, saml_idp, saml_sp_keys):
+    with pytest.raises(ConfigError, match="SMULTRON_SAML_IDP_METADATA is not set"):
+        create_app(app_config(database_url, SAML_NAME="Kiruna"))
+    with pytest.raises(ConfigError, match="https"):
+        create_app(app_config(database_url, **saml_config(
+            "http://idp.example", saml_sp_keys)))
+    with pytest.raises(ConfigError, match="SMULTRON_SAML_ROLE_MAP"):
+        create_app(app_config(database_url, **saml_config(saml_idp, saml_sp_keys,
+                                                          SAML_ROLE_MAP={"x": "boss"})))
+    with pytest.raises(ConfigError, match="no file"):
+        create_app(app_config(database_url, **saml_config(saml_idp, ("/nope.key", "/nope"))))
