@@ -28,7 +28,7 @@ from smultron.models import (
     User,
     campaign_preschool,
 )
-from smultron.places import ValidationError
+from smultron.places.validation import ValidationError
 
 MAX_CHILDREN = 60
 # An unfinished session is offered to continue for this long after it was started; older

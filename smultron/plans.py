@@ -42,7 +42,6 @@ from smultron.models import (
     Preschool,
     User,
 )
-from smultron.places import MAX_VERTICES as PLACE_MAX_VERTICES
 from smultron.places.query import (
     Filters,
     Scope,
@@ -52,6 +51,7 @@ from smultron.places.query import (
     places_from,
     resolve,
 )
+from smultron.places.validation import MAX_VERTICES as PLACE_MAX_VERTICES
 
 DEFAULT_BUFFER_M = 100
 LISTED_PLACES = 2000  # places listed on the page (the figures count them all)

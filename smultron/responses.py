@@ -29,7 +29,7 @@ from smultron.models import (
     PlanArea,
     User,
 )
-from smultron.places import PERSONNUMMER
+from smultron.places.validation import PERSONNUMMER
 
 ANSWER_ROLES = frozenset({"planner", "admin"})
 # Each status as people read it (Swedish: bevaras, förbättras, förändras, går inte, utreds).

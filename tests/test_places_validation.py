@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from smultron import ROOT
 from smultron.core.i18n import merged_catalog
 from smultron.models import Category, MappingSession, Place
-from smultron.places import PERSONNUMMER, parse_geometry
+from smultron.places.validation import PERSONNUMMER, parse_geometry
 from tests import place_data
 from tests.conftest import HttpsClient
 from tests.place_data import feature, square
@@ -198,7 +198,8 @@ def test_nothing_is_saved_when_refused(own_client, own_setup, db):
 def test_every_message_of_the_places_code_is_in_swedish():
     catalog = merged_catalog("sv")
     missing = []
-    for name in ("places.py", "mapping_sessions.py", "web/api.py"):
+    for name in ("places/validation.py", "places/reading.py", "places/writing.py",
+                 "mapping_sessions.py", "web/api/__init__.py"):
         for _line, msgid, _c, _x in extract_from_file("python", ROOT / "smultron" / name,
                                                        keywords={"M": None}):
             if not (catalog.get(msgid) and catalog.get(msgid).string):

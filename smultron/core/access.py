@@ -10,6 +10,8 @@ from smultron.core.errors import Forbidden, NotFound
 from smultron.models import User
 
 RAW_PLACE_ROLES = frozenset({"staff", "planner", "admin"})
+PLACE_EDITOR_ROLES = frozenset({"staff"})  # mark and change places
+PLACE_RESTORER_ROLES = frozenset({"planner", "admin"})  # see and restore deleted ones
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from smultron.core.db import get_session
 from smultron.core.errors import AppError, error_response
 from smultron.core.messages import translate
 from smultron.models import FEELINGS, SEASONS, Campaign, Category, Preschool
-from smultron.places import MAX_COMMENT, ValidationError
+from smultron.places.validation import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.basemaps import keep_offline_config
 from smultron.web.language import current_language

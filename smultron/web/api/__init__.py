@@ -15,12 +15,14 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.urls import iri_to_uri
 
-from smultron import mapping_sessions, places, plans, responses
+from smultron import mapping_sessions, plans, responses
 from smultron.assessment import evidence
 from smultron.core.db import get_session
 from smultron.core.errors import AppError, error_response
 from smultron.core.messages import M, translate
 from smultron.models import Category, Municipality
+from smultron.places import reading, writing
+from smultron.places.validation import CODE as PLACE_CODE
 from smultron.web.api import openapi
 from smultron.web.auth import current_viewer
 from smultron.web.language import current_language
@@ -132,11 +134,11 @@ def _session_arg() -> uuid.UUID | None:
         _bad("session", M("A session id (UUID) is expected."))
 
 
-def _filters() -> places.PlaceFilter:
+def _filters() -> reading.PlaceFilter:
     categories = tuple(c for c in request.args.get("category", "").split(",") if c)
-    if not all(places.CODE.fullmatch(c) for c in categories):
+    if not all(PLACE_CODE.fullmatch(c) for c in categories):
         _bad("category", M("Category codes, separated by commas (e.g. play,water)."))
-    return places.PlaceFilter(
+    return reading.PlaceFilter(
         bbox=_bbox(), campaign=_int_arg("campaign"), preschool=_int_arg("preschool"),
         session=_session_arg(), categories=categories, updated_since=_since(),
         include_deleted=_bool_arg("include_deleted"))
@@ -154,10 +156,10 @@ def _bool_arg(name: str) -> bool:
 def list_places():
     limit = _int_arg("limit")
     if limit is None:
-        limit = places.DEFAULT_LIMIT
-    if not 1 <= limit <= places.MAX_LIMIT:
-        _bad("limit", M("From 1 to %(n)d per page.", n=places.MAX_LIMIT))
-    features, following = places.list_places(
+        limit = reading.DEFAULT_LIMIT
+    if not 1 <= limit <= reading.MAX_LIMIT:
+        _bad("limit", M("From 1 to %(n)d per page.", n=reading.MAX_LIMIT))
+    features, following = reading.list_places(
         get_session(), current_viewer(), _filters(), limit, request.args.get("cursor"))
     links = [{"rel": "self", "type": GEOJSON, "href": iri_to_uri(request.url)}]
     headers = {}
@@ -184,7 +186,7 @@ def _geojson_text(text: str, headers: dict):
 @bp.post("/places")
 @login_required
 def create_place():
-    feature, created = places.create_place(get_session(), current_viewer(), current_user.user,
+    feature, created = writing.create_place(get_session(), current_viewer(), current_user.user,
                                            _json_body())
     return _feature_response(feature, 201 if created else 200)
 
@@ -192,7 +194,7 @@ def create_place():
 @bp.get("/places/<place_id>")
 @login_required
 def place(place_id: str):
-    feature = places.get_place(get_session(), current_viewer(), place_id)
+    feature = reading.get_place(get_session(), current_viewer(), place_id)
     response = _feature_response(feature)
     return response.make_conditional(request) if request.if_none_match else response
 
@@ -200,7 +202,7 @@ def place(place_id: str):
 @bp.patch("/places/<place_id>")
 @login_required
 def patch_place(place_id: str):
-    feature = places.patch_place(get_session(), current_viewer(), current_user.user, place_id,
+    feature = writing.patch_place(get_session(), current_viewer(), current_user.user, place_id,
                                  _json_body(), request.headers.get("If-Match"))
     return _feature_response(feature)
 
@@ -208,7 +210,7 @@ def patch_place(place_id: str):
 @bp.delete("/places/<place_id>")
 @login_required
 def delete_place(place_id: str):
-    places.delete_place(get_session(), current_viewer(), current_user.user, place_id,
+    writing.delete_place(get_session(), current_viewer(), current_user.user, place_id,
                         request.headers.get("If-Match"))
     return "", 204
 
@@ -216,7 +218,7 @@ def delete_place(place_id: str):
 @bp.post("/places/<place_id>/restore")
 @login_required
 def restore_place(place_id: str):
-    feature = places.restore_place(get_session(), current_viewer(), current_user.user,
+    feature = writing.restore_place(get_session(), current_viewer(), current_user.user,
                                    place_id)
     return _feature_response(feature)
 

@@ -18,8 +18,9 @@ from smultron.models import (
     SEASONS,
 )
 from smultron.photos import MAX_PER_PLACE as MAX_PHOTOS
-from smultron.places import CODE as CODE_PATTERN
-from smultron.places import MAX_COMMENT, MAX_LIMIT, MAX_VERTICES
+from smultron.places.reading import MAX_LIMIT
+from smultron.places.validation import CODE as CODE_PATTERN
+from smultron.places.validation import MAX_COMMENT, MAX_VERTICES
 
 ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 CODE = CODE_PATTERN.pattern
