@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "password_changed": _l("Password changed"),
     "token_created": _l("API token created"), "token_revoked": _l("API token revoked"),
     "export": _l("Export of places"), "report_pdf": _l("Report as PDF"),
+    "poster_pdf": _l("Poster downloaded"),
     "audit_exported": _l("Audit log downloaded"),
     "user_created": _l("User invited"), "user_updated": _l("User's access changed"),
     "user_deactivated": _l("User deactivated"), "user_reactivated": _l("User reactivated"),
