@@ -30,7 +30,8 @@ METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.do"}}
 
 
-def _message_ids() -> dict[str, str]:
+def _message_ids() -> dict[str, tuple[str, bool]]:
+    """Each message id the code and templates use: where, and whether it is plural."""
     found = {}
     for folder in ("smultron", "templates"):
         for filename, _line, message, _comments, _context in extract_from_dir(
@@ -40,7 +41,7 @@ def _message_ids() -> dict[str, str]:
             # A plural message is keyed by its singular id in the catalogue.
             msgid = message[0] if isinstance(message, tuple) else message
             if msgid:
-                found.setdefault(msgid, f"{folder}/{filename}")
+                found.setdefault(msgid, (f"{folder}/{filename}", isinstance(message, tuple)))
     return found
 
 
@@ -127,9 +128,11 @@ def test_every_ui_string_has_a_swedish_translation():
     catalog = merged_catalog("sv")
     ids = _message_ids()
     assert len(ids) > 30  # the extraction itself works
-    missing = {msgid: where for msgid, where in ids.items()
-               if catalog.get(msgid) is None or not i18n.translated(catalog.get(msgid))}
-    assert missing == {}, "add these to smultron/translations/sv/LC_MESSAGES/<area>.po"
+    missing = {msgid: where for msgid, (where, plural) in ids.items()
+               if catalog.get(msgid) is None or not i18n.translated(catalog.get(msgid))
+               or isinstance(catalog.get(msgid).id, tuple) != plural}
+    assert missing == {}, ("add these to smultron/translations/sv/LC_MESSAGES/<area>.po "
+                           "(with msgid_plural where the code says ngettext)")
 
 
 def test_language_switch(client):
