@@ -7,7 +7,8 @@ GET /metadata its metadata (signing certificate, the redirect SSO endpoint); PUT
 registers a service provider's metadata (as an IdP's admin would); PUT /users/<name> sets
 a test user's attributes (JSON {attribute: [values]}); PUT /next says how the next
 response is to be wrong (JSON: {"sign": "none"} unsigned, {"sign": "other_key"} signed
-with a key the metadata does not publish, {"audience": "…"} for another SP).
+with a key the metadata does not publish, {"audience": "…"} for another SP,
+{"expired": true} past its NotOnOrAfter).
 
 GET /sso/redirect takes a signed AuthnRequest and shows a page where the person picks a
 test user; POST /sso/login answers with a page whose form (button "Continue") posts the
@@ -152,10 +153,8 @@ class IdentityProvider:
         if wrong:  # a server of its own for a wrong answer
             key = self.other_key if wrong.get("sign") == "other_key" else self.key
             server = Server(config=_config(self.base, *key, self.sp_metadata))
-        if "audience" in wrong:  # the assertion's AudienceRestriction names another SP
-            policy = server.config.getattr("policy", "idp")
-            conditions = policy.conditions
-            policy.conditions = lambda _sp: conditions(wrong["audience"])
+        if "audience" in wrong or "expired" in wrong:
+            _wrong_conditions(server, wrong)
         signed = wrong.get("sign") != "none"
         destination = parsed.assertion_consumer_service_url
         response = server.create_authn_response(
@@ -169,6 +168,24 @@ class IdentityProvider:
             f"<form method='post' action='{html.escape(destination)}'>"
             f"{_hidden({'SAMLResponse': encoded})}<button type='submit'>Continue</button>"
             "</form>"))
+
+
+def _wrong_conditions(server: Server, wrong: dict) -> None:
+    """The assertion's Conditions: an AudienceRestriction for another SP, or a
+    NotOnOrAfter that has passed."""
+    policy = server.config.getattr("policy", "idp")
+    conditions = policy.conditions
+
+    def wrong_conditions(sp_entity_id):
+        made = conditions(wrong.get("audience", sp_entity_id))
+        if wrong.get("expired"):  # valid for five minutes, ten minutes ago
+            ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=15)
+            made.not_before = ago.strftime("%Y-%m-%dT%H:%M:%SZ")
+            made.not_on_or_after = (ago + datetime.timedelta(minutes=5)).strftime(
+                "%Y-%m-%dT%H:%M:%SZ")
+        return made
+
+    policy.conditions = wrong_conditions
 
 
 def _form_value(form_html: str, name: str) -> str:

@@ -3,6 +3,7 @@
 responses that are replayed, for another audience, unsigned or wrongly signed."""
 
 import pytest
+import requests
 from defusedxml import ElementTree
 from saml2.xml import schema
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from smultron import create_app
 from smultron.core.config import ConfigError
 from smultron.models import AuditEvent, SamlRequest, SsoAccount, User
-from tests.conftest import app_config
+from tests.conftest import HttpsClient, app_config
 from tests.saml_helpers import (
     SP_ENTITY_ID,
     attributes,
@@ -20,7 +21,7 @@ from tests.saml_helpers import (
     saml_login,
     set_user,
 )
-from tests.sso_helpers import UNIT_A, UNIT_B
+from tests.sso_helpers import UNIT_A, UNIT_B, free_port
 
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 
@@ -140,8 +141,9 @@ def test_a_replayed_response_is_refused(client, db, units, saml_idp):
 
 @pytest.mark.parametrize(("wrong", "error"), [
     ({"audience": "https://other.example/sp"}, "AudienceRestrictions"),
-    ({"sign": "none"}, "SignatureError"), ({"sign": "other_key"}, "SignatureError")],
-                         ids=["other audience", "unsigned", "wrongly signed"])
+    ({"sign": "none"}, "SignatureError"), ({"sign": "other_key"}, "SignatureError"),
+    ({"expired": True}, "ResponseLifetimeExceed")],
+                         ids=["other audience", "unsigned", "wrongly signed", "expired"])
 def test_a_response_that_fails_the_checks_is_refused_and_audited(client, db, units, saml_idp,
                                                                  wrong, error):
     set_user(saml_idp, "anna", attributes("anna@kiruna.se", "staff", UNIT_A))
@@ -174,6 +176,51 @@ def test_without_saml_settings_nothing_is_there(database_url):
         assert "/login/saml" not in client.get("/login").get_data(as_text=True)
     finally:
         app.extensions["smultron.engine"].dispose()
+
+
+@pytest.fixture
+def other_app(database_url, saml_idp, saml_sp_keys):
+    """Another app on the same database with other SAML settings: other_app(**settings)."""
+    made = []
+
+    def make(**overrides):
+        app = create_app(app_config(database_url, **saml_config(saml_idp, saml_sp_keys,
+                                                                **overrides)))
+        app.test_client_class = HttpsClient
+        made.append(app)
+        return app.test_client()
+
+    yield make
+    for app in made:
+        app.extensions["smultron.engine"].dispose()
+
+
+def test_the_idps_metadata_from_a_file_with_a_federations_aggregate(
+        other_app, db, units, saml_idp, tmp_path):
+    ours = requests.get(f"{saml_idp}/metadata", timeout=10).text
+    another = ours.replace(f'entityID="{saml_idp}/idp"', 'entityID="https://idp.other.example"')
+    aggregate = tmp_path / "federation.xml"
+    aggregate.write_text('<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:'
+                         f'metadata">{ours}{another}</md:EntitiesDescriptor>')
+    client = other_app(SAML_IDP_METADATA=str(aggregate))
+    refused = client.get("/login/saml")
+    assert refused.status_code == 400 and _refused_reason(db) == "provider"
+    assert "SMULTRON_SAML_IDP_ENTITY_ID" in _events(db, "sso_refused")[-1].detail["error"]
+    client = other_app(SAML_IDP_METADATA=str(aggregate), SAML_IDP_ENTITY_ID=f"{saml_idp}/idp")
+    response = saml_login(client, saml_idp, "anna", attributes("anna@kiruna.se", "staff",
+                                                               UNIT_A))
+    assert response.status_code == 302 and response.headers["Location"] == "/map"
+
+
+def test_metadata_that_cannot_be_read_is_explained(other_app, db, tmp_path):
+    client = other_app(SAML_IDP_METADATA=f"http://127.0.0.1:{free_port()}/metadata")
+    response = client.get("/login/saml")
+    assert response.status_code == 502 and _refused_reason(db) == "unreachable"
+    assert "Skolfederation Kiruna går inte att nå just nu." in response.get_data(as_text=True)
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<not-metadata")
+    response = other_app(SAML_IDP_METADATA=str(broken)).get("/login/saml")
+    assert response.status_code == 400 and _refused_reason(db) == "provider"
 
 
 def test_settings_are_checked(database_url, saml_idp, saml_sp_keys):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
@@ -34,7 +35,11 @@ EMAIL_ATTRIBUTES = ("mail", "email", "eduPersonPrincipalName")
 
 
 class MetadataError(RuntimeError):
-    """The identity provider's metadata could not be read or names no usable IdP."""
+    """The identity provider's metadata is not usable (not SAML metadata, no such IdP)."""
+
+
+class MetadataUnreachable(MetadataError):
+    """The identity provider's metadata address did not answer with it."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +66,33 @@ class Settings:
 def read_metadata(source: str) -> str:
     """The IdP's metadata XML from a file or an http(s) address (checked by config)."""
     if "://" not in source:
-        return Path(source).read_text(encoding="utf-8")
+        try:
+            return Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as exc:
+            raise MetadataError(f"{type(exc).__name__} reading {source}") from exc
     try:
         with requests.get(source, timeout=TIMEOUT, stream=True) as answer:
             answer.raise_for_status()
             body = answer.raw.read(MAX_METADATA + 1, decode_content=True)
     except requests.RequestException as exc:
-        raise MetadataError(f"{type(exc).__name__} reading {source}") from exc
+        raise MetadataUnreachable(f"{type(exc).__name__} reading {source}") from exc
     if len(body) > MAX_METADATA:
         raise MetadataError(f"{source} is larger than {MAX_METADATA} bytes")
-    return body.decode("utf-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeError as exc:
+        raise MetadataError(f"{source} is not UTF-8") from exc
+
+
+def client(settings: Settings, acs_url: str) -> tuple[Saml2Client, str]:
+    """A pysaml2 client with the IdP's metadata, and the IdP's entity id; MetadataError
+    when the metadata cannot be read or used (pysaml2 raises many kinds for bad XML)."""
+    xml = read_metadata(settings.idp_metadata)
+    try:
+        found = Saml2Client(sp_config(settings, acs_url, xml))
+    except Exception as exc:  # what pysaml2 and the XML parser say of a bad file
+        raise MetadataError(f"{type(exc).__name__}: {exc}"[:200]) from exc
+    return found, idp_entity_id(settings, found.metadata)
 
 
 def sp_config(settings: Settings, acs_url: str, idp_metadata: str | None = None) -> SPConfig:

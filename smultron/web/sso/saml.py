@@ -58,20 +58,19 @@ def _client() -> tuple[Saml2Client, str]:
         stale = "://" in settings.idp_metadata and \
             time.monotonic() - state["read_at"] > METADATA_AGE
         if state["client"] is None or stale:
-            config = saml.sp_config(settings, external_url("sso.saml_acs"),
-                                    saml.read_metadata(settings.idp_metadata))
-            client = Saml2Client(config)
-            state["idp"] = saml.idp_entity_id(settings, client.metadata)
-            state["client"], state["read_at"] = client, time.monotonic()
+            state["client"], state["idp"] = saml.client(settings, external_url("sso.saml_acs"))
+            state["read_at"] = time.monotonic()
         return state["client"], state["idp"]
 
 
 def _failure(exc: Exception) -> tuple[str, dict]:
-    if isinstance(exc, saml.MetadataError) and "reading" in str(exc):
+    if isinstance(exc, saml.MetadataUnreachable):
         return "unreachable", {"error": str(exc)[:200]}
-    if isinstance(exc, saml.MetadataError | OSError):
+    if isinstance(exc, saml.MetadataError):
         return "provider", {"error": f"metadata: {exc}"[:200]}
-    return "response", {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    cause = exc.__cause__ or exc.__context__  # pysaml2 wraps e.g. an expired assertion
+    because = f" ({type(cause).__name__}: {cause})" if cause is not None else ""
+    return "response", {"error": f"{type(exc).__name__}: {exc}{because}"[:300]}
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -108,7 +107,7 @@ def saml_start():
         client, idp = _client()
         request_id, info = client.prepare_for_authenticate(
             entityid=idp, binding=saml.login_binding(), nameid_format=NAMEID_FORMAT_PERSISTENT)
-    except (SAMLError, saml.MetadataError, OSError, ValueError) as exc:
+    except (SAMLError, saml.MetadataError, ValueError) as exc:
         return refuse(chosen, *_failure(exc))
     db = get_session()
     db.execute(delete(SamlRequest).where(
