@@ -22,6 +22,7 @@ from tests.saml_helpers import (
     set_user,
 )
 from tests.sso_helpers import UNIT_A, UNIT_B, free_port
+from tests.test_roles import ROLES, TABLE
 
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 
@@ -234,3 +235,18 @@ def test_settings_are_checked(database_url, saml_idp, saml_sp_keys):
                                                           SAML_ROLE_MAP={"x": "boss"})))
     with pytest.raises(ConfigError, match="no file"):
         create_app(app_config(database_url, **saml_config(saml_idp, ("/nope.key", "/nope"))))
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_the_role_endpoint_table_holds_for_accounts_saml_created(client, db, units, saml_idp,
+                                                                  who):
+    role = units.users[who].role
+    response = saml_login(client, saml_idp, who, attributes(
+        f"saml.{who}@kiruna.example", role, *((UNIT_A,) if role == "staff" else ())))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    column = ("anonymous", *ROLES).index(who)
+    for path, statuses in TABLE.items():
+        json_client = path.startswith(("/api/", "/ogc", "/export/"))
+        answer = client.get(path, headers={"Accept": "application/json"} if json_client else {},
+                            follow_redirects=True)
+        assert answer.status_code == statuses[column], f"{who} GET {path}"
