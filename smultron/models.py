@@ -476,6 +476,19 @@ class PlanArea(Base):
     created_at: Mapped[datetime] = _now()
 
 
+class AnswersSeen(Base):
+    """When a user last opened a preschool's answers page (issue 15): the planners'
+    answers shown since then are "new" on that user's landing page."""
+
+    __tablename__ = "answers_seen"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    preschool_id: Mapped[int] = mapped_column(ForeignKey("preschool.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    seen_at: Mapped[datetime] = _now()
+
+
 class PlaceResponse(Base):
     """A planner's answer to one place. Every answer is kept: the shown one is the row
     with ``replaced_at`` NULL (at most one per place); a later answer sets it on the

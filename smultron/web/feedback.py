@@ -20,7 +20,7 @@ from smultron.core import audit
 from smultron.core.db import get_session
 from smultron.core.errors import NotFound
 from smultron.core.messages import M
-from smultron.feedback import answers, poster, poster_map
+from smultron.feedback import answers, notices, poster, poster_map
 from smultron.models import RESPONSE_STATUSES, Preschool
 from smultron.reports import pdf as report_pdf
 from smultron.reports.labels import number
@@ -78,6 +78,8 @@ def answers_page(preschool_id: int):
     preschool = answers.preschool(db, current_viewer(), preschool_id)
     choices = answers.campaigns(db, preschool.id)
     campaign = answers.chosen_campaign(choices, request.args.get("campaign"))
+    notices.mark_seen(db, current_user.user.id, preschool.id)  # its answers are seen now
+    db.commit()
     cards = [] if campaign is None else [
         _card(c) for c in answers.cards(db, preschool.id, campaign.id, current_language())]
     return render_template(

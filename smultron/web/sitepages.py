@@ -6,7 +6,9 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 
 from smultron.core.db import database_ok, get_session
+from smultron.feedback import notices
 from smultron.web import language
+from smultron.web.auth import current_viewer
 from smultron.web.security import safe_next
 
 bp = Blueprint("pages", __name__)
@@ -22,7 +24,8 @@ def index():
 @bp.route("/home")
 @login_required
 def home():
-    return render_template("home.html")
+    return render_template("home.html",
+                           new_answers=notices.new_answers(get_session(), current_viewer()))
 
 
 @bp.route("/about")

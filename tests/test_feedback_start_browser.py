@@ -1,0 +1,37 @@
+"""The children hear back, in Debian's Chromium (issue 15): the landing page's notice of
+new answers appears and, once the answers page is opened, disappears; axe clean."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import feedback_data
+from tests.conftest import browser_login, run_axe
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def answered(db, world):
+    return feedback_data.build(db, world)
+
+
+def test_the_new_answers_notice_appears_and_disappears(guarded_page, live_server, world,
+                                                       answered):
+    page = guarded_page
+    browser_login(page, live_server, world.email("staff_a"))
+    page.wait_for_url(re.compile(r"/map/preschools/\d+$"))
+    page.goto(f"{live_server}/home")
+    notice = page.get_by_role("link", name="2 nya svar från planerarna · Förskolan A")
+    expect(notice).to_be_visible()
+    assert run_axe(page) == []
+    notice.click()
+    page.wait_for_url(re.compile(r"/answers\?campaign=\d+$"))
+    page.wait_for_selector("body[data-map-ready=yes]")
+    expect(page.locator(".answer-card")).to_have_count(3)
+    page.goto(f"{live_server}/home")
+    expect(page.get_by_role("heading", name="Välkommen till Smultron")).to_be_visible()
+    expect(page.locator(".new-answers")).to_have_count(0)
