@@ -65,7 +65,9 @@ def choices() -> dict:
     first = maps[0] if maps else {"url": "", "attribution": ""}
     return {"url": first["url"], "attribution": first["attribution"], "choices": maps,
             "strings": {"picker": _("Background"), "legend": _("Background map"),
-                        "none": _("No background")}}
+                        "none": _("No background"), "zoom_in": _("Zoom in"),
+                        "zoom_out": _("Zoom out"),
+                        "leaflet": _("A JavaScript library for interactive maps")}}
 
 
 @lru_cache(maxsize=1)

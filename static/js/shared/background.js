@@ -101,9 +101,30 @@ function picker(map, tiles, choices, current, onPick) {
   return control;
 }
 
+// Leaflet's own words on every map in the page's language (tiles.strings): the zoom
+// buttons' names and the title of the attribution's Leaflet link.
+function controlsLanguage(map, strings) {
+  if (!strings) return;
+  if (map.zoomControl && strings.zoom_in) {
+    const { position } = map.zoomControl.options;
+    map.removeControl(map.zoomControl);
+    map.zoomControl = L.control
+      .zoom({ position, zoomInTitle: strings.zoom_in, zoomOutTitle: strings.zoom_out })
+      .addTo(map);
+  }
+  if (map.attributionControl && strings.leaflet) {
+    const link = document.createElement('a');
+    link.href = 'https://leafletjs.com';
+    link.title = strings.leaflet; // an attribute set as text: outerHTML escapes it
+    link.textContent = 'Leaflet';
+    map.attributionControl.setPrefix(link.outerHTML);
+  }
+}
+
 // Puts the background on ``map`` with a picker in its corner (``{ picker: false }``: none,
 // e.g. where the page has its own layer control). Returns {layers, current, show(name)}.
 export function addBackground(map, tiles, { picker: withPicker = true } = {}) {
+  controlsLanguage(map, tiles?.strings);
   const choices = backgroundChoices(tiles);
   const layers = new Map(choices.map((choice) => [choice.name, backgroundLayer(choice)]));
   const state = { layers, current: NONE };
