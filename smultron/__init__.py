@@ -11,8 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """The application factory: defaults, environment, then ``test_config``."""
-    from smultron.core import config, db, errors
-    from smultron.web import auth, blueprints, language, register_template_helpers, security
+    from smultron.core import config
+    from smultron.web import (
+        auth,
+        blueprints,
+        database,
+        errors,
+        language,
+        register_template_helpers,
+        security,
+    )
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"),
@@ -32,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.security, skipped for token auth
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: tablets stay open all day
     )
-    db.init_app(app)
+    database.init_app(app)
     language.init_app(app)
     security.init_app(app)
     auth.init_app(app)

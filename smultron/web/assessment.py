@@ -32,14 +32,15 @@ from smultron import assessment, plans, responses
 from smultron.assessment import document as documents
 from smultron.assessment import drawing, evidence, public, word
 from smultron.core import audit
-from smultron.core.db import get_session
-from smultron.core.errors import AppError, wants_json
+from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.models import ASSESSMENT_TEXTS
 from smultron.places.query import Filters
 from smultron.reports import pdf as report_pdf
 from smultron.reports.labels import LOCAL_TIME, Labeller
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
+from smultron.web.errors import wants_json
 from smultron.web.export import page_lang
 from smultron.web.plans import PLANNER_ROLES, plan_page
 

@@ -25,11 +25,11 @@ from sqlalchemy import select
 from smultron import accounts
 from smultron.core import audit, passwords
 from smultron.core.access import Viewer
-from smultron.core.db import get_session
-from smultron.core.errors import wants_json
 from smultron.models import User
 from smultron.sso import accounts as sso_accounts
 from smultron.web import sso
+from smultron.web.database import get_session
+from smultron.web.errors import wants_json
 from smultron.web.security import limiter, safe_next
 
 bp = Blueprint("auth", __name__)

@@ -18,10 +18,10 @@ from geoalchemy2.shape import to_shape
 from smultron.basemaps import offline
 from smultron.basemaps.serve import Basemaps, NoSuchTile
 from smultron.basemaps.sources import UpstreamError, decoded
-from smultron.core.db import get_session
-from smultron.core.errors import error_response
 from smultron.mapping_sessions import preschool_for
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
+from smultron.web.errors import error_response
 
 bp = Blueprint("basemaps", __name__)
 TILE_SIZE = 256

@@ -22,8 +22,7 @@ from sqlalchemy import func, select
 
 from smultron import plans
 from smultron.core import audit, csvfile
-from smultron.core.db import get_session
-from smultron.core.errors import AppError, error_response, wants_json
+from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
 from smultron.export.csv import stream_csv
 from smultron.export.filenames import download_name
@@ -40,6 +39,8 @@ from smultron.places.query import (
     resolve,
 )
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
+from smultron.web.errors import error_response, wants_json
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 CHUNK = 256 * 1024

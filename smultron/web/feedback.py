@@ -17,7 +17,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from smultron.core import audit
-from smultron.core.db import get_session
 from smultron.core.errors import NotFound
 from smultron.core.messages import M
 from smultron.feedback import answers, notices, poster, poster_map
@@ -26,6 +25,7 @@ from smultron.reports import pdf as report_pdf
 from smultron.reports.labels import number
 from smultron.responses import STATUS_LABELS
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
 from smultron.web.language import current_language
 from smultron.web.mapping_strings import season_labels
 from smultron.web.page_config import page_config, tiles

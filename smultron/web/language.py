@@ -49,7 +49,7 @@ def choose(code: str) -> bool:
     g.language_cookie = code
     if current_user.is_authenticated and current_user.user.language != code:
         current_user.user.language = code
-        from smultron.core.db import get_session
+        from smultron.web.database import get_session
 
         get_session().commit()
     return True

@@ -8,11 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from smultron import letter
-from smultron.core.db import get_session
 from smultron.export.filenames import slug
 from smultron.feedback import answers
 from smultron.reports.pdf import html_to_pdf
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
 from smultron.web.language import current_language
 
 bp = Blueprint("letter", __name__)

@@ -24,13 +24,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from smultron import mapping_sessions, photos
-from smultron.core.db import get_session
-from smultron.core.errors import AppError, error_response
+from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.models import FEELINGS, SEASONS, Campaign, Category, Preschool
 from smultron.places.validation import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.basemaps import keep_offline_config
+from smultron.web.database import get_session
+from smultron.web.errors import error_response
 from smultron.web.language import current_language
 from smultron.web.mapping_strings import (
     age_group_labels,

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from smultron import photos
-from smultron.core.db import get_session
-from smultron.core.errors import wants_json
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
+from smultron.web.errors import wants_json
 from smultron.web.export import page_lang
 
 bp = Blueprint("planner_photos", __name__, url_prefix="/planner/photos")

@@ -13,11 +13,11 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from smultron import photos
-from smultron.core.db import get_session
 from smultron.core.errors import AppError
 from smultron.core.messages import M
 from smultron.web import api
 from smultron.web.auth import current_viewer
+from smultron.web.database import get_session
 from smultron.web.security import large_upload
 
 bp = Blueprint("photos", __name__, url_prefix="/api/v1")

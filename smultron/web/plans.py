@@ -30,8 +30,7 @@ from sqlalchemy import select
 
 from smultron import assessment, photos, plans, responses
 from smultron.assessment import evidence
-from smultron.core.db import get_session
-from smultron.core.errors import AppError, wants_json
+from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
 from smultron.models import (
     AGE_GROUPS,
@@ -47,6 +46,8 @@ from smultron.models import (
 from smultron.places import moderation, tiles
 from smultron.places.query import ALLOWED_SRIDS, Filters, category_label
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
+from smultron.web.errors import wants_json
 from smultron.web.export import page_lang, request_filters
 from smultron.web.page_config import page_config
 from smultron.web.page_config import tiles as page_tiles

@@ -19,12 +19,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from smultron.core import audit, csvfile
-from smultron.core.db import get_reports_session, get_session
 from smultron.core.errors import AppError, Forbidden, NotFound
 from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_reports_session, get_session
 from smultron.web.page_config import page_config
 from smultron.web.page_config import tiles as page_tiles
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from smultron.core.db import database_ok, get_session
+from smultron.core.db import database_ok
 from smultron.feedback import notices
 from smultron.web import language
 from smultron.web.auth import current_viewer
+from smultron.web.database import get_session
 from smultron.web.security import safe_next
 
 bp = Blueprint("pages", __name__)

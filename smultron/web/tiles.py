@@ -24,13 +24,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from smultron import responses
-from smultron.core.db import get_session
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.models import RESPONSE_MAX, RESPONSE_STATUSES, Category
 from smultron.places import tiles
 from smultron.preschools import orientation
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
 from smultron.web.language import current_language
 from smultron.web.page_config import page_config
 from smultron.web.page_config import tiles as page_tiles

@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from smultron import accounts
 from smultron.accounts import users
 from smultron.core import audit
-from smultron.core.db import get_session
 from smultron.core.errors import AppError
 from smultron.web.admin import problems_of
+from smultron.web.database import get_session
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 

@@ -13,9 +13,9 @@ from flask_login import current_user
 
 from smultron.accounts import mail
 from smultron.core import audit
-from smultron.core.db import get_session
 from smultron.core.errors import AppError
 from smultron.core.problems import Invalid, Problem, parse_id
+from smultron.web.database import get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -17,14 +17,15 @@ from werkzeug.urls import iri_to_uri
 
 from smultron import mapping_sessions, plans, responses
 from smultron.assessment import evidence
-from smultron.core.db import get_session
-from smultron.core.errors import AppError, error_response
+from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
 from smultron.models import Category, Municipality
 from smultron.places import reading, writing
 from smultron.places.validation import CODE as PLACE_CODE
 from smultron.web.api import openapi
 from smultron.web.auth import current_viewer
+from smultron.web.database import get_session
+from smultron.web.errors import error_response
 from smultron.web.language import current_language
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

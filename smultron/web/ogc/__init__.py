@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, json, render_template, request, url_for
 from flask_babel import gettext as _
 
-from smultron.core.db import get_session
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.ogc import features as ogc
 from smultron.web.auth import current_viewer, role_required
+from smultron.web.database import get_session
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 OGC_ROLES = ("planner", "admin")

@@ -27,11 +27,11 @@ from flask_login import login_user
 
 from smultron import sitepages
 from smultron.core import audit
-from smultron.core.db import get_session
 from smultron.sso import Identity, Refused
 from smultron.sso import accounts as sso_accounts
 from smultron.sso.claims import ClaimMapping
 from smultron.web import auth
+from smultron.web.database import get_session
 from smultron.web.security import safe_next
 
 bp = Blueprint("sso", __name__)

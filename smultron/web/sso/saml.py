@@ -22,9 +22,9 @@ from saml2.client import Saml2Client
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
 from sqlalchemy import delete
 
-from smultron.core.db import get_session
 from smultron.models import SamlRequest
 from smultron.sso import Refused, saml
+from smultron.web.database import get_session
 from smultron.web.security import csrf_exempt, limiter, safe_next
 from smultron.web.sso import Backend, backend, bp, external_url, finish, refuse, register
 
