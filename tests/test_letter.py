@@ -113,3 +113,9 @@ def test_the_start_page_links_the_letter(client, auth, world):
     for lang in LANGUAGES:
         assert f"letter.pdf?lang={lang}" in html
     assert 'aria-describedby="consent-letter"' in html
+
+
+def test_the_admin_pages_that_set_what_the_letter_says_mention_it(client, auth, world):
+    auth.login(world.email("admin"))
+    for page in ("/admin/pages", "/admin/retention"):
+        assert "Brevet till vårdnadshavare" in client.get(page).get_data(as_text=True), page
