@@ -438,6 +438,49 @@ class PlacePhoto(Base):
     )
 
 
+# Recordings of a category's or an answer status's name (issue 15): their media types and
+# the file name endings they are served with.
+RECORDING_TYPES = {"audio/ogg": "ogg", "audio/mpeg": "mp3", "audio/mp4": "m4a"}
+RECORDING_MAX_BYTES = 2**20
+RECORDING_MAX_MS = 30_000
+
+
+class Recording(Base):
+    """A short recording of a category's name (or an answer status's) in one language, read
+    aloud where the device has no voice for the language. One per subject and language;
+    uploading again replaces it (under a new id, so the old address is never reused)."""
+
+    __tablename__ = "recording"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(category_id, status) = 1", name="one_subject"),
+        CheckConstraint(f"status IS NULL OR {_in('status', RESPONSE_STATUSES)}", name="status"),
+        CheckConstraint(_in("language", LANGUAGE_CODES), name="language"),
+        CheckConstraint(_in("media_type", tuple(RECORDING_TYPES)), name="media_type"),
+        CheckConstraint(f"octet_length(content) BETWEEN 1 AND {RECORDING_MAX_BYTES}",
+                        name="content_size"),
+        CheckConstraint(f"duration_ms BETWEEN 1 AND {RECORDING_MAX_MS}", name="duration"),
+        CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),
+        Index("uq_recording_category_language", "category_id", "language", unique=True,
+              postgresql_where=text("category_id IS NOT NULL")),
+        Index("uq_recording_status_language", "status", "language", unique=True,
+              postgresql_where=text("status IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("category.id", ondelete="CASCADE"), nullable=True)
+    status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    language: Mapped[str] = mapped_column(String(3))
+    media_type: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now()
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+
+
 class PlaceCell(Base):
     """Places counted per cell of the Web Mercator tile grid at ``level`` (cell = tile of
     that zoom), per preschool and campaign, deleted places left out. Kept by statement

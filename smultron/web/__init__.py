@@ -30,6 +30,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.mapping_sessions",
     "smultron.web.feedback",
     "smultron.web.letter",
+    "smultron.web.recordings",
     "smultron.web.tiles",
     "smultron.web.basemaps",
 )

@@ -29,6 +29,7 @@ from smultron.web.database import get_session
 from smultron.web.language import current_language
 from smultron.web.mapping_strings import season_labels
 from smultron.web.page_config import page_config, tiles
+from smultron.web.recordings import speech
 
 bp = Blueprint("feedback", __name__)
 VIEWERS = ("staff", "planner", "admin", "official")  # officials: 403 from the domain
@@ -66,7 +67,7 @@ def _config(preschool, cards: list[dict]) -> dict:
         cards=cards, statuses=statuses(), feelings=feeling_labels(), seasons=season_labels(),
         preschool={"id": preschool.id, "name": preschool.name, "location": location,
                    "neighbourhood": area, "pictogram": pictogram_url("preschool")},
-        tiles=tiles(), sw=url_for("map.service_worker"),
+        tiles=tiles(), sw=url_for("map.service_worker"), speech=speech(preschool.id),
         strings={"of": gettext("%(n)s of %(total)s"),
                  "not_answered": gettext("Not answered yet")})
 

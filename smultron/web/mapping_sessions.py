@@ -41,6 +41,7 @@ from smultron.web.mapping_strings import (
 )
 from smultron.web.page_config import page_config, tiles
 from smultron.web.photos import upload_limit
+from smultron.web.recordings import speech
 
 bp = Blueprint("map", __name__)
 # How often the staff map tries again to send what waits in its outbox (0: only when
@@ -138,6 +139,7 @@ def _map_config(row) -> dict:
         "retry_seconds": current_app.config.get("OUTBOX_RETRY_SECONDS", OUTBOX_RETRY_SECONDS),
         "strings": js_strings(),
         "season_labels": season_labels(),
+        "speech": speech(preschool.id),
     }
 
 

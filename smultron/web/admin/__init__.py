@@ -150,6 +150,7 @@ from smultron.web.admin import (  # noqa: E402,F401 - the routes attach themselv
     campaigns,
     categories,
     preschools,
+    recordings,
     sso,
     system,
     users,
