@@ -1,10 +1,10 @@
 """The whole staff journey in Finnish, Meänkieli and North Sámi (issue 16), in Debian's
 Chromium: log in, choose the preschool, start a session, place a point (a refused comment
-first: the API's reason in that language), finish. On every page no Swedish or English
-word is left (the page's visible text and accessible names against the words of the
-Swedish and English catalogues, less the words the language's own catalogue uses too,
-proper names and numbers), axe-core is clean; and the API's detail.fields come in that
-language through ?lang= (a token, no session)."""
+first: the API's reason in that language), another without network, finish. On every
+page no Swedish or English word is left (the page's title, visible text and accessible
+names against the words of the Swedish and English catalogues, less the words the
+language's own catalogue uses too, proper names and numbers), axe-core is clean; and the
+API's detail.fields come in that language through ?lang= (a token, no session)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def foreign_words(language: str) -> frozenset[str]:
 def left_over(page, language: str) -> dict[str, list[str]]:
     """The page's Swedish or English words (visible text and accessible names), each
     with the lines it is in."""
-    text = page.locator("body").inner_text() + "\n" + page.evaluate(ACCESSIBLE_TEXT)
+    text = "\n".join([page.title(), page.locator("body").inner_text(),
+                      page.evaluate(ACCESSIBLE_TEXT)])
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return {word: [line for line in lines if word in words(line)]
             for word in sorted(words(text) & foreign_words(language))}
@@ -129,6 +130,20 @@ def test_the_staff_journey_speaks_the_language(guarded_page, live_server, world,
     expect(page.locator("#places-table tbody tr")).to_have_count(1)
     page.wait_for_selector("body[data-waiting='0']")
     check(page, language, "the map with its place in the list")
+    page.context.set_offline(True)
+    page.click("#place-here")
+    page.wait_for_selector("#panel:not([hidden])")
+    page.locator("#category-choices input[value=animals]").check()
+    page.click("#panel-save")
+    page.wait_for_selector("body[data-waiting='1']")
+    check(page, language, "offline, a place waiting on the tablet")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("body[data-waiting='0']")
+    expect(page.locator("#places-table tbody tr")).to_have_count(2)
+    # Chromium logs the requests that failed while offline.
+    page.console_errors[:] = [e for e in page.console_errors
+                              if "ERR_INTERNET_DISCONNECTED" not in e and "ERR_FAILED" not in e]
     page.locator("form[action$='/finish'] button[type=submit]").click()
     page.wait_for_url(re.compile(r"/summary$"))
     check(page, language, "the summary")
