@@ -250,3 +250,10 @@ def test_the_role_endpoint_table_holds_for_accounts_saml_created(client, db, uni
         answer = client.get(path, headers={"Accept": "application/json"} if json_client else {},
                             follow_redirects=True)
         assert answer.status_code == statuses[column], f"{who} GET {path}"
+
+
+def test_the_admin_finds_the_metadata_address_to_give_it(client, auth, world):
+    auth.login(world.email("admin"))
+    page = client.get("/admin/sso").get_data(as_text=True)
+    assert "IT registrerar Smultron hos Skolfederation Kiruna med den här metadatan" in page
+    assert '<a href="https://localhost/saml/metadata">https://localhost/saml/metadata</a>' in page

@@ -5,7 +5,7 @@ posts the signed response back to Smultron's ACS (a cross-origin POST, as in pro
 import pytest
 import requests
 
-from tests.conftest import run_axe
+from tests.conftest import browser_login, run_axe
 from tests.saml_helpers import attributes, register_sp, set_user
 from tests.sso_helpers import UNIT_A, UNIT_B
 
@@ -48,4 +48,14 @@ def test_someone_without_a_role_reads_whom_to_ask(guarded_page, live_server, sam
     page.get_by_role("heading", name="Ditt konto hos Skolfederation Kiruna ger dig ingen "
                                       "roll i Smultron.").wait_for()
     page.console_errors.clear()  # Chromium logs the 403 response
+    assert run_axe(page) == []
+
+
+def test_the_admins_page_with_the_metadata_address_is_accessible(guarded_page, live_server,
+                                                                  world):
+    page = guarded_page
+    browser_login(page, live_server, world.email("admin"))
+    page.goto(f"{live_server}/admin/sso")
+    link = page.get_by_role("link", name=f"{live_server}/saml/metadata")
+    assert link.get_attribute("href") == f"{live_server}/saml/metadata"
     assert run_axe(page) == []

@@ -47,6 +47,11 @@ class Backend:
     mapping: ClaimMapping
     # What the session kept at the login -> the provider's logout address, or None.
     logout_url: Callable[[dict], str | None] = lambda _kept: None
+    # Where this site's metadata for the provider is (SAML's SP metadata), if it has any.
+    metadata_endpoint: str | None = None
+
+    def metadata_url(self) -> str | None:
+        return external_url(self.metadata_endpoint) if self.metadata_endpoint else None
 
     def button(self, next_url: str | None) -> dict:
         return {"url": url_for(self.start_endpoint, next=next_url),

@@ -42,7 +42,8 @@ def init_app(app: Flask) -> None:
     if settings is None:
         return
     app.extensions[EXTENSION] = {"settings": settings, "client": None, "read_at": 0.0}
-    register(app, Backend(KEY, settings.name, "sso.saml_start", settings.mapping))
+    register(app, Backend(KEY, settings.name, "sso.saml_start", settings.mapping,
+                          metadata_endpoint="sso.saml_metadata"))
 
 
 def _settings() -> saml.Settings:
