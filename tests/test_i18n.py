@@ -52,20 +52,7 @@ def _message_ids() -> dict[str, tuple[str, bool]]:
 # still to be converted (issue 16): a new one fails.
 ENGLISH_ERRORS_ALLOWED_IN = {"smultron/cli.py", "smultron/accounts/__init__.py",
                              "smultron/core/backup.py", "smultron/retention/cli.py"}
-ENGLISH_ERRORS_KNOWN = {
-    "There is no such preschool", "Your role sees reports, not single places",  # access
-    "There is no tile ",  # places/tiles.py, an f-string
-    # reports/filters.py and web/reports.py (the report form translates them with gettext)
-    "Unknown scope: choose", "Choose at least one campaign", "Choose at most ten campaigns",
-    "One of the chosen campaigns does not exist", "The chosen campaigns belong to different",
-    "The campaign to compare with does not exist", "Compare with a campaign of the same",
-    "Compare with a campaign that is not already", "There is no such preschool in this",
-    "There is no such plan area in this", "Choose one of the offered hexagon sizes",
-    "Draw a district on the map", "The district is not valid GeoJSON",
-    "The district must be one polygon", "The district polygon could not be read",
-    "The district has too many corners", "The district polygon is not valid",
-    "The district must be in longitude/latitude",
-}
+ENGLISH_ERRORS_KNOWN: set[str] = set()  # none left: a new one is converted, not listed
 
 
 def _error_classes(trees) -> set[str]:

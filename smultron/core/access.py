@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, true
 
 from smultron.core.errors import Forbidden, NotFound
+from smultron.core.messages import M
 from smultron.models import User
 
 RAW_PLACE_ROLES = frozenset({"staff", "planner", "admin"})
@@ -46,8 +47,8 @@ class Viewer:
     def check_preschool(self, preschool_id: int) -> None:
         """404 for a preschool the viewer may not see (its existence is not revealed)."""
         if not self.may_see_preschool(preschool_id):
-            raise NotFound("There is no such preschool")
+            raise NotFound(M("There is no such preschool"))
 
     def require_raw_places(self) -> None:
         if not self.may_see_raw_places():
-            raise Forbidden("Your role sees reports, not single places")
+            raise Forbidden(M("Your role sees reports, not single places"))

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError
+from smultron.core.messages import M
 
 MAX_ZOOM = 22
 DETAIL_ZOOM = 14
@@ -54,8 +55,9 @@ class Tile:
 
     def __post_init__(self):
         if not (0 <= self.z <= MAX_ZOOM and 0 <= self.x < 2**self.z and 0 <= self.y < 2**self.z):
-            raise AppError(f"There is no tile {self.z}/{self.x}/{self.y} (zoom 0–{MAX_ZOOM}, "
-                           "x and y from 0 to 2^zoom − 1).", 404)
+            raise AppError(M("There is no tile %(tile)s (zoom 0–%(max)s, x and y from 0 to "
+                             "2^zoom − 1).", tile=f"{self.z}/{self.x}/{self.y}", max=MAX_ZOOM),
+                           404)
 
 
 @dataclass(frozen=True)

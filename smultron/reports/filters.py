@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from smultron.core.errors import AppError, NotFound
+from smultron.core.messages import M
 from smultron.models import Campaign, PlanArea, Preschool
 
 SCOPES = ("municipality", "preschool", "plan_area", "area")
@@ -73,8 +74,8 @@ class ReportFilters:
         municipality_id = campaigns[0].municipality_id
         scope = _one(args, "scope") or "municipality"
         if scope not in SCOPES:
-            raise AppError("Unknown scope: choose the municipality, a preschool, a plan area "
-                           "or a drawn district", detail={"scope": scope, "choices": SCOPES})
+            raise AppError(M("Unknown scope: choose the municipality, a preschool, a plan area "
+                             "or a drawn district"), detail={"scope": scope, "choices": SCOPES})
         _refuse_other_scopes(args, scope)
         preschool_id = plan_area_id = area = None
         if scope == "preschool":
@@ -92,12 +93,12 @@ class ReportFilters:
 
 # What each scope takes besides campaigns (the field has the scope's name).
 SCOPE_FIELD_MESSAGES = {
-    "preschool": "A preschool is chosen, but the area is not “One preschool”: choose that "
-                 "area, or no preschool",
-    "plan_area": "A plan area is chosen, but the area is not “A plan area”: choose that "
-                 "area, or no plan area",
-    "area": "A district is drawn, but the area is not “A district drawn on the map”: "
-            "choose that area, or clear the district",
+    "preschool": M("A preschool is chosen, but the area is not “One preschool”: choose that "
+                   "area, or no preschool"),
+    "plan_area": M("A plan area is chosen, but the area is not “A plan area”: choose that "
+                   "area, or no plan area"),
+    "area": M("A district is drawn, but the area is not “A district drawn on the map”: "
+              "choose that area, or clear the district"),
 }
 
 
@@ -122,53 +123,53 @@ def _int(value: str | None, message: str) -> int:
 
 
 def _campaigns(session: Session, raw: list[str]) -> list[Campaign]:
-    ids = sorted({_int(v, "Choose a campaign") for v in raw if v != ""})
+    ids = sorted({_int(v, M("Choose a campaign")) for v in raw if v != ""})
     if not ids:
-        raise AppError("Choose at least one campaign")
+        raise AppError(M("Choose at least one campaign"))
     if len(ids) > MAX_CAMPAIGNS:
-        raise AppError("Choose at most ten campaigns")
+        raise AppError(M("Choose at most ten campaigns"))
     rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids))).all()
     if len(rows) != len(ids):
-        raise NotFound("One of the chosen campaigns does not exist")
+        raise NotFound(M("One of the chosen campaigns does not exist"))
     if len({c.municipality_id for c in rows}) > 1:
-        raise AppError("The chosen campaigns belong to different municipalities: "
-                       "choose campaigns of one municipality")
+        raise AppError(M("The chosen campaigns belong to different municipalities: "
+                         "choose campaigns of one municipality"))
     return list(rows)
 
 
 def _compare(session: Session, raw: str | None, campaigns: list[Campaign]) -> int | None:
     if raw is None:
         return None
-    other = session.get(Campaign, _int(raw, "Choose a campaign to compare with"))
+    other = session.get(Campaign, _int(raw, M("Choose a campaign to compare with")))
     if other is None:
-        raise NotFound("The campaign to compare with does not exist")
+        raise NotFound(M("The campaign to compare with does not exist"))
     if other.municipality_id != campaigns[0].municipality_id:
-        raise AppError("Compare with a campaign of the same municipality")
+        raise AppError(M("Compare with a campaign of the same municipality"))
     if other.id in {c.id for c in campaigns}:
-        raise AppError("Compare with a campaign that is not already in the report")
+        raise AppError(M("Compare with a campaign that is not already in the report"))
     return other.id
 
 
 def _preschool(session: Session, raw: str | None, municipality_id: int) -> int:
-    row = session.get(Preschool, _int(raw, "Choose a preschool"))
+    row = session.get(Preschool, _int(raw, M("Choose a preschool")))
     if row is None or row.municipality_id != municipality_id:
-        raise NotFound("There is no such preschool in this campaign's municipality")
+        raise NotFound(M("There is no such preschool in this campaign's municipality"))
     return row.id
 
 
 def _plan_area(session: Session, raw: str | None, municipality_id: int) -> int:
-    row = session.get(PlanArea, _int(raw, "Choose a plan area"))
+    row = session.get(PlanArea, _int(raw, M("Choose a plan area")))
     if row is None or row.municipality_id != municipality_id:
-        raise NotFound("There is no such plan area in this campaign's municipality")
+        raise NotFound(M("There is no such plan area in this campaign's municipality"))
     return row.id
 
 
 def _cell(raw: str | None) -> int | None:
     if raw is None:
         return None
-    value = _int(raw, "Choose one of the offered hexagon sizes")
+    value = _int(raw, M("Choose one of the offered hexagon sizes"))
     if value not in CELL_SIZES:
-        raise AppError("Choose one of the offered hexagon sizes",
+        raise AppError(M("Choose one of the offered hexagon sizes"),
                        detail={"cell": value, "choices": CELL_SIZES})
     return value
 
@@ -190,29 +191,29 @@ def auto_cell(session: Session, filters: ReportFilters) -> int:
 def normalise_area(raw: str | None) -> str:
     """A drawn district: a GeoJSON Polygon (or a Feature holding one) in longitude/latitude."""
     if not raw:
-        raise AppError("Draw a district on the map, or paste its GeoJSON polygon")
+        raise AppError(M("Draw a district on the map, or paste its GeoJSON polygon"))
     try:
         data = json.loads(raw)
     except ValueError:
-        raise AppError("The district is not valid GeoJSON") from None
+        raise AppError(M("The district is not valid GeoJSON")) from None
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features") or []
         data = features[0] if len(features) == 1 else None
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = data.get("geometry")
     if not isinstance(data, dict) or data.get("type") != "Polygon":
-        raise AppError("The district must be one polygon")
+        raise AppError(M("The district must be one polygon"))
     try:
         polygon = shape(data)
     except (ValueError, TypeError, KeyError, IndexError):
-        raise AppError("The district polygon could not be read") from None
+        raise AppError(M("The district polygon could not be read")) from None
     if len(polygon.exterior.coords) > MAX_AREA_VERTICES:
-        raise AppError("The district has too many corners (at most 500)")
+        raise AppError(M("The district has too many corners (at most 500)"))
     if not polygon.is_valid or polygon.is_empty:
-        raise AppError("The district polygon is not valid", detail=explain_validity(polygon))
+        raise AppError(M("The district polygon is not valid"), detail=explain_validity(polygon))
     minx, miny, maxx, maxy = polygon.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise AppError("The district must be in longitude/latitude (EPSG:4326)")
+        raise AppError(M("The district must be in longitude/latitude (EPSG:4326)"))
     coords = [[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]
     return json.dumps({"type": "Polygon", "coordinates": [coords]}, separators=(",", ":"))
 

@@ -19,7 +19,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from smultron.core import audit, csvfile
-from smultron.core.errors import AppError, Forbidden, NotFound
+from smultron.core.errors import Forbidden, NotFound
+from smultron.core.messages import M
 from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES
@@ -53,14 +54,10 @@ def _threshold() -> int:
 
 def _filters() -> ReportFilters:
     """The request's filters, refused when the reader may not see that scope."""
-    try:
-        filters = ReportFilters.parse(get_reports_session(), request.args.to_dict(flat=False))
-    except AppError as exc:  # the domain's messages are English message ids
-        exc.message = gettext(exc.message)
-        raise
+    filters = ReportFilters.parse(get_reports_session(), request.args.to_dict(flat=False))
     municipality = current_user.user.municipality_id
     if municipality is not None and municipality != filters.municipality_id:
-        raise NotFound("One of the chosen campaigns does not exist")
+        raise NotFound(M("One of the chosen campaigns does not exist"))
     viewer = current_viewer()
     if not viewer.sees_all_preschools:
         if filters.scope != "preschool":
