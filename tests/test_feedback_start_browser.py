@@ -35,3 +35,36 @@ def test_the_new_answers_notice_appears_and_disappears(guarded_page, live_server
     page.goto(f"{live_server}/home")
     expect(page.get_by_role("heading", name="Välkommen till Smultron")).to_be_visible()
     expect(page.locator(".new-answers")).to_have_count(0)
+
+
+@pytest.mark.parametrize("width", [360, 1024])
+def test_last_time_slideshow_with_buttons_taps_and_keys(guarded_page, live_server, world, db,
+                                                        width):
+    from tests.test_feedback_last_time import earlier
+
+    earlier(db, world)
+    page = guarded_page
+    page.set_viewport_size({"width": width, "height": 800})
+    browser_login(page, live_server, world.email("staff_a"))
+    page.wait_for_url(re.compile(r"/map/preschools/\d+$"))
+    section = page.locator("#last-time")
+    expect(section).to_have_attribute("data-ready", "yes")
+    current = page.locator(".last-time-slide:visible")
+    expect(current).to_have_count(1)
+    expect(current.locator(".last-time-category")).to_have_text("Djur")
+    expect(current.locator(".last-time-count")).to_have_text("1 av 2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert run_axe(page) == []
+    page.get_by_role("button", name="Nästa").click()
+    expect(current.locator(".last-time-category")).to_have_text("Gömställe och koja")
+    current.click()  # a tap on the card goes on (round to the first)
+    expect(current.locator(".last-time-category")).to_have_text("Djur")
+    page.get_by_role("button", name="Föregående").focus()
+    page.keyboard.press("ArrowLeft")
+    expect(current.locator(".last-time-count")).to_have_text("2 av 2")
+    page.keyboard.press("ArrowRight")
+    expect(current.locator(".last-time-count")).to_have_text("1 av 2")
+    page.keyboard.press("Enter")  # Previous, by keyboard
+    expect(current.locator(".last-time-count")).to_have_text("2 av 2")
+    expect(page.locator(".last-time-words:visible")).to_have_count(0)  # not approved
+    assert run_axe(page) == []

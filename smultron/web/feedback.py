@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from smultron.core import audit
 from smultron.core.errors import NotFound
 from smultron.core.messages import M
-from smultron.feedback import answers, notices, poster, poster_map
+from smultron.feedback import answers, lasttime, notices, poster, poster_map
 from smultron.models import RESPONSE_STATUSES, Preschool
 from smultron.reports import pdf as report_pdf
 from smultron.reports.labels import number
@@ -70,6 +70,17 @@ def _config(preschool, cards: list[dict]) -> dict:
         tiles=tiles(), sw=url_for("map.service_worker"), speech=speech(preschool.id),
         strings={"of": gettext("%(n)s of %(total)s"),
                  "not_answered": gettext("Not answered yet")})
+
+
+def last_time(preschool_id: int, current: list) -> dict | None:
+    """"Last time" for the session start page: the previous campaign's places as cards
+    (``current``: the campaigns open for mapping now), or None when there is none."""
+    campaign, found = lasttime.slides(get_session(), preschool_id, current,
+                                      current_language())
+    if campaign is None or not found:
+        return None
+    return {"campaign": campaign, "cards": [_card(c) for c in found],
+            "feelings": feeling_labels(), "seasons": season_labels()}
 
 
 @bp.route("/map/preschools/<int:preschool_id>/answers")

@@ -32,6 +32,7 @@ from smultron.web.auth import current_viewer, role_required
 from smultron.web.basemaps import keep_offline_config
 from smultron.web.database import get_session
 from smultron.web.errors import error_response
+from smultron.web.feedback import last_time
 from smultron.web.language import current_language
 from smultron.web.mapping_strings import (
     age_group_labels,
@@ -78,9 +79,10 @@ def index():
 def _start_page(preschool, form: dict, errors: dict, status: int = 200):
     db = get_session()
     keep_offline = keep_offline_config(preschool.id)
+    campaigns = mapping_sessions.open_campaigns(db, preschool)
     return render_template(
         "map/start.html", preschool=preschool, form=form, errors=errors,
-        campaigns=mapping_sessions.open_campaigns(db, preschool),
+        campaigns=campaigns, last_time=last_time(preschool.id, campaigns),
         recent=mapping_sessions.recent(db, current_viewer(), preschool.id),
         left_open=mapping_sessions.left_open(db, current_viewer(), preschool.id),
         age_groups=age_group_labels(), session_languages=session_language_labels(),
