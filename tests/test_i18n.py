@@ -189,6 +189,7 @@ def test_meankieli_formats_as_finnish_under_its_own_tag(app):
 
 @pytest.mark.parametrize(("lang", "forms"), [
     ("fi", {1: "1 kuusikulmio näytetään", 2: "2 kuusikulmiota näytetään"}),
+    ("fit", {1: "1 kuusikulmio näytethään", 2: "2 kuusikulmiota näytethään"}),  # Finnish rules
     ("se", {1: "1 heksagon čájehuvvo", 2: "2 heksagona čájehuvvoba",
             5: "Čájehuvvon heksagonat: 5"}),  # one, two, other
 ])
@@ -217,6 +218,23 @@ def test_an_untranslated_message_falls_back_to_swedish(tmp_path, monkeypatch):
         "%(num)d dag", "%(num)d dagar", "%(num)d dagar")  # three forms in North Sámi
     assert (counts.messages, counts.translated, counts.needs_review, counts.from_fallback) == (
         2, 1, 1, 1)
+
+
+def test_the_area_table_counts_each_area(tmp_path, monkeypatch):
+    for lang, area, body in (
+            ("sv", "core", 'msgid "Hello"\nmsgstr "Hej"\n\nmsgid "Bye"\nmsgstr "Hej då"\n'),
+            ("sv", "poster", 'msgid "Print"\nmsgstr "Skriv ut"\n'),
+            ("fi", "core", '#. needs review by a native speaker\nmsgid "Hello"\nmsgstr "Hei"\n'),
+            ("fi", "poster", 'msgid "Bye"\nmsgstr "Hei hei"\n\nmsgid "Print"\nmsgstr "Tulosta"\n')):
+        folder = tmp_path / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{area}.po").write_text(
+            f'msgid ""\nmsgstr ""\n"Language: {lang}\\n"\n\n{body}', encoding="utf-8")
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
+    assert i18n.area_table().splitlines() == [
+        "| area | messages | fi |", "|---|---|---|",
+        "| core | 2 | 2 (1 to review) |",  # "Bye" is translated in another area's file
+        "| poster | 1 | 1 (0 to review) |"]
 
 
 def test_an_english_catalogue_falls_back_to_the_message_id(tmp_path, monkeypatch):

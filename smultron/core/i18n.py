@@ -147,9 +147,33 @@ def compile_catalogs() -> list[Counts]:
     return counts
 
 
+def area_table() -> str:
+    """Per area, as a Markdown table: the Swedish catalogue's messages and how many of them
+    each drafted language translates (in any of its area files), and of those, how many
+    still wait for review."""
+    drafted = [language for language in LANGUAGES
+               if language != FALLBACK and (TRANSLATIONS / language / "LC_MESSAGES").exists()]
+    catalogs = {language: merged_catalog(language) for language in drafted}
+    lines = ["| area | messages | " + " | ".join(drafted) + " |",
+             "|---|---|" + "---|" * len(drafted)]
+    for path in area_files(FALLBACK):
+        with path.open("rb") as handle:
+            ids = [message.id for message in read_po(handle) if message.id]
+        cells = []
+        for language in drafted:
+            own = [found for found in (catalogs[language].get(msgid) for msgid in ids)
+                   if found is not None and translated(found)]
+            review = sum(1 for found in own if NEEDS_REVIEW in found.auto_comments)
+            cells.append(f"{len(own)} ({review} to review)")
+        lines.append(f"| {path.stem} | {len(ids)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["compile"]:
         for counted in compile_catalogs():
             print(counted.line())
+    elif sys.argv[1:] == ["areas"]:
+        print(area_table())
     else:
-        sys.exit("usage: python -m smultron.core.i18n compile")
+        sys.exit("usage: python -m smultron.core.i18n compile | areas")
