@@ -8,7 +8,8 @@ registers a service provider's metadata (as an IdP's admin would); PUT /users/<n
 a test user's attributes (JSON {attribute: [values]}); PUT /next says how the next
 response is to be wrong (JSON: {"sign": "none"} unsigned, {"sign": "other_key"} signed
 with a key the metadata does not publish, {"audience": "…"} for another SP,
-{"expired": true} past its NotOnOrAfter).
+{"expired": true} past its NotOnOrAfter, {"issuer": "…"} from another IdP, signed with
+this IdP's key).
 
 GET /sso/redirect takes a signed AuthnRequest and shows a page where the person picks a
 test user; POST /sso/login answers with a page whose form (button "Continue") posts the
@@ -57,9 +58,10 @@ def make_key_pair(directory: Path, name: str) -> tuple[str, str]:
 SIGNED_REQUEST = ("SAMLRequest", "RelayState", "SigAlg", "Signature")
 
 
-def _config(base: str, key_file: str, cert_file: str, sp_metadata: list[str]) -> IdPConfig:
+def _config(base: str, key_file: str, cert_file: str, sp_metadata: list[str],
+            entity_id: str | None = None) -> IdPConfig:
     return IdPConfig().load({
-        "entityid": f"{base}/idp",
+        "entityid": entity_id or f"{base}/idp",
         "xmlsec_binary": get_xmlsec_binary(),
         "key_file": key_file, "cert_file": cert_file,
         "metadata": {"inline": sp_metadata} if sp_metadata else {},
@@ -152,7 +154,8 @@ class IdentityProvider:
         server = self.server
         if wrong:  # a server of its own for a wrong answer
             key = self.other_key if wrong.get("sign") == "other_key" else self.key
-            server = Server(config=_config(self.base, *key, self.sp_metadata))
+            server = Server(config=_config(self.base, *key, self.sp_metadata,
+                                           wrong.get("issuer")))
         if "audience" in wrong or "expired" in wrong:
             _wrong_conditions(server, wrong)
         signed = wrong.get("sign") != "none"

@@ -208,6 +208,13 @@ def test_the_idps_metadata_from_a_file_with_a_federations_aggregate(
     assert refused.status_code == 400 and _refused_reason(db) == "provider"
     assert "SMULTRON_SAML_IDP_ENTITY_ID" in _events(db, "sso_refused")[-1].detail["error"]
     client = other_app(SAML_IDP_METADATA=str(aggregate), SAML_IDP_ENTITY_ID=f"{saml_idp}/idp")
+    set_user(saml_idp, "anna", attributes("anna@kiruna.se", "admin"))
+    # Another IdP of the federation (its signature is good) answers the request: refused.
+    next_response(saml_idp, issuer="https://idp.other.example")
+    response = saml_login(client, saml_idp, "anna")
+    assert response.status_code == 400 and _refused_reason(db) == "response"
+    assert "https://idp.other.example" in _events(db, "sso_refused")[-1].detail["error"]
+    assert _events(db, "login") == []
     response = saml_login(client, saml_idp, "anna", attributes("anna@kiruna.se", "staff",
                                                                UNIT_A))
     assert response.status_code == 302 and response.headers["Location"] == "/map"

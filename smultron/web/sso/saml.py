@@ -131,13 +131,17 @@ def _taken(request_id: str) -> bool:
     return taken is not None
 
 
-def _checked_response(client: Saml2Client, encoded: str, kept: dict):
+def _checked_response(client: Saml2Client, idp: str, encoded: str, kept: dict):
     """pysaml2's checks of the answer to the request ``kept`` names; raises when the
-    answer fails any (pysaml2 raises plain Exceptions for some, e.g. the audience)."""
+    answer fails any (pysaml2 raises plain Exceptions for some, e.g. the audience). It
+    must come from the IdP the request went to: pysaml2 takes a signature of any IdP in
+    the metadata, and a federation's aggregate holds hundreds."""
     response = client.parse_authn_request_response(
         encoded, BINDING_HTTP_POST, outstanding={kept["id"]: kept.get("next") or "/"})
     if response is None or response.assertion is None:
         raise SAMLError("no assertion in the response")
+    if response.issuer() != idp:
+        raise SAMLError(f"issued by {response.issuer()!r}, not by {idp!r}")
     if response.name_id is not None:
         client.users.remove_person(response.name_id)  # pysaml2 keeps nothing per person
     return response
@@ -160,8 +164,8 @@ def saml_acs():
     if kept is None:  # no login under way in this browser (or it took too long)
         return refuse(chosen, "state", {"error": "no SAML request in this browser"})
     try:
-        client, _idp = _client()
-        response = _checked_response(client, encoded, kept)
+        client, idp = _client()
+        response = _checked_response(client, idp, encoded, kept)
     except Exception as exc:  # whatever pysaml2 refuses (some as plain Exceptions) is refused
         return refuse(chosen, *_failure(exc))
     if not _taken(kept["id"]):
