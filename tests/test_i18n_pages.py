@@ -110,8 +110,6 @@ def test_the_check_finds_a_swedish_text_left():
     assert untranslated_on(html, "fi") == ["Kampanj", "Kept", "Platser"]
 
 
-@pytest.mark.xfail(strict=True, reason="smultron/core/access.py raises NotFound('There is no "
-                   "such preschool') with English text, not M(...): the lead converts it")
 @pytest.mark.parametrize("language", ["fi", "fit", "se"])
 def test_the_errors_staff_meet_speak_the_language(client, auth, setup, language):
     auth.login(setup.world.email("staff_a"))
