@@ -92,6 +92,13 @@ def test_the_notice_in_finnish_and_several_preschools(client, auth, world, answe
     page = home(client)
     assert "2 nya svar från planerarna · Förskolan A" in page
     assert "1 nytt svar från planerarna · Förskolan B" in page
+    chooser = " ".join(unescape(client.get("/map").get_data(as_text=True)).split())
+    assert "2 nya svar från planerarna · Förskolan A" in chooser
+    assert "1 nytt svar från planerarna · Förskolan B" in chooser
+    start_b = " ".join(unescape(client.get(f"/map/preschools/{world.school_b.id}")
+                                .get_data(as_text=True)).split())
+    assert "1 nytt svar från planerarna · Förskolan B" in start_b
+    assert "Förskolan A" not in start_b  # the start page tells its own preschool's only
     finnish = " ".join(unescape(client.get("/home?lang=fi").get_data(as_text=True)).split())
     assert "2 uutta vastausta suunnittelijoilta · Förskolan A" in finnish
     assert "1 uusi vastaus suunnittelijoilta · Förskolan B" in finnish

@@ -1,5 +1,6 @@
-"""The children hear back, in Debian's Chromium (issue 15): the landing page's notice of
-new answers appears and, once the answers page is opened, disappears; axe clean."""
+"""The children hear back, in Debian's Chromium (issue 15): "Last time" on the start page
+(360 and 1024 px: buttons, a tap, the arrow keys); the notice of new answers appears on
+the start page and /home and, once the answers page is opened, disappears; axe clean."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ def test_the_new_answers_notice_appears_and_disappears(guarded_page, live_server
     page = guarded_page
     browser_login(page, live_server, world.email("staff_a"))
     page.wait_for_url(re.compile(r"/map/preschools/\d+$"))
-    page.goto(f"{live_server}/home")
     notice = page.get_by_role("link", name="2 nya svar från planerarna · Förskolan A")
+    expect(notice).to_be_visible()  # on the start page, where staff land
+    assert run_axe(page) == []
+    page.goto(f"{live_server}/home")
     expect(notice).to_be_visible()
     assert run_axe(page) == []
     notice.click()
@@ -34,6 +37,9 @@ def test_the_new_answers_notice_appears_and_disappears(guarded_page, live_server
     expect(page.locator(".answer-card")).to_have_count(3)
     page.goto(f"{live_server}/home")
     expect(page.get_by_role("heading", name="Välkommen till Smultron")).to_be_visible()
+    expect(page.locator(".new-answers")).to_have_count(0)
+    page.goto(f"{live_server}/map/preschools/{world.school_a.id}")
+    expect(page.get_by_role("heading", name="Börja kartlägga på Förskolan A")).to_be_visible()
     expect(page.locator(".new-answers")).to_have_count(0)
 
 

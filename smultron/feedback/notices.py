@@ -24,10 +24,11 @@ class NewAnswers:
     campaign_id: int  # the campaign of the newest of them (the page to open)
 
 
-def new_answers(db: Session, viewer: Viewer) -> list[NewAnswers]:
-    """Per preschool of a staff member, the answers shown since the viewer last opened
-    its answers page (none for the other roles, who see every preschool)."""
-    if viewer.role != "staff" or not viewer.preschool_ids:
+def new_answers(db: Session, viewer: Viewer, only: int | None = None) -> list[NewAnswers]:
+    """Per preschool of a staff member (or only the preschool ``only``), the answers shown
+    since the viewer last opened its answers page (none for the other roles)."""
+    schools = viewer.preschool_ids & {only} if only is not None else viewer.preschool_ids
+    if viewer.role != "staff" or not schools:
         return []
     seen = (select(AnswersSeen.seen_at)
             .where(AnswersSeen.user_id == viewer.user_id,
@@ -41,7 +42,7 @@ def new_answers(db: Session, viewer: Viewer) -> list[NewAnswers]:
         .join(Place, Place.id == PlaceResponse.place_id)
         .join(Preschool, Preschool.id == Place.preschool_id)
         .where(PlaceResponse.replaced_at.is_(None), Place.deleted_at.is_(None),
-               Place.preschool_id.in_(sorted(viewer.preschool_ids)),
+               Place.preschool_id.in_(sorted(schools)),
                Preschool.archived_at.is_(None),
                or_(seen.is_(None), PlaceResponse.created_at > seen))
         .group_by(Preschool.id, Preschool.name)

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from smultron import mapping_sessions, photos
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
+from smultron.feedback import notices
 from smultron.models import FEELINGS, SEASONS, Campaign, Category, Preschool
 from smultron.places.validation import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
@@ -73,7 +74,8 @@ def index():
     schools = mapping_sessions.preschools_for(get_session(), current_viewer())
     if len(schools) == 1:
         return redirect(url_for("map.start", preschool_id=schools[0].id))
-    return render_template("map/choose.html", preschools=schools)
+    return render_template("map/choose.html", preschools=schools,
+                           new_answers=notices.new_answers(get_session(), current_viewer()))
 
 
 def _start_page(preschool, form: dict, errors: dict, status: int = 200):
@@ -83,6 +85,7 @@ def _start_page(preschool, form: dict, errors: dict, status: int = 200):
     return render_template(
         "map/start.html", preschool=preschool, form=form, errors=errors,
         campaigns=campaigns, last_time=last_time(preschool.id, campaigns),
+        new_answers=notices.new_answers(db, current_viewer(), preschool.id),
         recent=mapping_sessions.recent(db, current_viewer(), preschool.id),
         left_open=mapping_sessions.left_open(db, current_viewer(), preschool.id),
         age_groups=age_group_labels(), session_languages=session_language_labels(),
