@@ -5,11 +5,13 @@ who may download it; an unknown language is refused in the page's language."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
 
 import pytest
+from pypdf import PdfReader
 
 from smultron import retention, sitepages
 from smultron.core.messages import gettext_for
@@ -54,6 +56,8 @@ def test_the_letter_in_each_language(client, auth, world, configured, tmp_path, 
     info = poppler("pdfinfo", response.data, tmp_path)
     assert re.search(r"^Pages:\s+1$", info, re.M), info
     assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+    root = PdfReader(io.BytesIO(response.data)).trailer["/Root"]
+    assert root["/Lang"] == lang  # a screen reader reads it in the letter's language
     text = flat(poppler("pdftotext", response.data, tmp_path))
     for number in PERIODS.values():
         assert re.search(rf"(?<!\d){number}(?!\d)", text), (number, text)
