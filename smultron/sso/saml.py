@@ -161,6 +161,12 @@ def attributes(response) -> dict[str, list[str]]:
     return found
 
 
+def assertion_issuer(response) -> str:
+    """The entity id the (signed) assertion names as its issuer."""
+    issuer = response.assertion.issuer
+    return (issuer.text or "").strip() if issuer is not None else ""
+
+
 def identity(response) -> Identity:
     """The person a checked response vouches for: linked by (the IdP's entity id, the
     persistent NameID). A transient or missing NameID links no account."""
@@ -170,4 +176,4 @@ def identity(response) -> Identity:
     subject = name_id.text.strip()
     if len(subject) > 255:
         raise Refused("provider", {"error": "NameID longer than 255 characters"})
-    return Identity(KEY, response.issuer(), subject, attributes(response))
+    return Identity(KEY, assertion_issuer(response), subject, attributes(response))

@@ -135,13 +135,17 @@ def _checked_response(client: Saml2Client, idp: str, encoded: str, kept: dict):
     """pysaml2's checks of the answer to the request ``kept`` names; raises when the
     answer fails any (pysaml2 raises plain Exceptions for some, e.g. the audience). It
     must come from the IdP the request went to: pysaml2 takes a signature of any IdP in
-    the metadata, and a federation's aggregate holds hundreds."""
+    the metadata, and a federation's aggregate holds hundreds. The assertion (what is
+    signed) and the Response around it must both name that IdP."""
     response = client.parse_authn_request_response(
         encoded, BINDING_HTTP_POST, outstanding={kept["id"]: kept.get("next") or "/"})
     if response is None or response.assertion is None:
         raise SAMLError("no assertion in the response")
-    if response.issuer() != idp:
-        raise SAMLError(f"issued by {response.issuer()!r}, not by {idp!r}")
+    issuers = {saml.assertion_issuer(response)}
+    if response.response.issuer is not None:  # the Response's own Issuer is optional
+        issuers.add(response.issuer())
+    if issuers != {idp}:
+        raise SAMLError(f"issued by {sorted(issuers)!r}, not by {idp!r}")
     if response.name_id is not None:
         client.users.remove_person(response.name_id)  # pysaml2 keeps nothing per person
     return response
