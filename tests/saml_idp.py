@@ -8,8 +8,8 @@ registers a service provider's metadata (as an IdP's admin would); PUT /users/<n
 a test user's attributes (JSON {attribute: [values]}); PUT /next says how the next
 response is to be wrong (JSON: {"sign": "none"} unsigned, {"sign": "other_key"} signed
 with a key the metadata does not publish, {"audience": "…"} for another SP,
-{"expired": true} past its NotOnOrAfter, {"issuer": "…"} from another IdP, signed with
-this IdP's key).
+{"expired": true} past its NotOnOrAfter, {"name_id_format": "…"} another NameID format,
+{"issuer": "…"} from another IdP, signed with this IdP's key).
 
 GET /sso/redirect takes a signed AuthnRequest and shows a page where the person picks a
 test user; POST /sso/login answers with a page whose form (button "Continue") posts the
@@ -149,8 +149,9 @@ class IdentityProvider:
         user, wrong = request.form["user"], self.next
         self.next = {}
         attributes = dict(self.users[user])
-        name_id = NameID(format=NAMEID_FORMAT_PERSISTENT, text=attributes.pop(
-            "name_id", f"persistent-{user}"), name_qualifier=f"{self.base}/idp")
+        name_id = NameID(format=wrong.get("name_id_format", NAMEID_FORMAT_PERSISTENT),
+                         text=attributes.pop("name_id", f"persistent-{user}"),
+                         name_qualifier=f"{self.base}/idp")
         server = self.server
         if wrong:  # a server of its own for a wrong answer
             key = self.other_key if wrong.get("sign") == "other_key" else self.key

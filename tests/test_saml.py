@@ -161,6 +161,18 @@ def test_a_response_that_fails_the_checks_is_refused_and_audited(client, db, uni
     assert _events(db, "login") == []
 
 
+def test_a_transient_name_id_links_no_account(client, db, units, saml_idp):
+    set_user(saml_idp, "anna", attributes("anna@kiruna.se", "staff", UNIT_A))
+    next_response(saml_idp,
+                  name_id_format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient")
+    before = _users(db)
+    response = saml_login(client, saml_idp, "anna")
+    assert response.status_code == 400 and _refused_reason(db) == "provider"
+    assert _events(db, "sso_refused")[-1].detail["error"] == "no persistent NameID"
+    assert "Skolfederation Kiruna loggade inte in dig." in response.get_data(as_text=True)
+    assert _users(db) == before
+
+
 def test_a_response_without_a_login_under_way_is_refused(client, db):
     response = client.post("/saml/acs", data={"SAMLResponse": "PHNhbWw+"})
     assert response.status_code == 400 and _refused_reason(db) == "state"
