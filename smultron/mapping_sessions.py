@@ -188,7 +188,6 @@ def start(db: Session, viewer: Viewer, user: User, form: SessionForm,
     audit.record(db, "session_started", user, target=f"session:{row.id}",
                  detail={"preschool": preschool.id, "children": children,
                          "language": form.language})
-    db.commit()
     return row
 
 
@@ -237,7 +236,6 @@ def finish(db: Session, viewer: Viewer, user: User, session_id) -> MappingSessio
     if row.finished_at is None:
         row.finished_at = datetime.now().astimezone()
         audit.record(db, "session_finished", user, target=f"session:{row.id}")
-        db.commit()
     return row
 
 
@@ -251,7 +249,6 @@ def reopen(db: Session, viewer: Viewer, user: User, session_id) -> MappingSessio
     if row.finished_at is not None:
         row.finished_at = None
         audit.record(db, "session_reopened", user, target=f"session:{row.id}")
-        db.commit()
     return row
 
 

@@ -198,6 +198,7 @@ def test_the_planners_photo_page_moderates_in_place_at_every_width(
     body = photo_data.encoded("JPEG")
     photos.put_photo(db, Viewer.of(staff), staff, place.id, uuid.uuid4(), photos.Upload(
         io.BytesIO(body), hashlib.sha256(body).hexdigest(), len(body)))
+    db.commit()  # the domain flushes; its caller commits
     page = guarded_page
     browser_login(page, live_server, world.email("planner"))
     page.goto(f"{live_server}/planner/photos")

@@ -180,7 +180,6 @@ def put_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id,
         return _replay(db.get(PlacePhoto, key), place, upload), False
     audit.record(db, "photo_added", user, target=f"photo:{key}",
                  detail={"place": str(place.id), "bytes": len(clean.content)})
-    db.commit()
     return describe(db.get(PlacePhoto, key)), True
 
 
@@ -195,7 +194,6 @@ def delete_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id) ->
     if removed is not None:
         audit.record(db, "photo_deleted", user, target=f"photo:{key}",
                      detail={"place": str(place.id)})
-    db.commit()
 
 
 # -- reading ------------------------------------------------------------------------------

@@ -117,7 +117,6 @@ def create_place(db: Session, viewer: Viewer, user: User, data) -> tuple[dict, b
         return stored, False
     audit.record(db, "place_created", user, target=f"place:{values.id}",
                  detail={"session": str(session.id), "category": values.category.code})
-    db.commit()
     return feature(row_of(db, viewer, values.id)), True
 
 
@@ -207,7 +206,6 @@ def patch_place(db: Session, viewer: Viewer, user: User, place_id, patch,
     changed = sorted(set(props) & set(EDITABLE)) + (["geometry"] if "geometry" in patch else [])
     audit.record(db, "place_updated", user, target=f"place:{row.id}",
                  detail={"fields": changed})
-    db.commit()
     return feature(row_of(db, viewer, row.id))
 
 
@@ -228,7 +226,6 @@ def delete_place(db: Session, viewer: Viewer, user: User, place_id,
             return
         raise _stale(True, current.version)
     audit.record(db, "place_deleted", user, target=f"place:{row.id}")
-    db.commit()
 
 
 def restore_place(db: Session, viewer: Viewer, user: User, place_id) -> dict:
@@ -241,5 +238,4 @@ def restore_place(db: Session, viewer: Viewer, user: User, place_id) -> dict:
         db.execute(update(Place).where(Place.id == row.id).values(
             deleted_at=None, updated_at=func.now(), version=Place.version + 1))
         audit.record(db, "place_restored", user, target=f"place:{row.id}")
-        db.commit()
     return feature(row_of(db, viewer, row.id))

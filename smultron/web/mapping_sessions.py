@@ -109,6 +109,7 @@ def start(preschool_id: int):
     except ValidationError as exc:
         db.rollback()
         return _start_page(preschool, request.form, translate(exc.fields, gettext), 422)
+    db.commit()
     return redirect(url_for("map.session", session_id=row.id))
 
 
@@ -163,16 +164,18 @@ def session(session_id: str):
 @bp.route("/map/sessions/<session_id>/finish", methods=["POST"])
 @role_required("staff")
 def finish(session_id: str):
-    row = mapping_sessions.finish(get_session(), current_viewer(), current_user.user,
-                                  session_id)
+    db = get_session()
+    row = mapping_sessions.finish(db, current_viewer(), current_user.user, session_id)
+    db.commit()
     return redirect(url_for("map.summary", session_id=row.id))
 
 
 @bp.route("/map/sessions/<session_id>/reopen", methods=["POST"])
 @role_required("staff")
 def reopen(session_id: str):
-    row = mapping_sessions.reopen(get_session(), current_viewer(), current_user.user,
-                                  session_id)
+    db = get_session()
+    row = mapping_sessions.reopen(db, current_viewer(), current_user.user, session_id)
+    db.commit()
     return redirect(url_for("map.session", session_id=row.id))
 
 

@@ -69,8 +69,10 @@ def _links(photo: dict) -> dict:
 def put_photo(place_id: str, photo_id: str):
     upload = _spooled_body(upload_limit())
     try:
-        photo, created = photos.put_photo(get_session(), current_viewer(), current_user.user,
+        db = get_session()
+        photo, created = photos.put_photo(db, current_viewer(), current_user.user,
                                           place_id, photo_id, upload)
+        db.commit()
     finally:
         upload.stream.close()
     response = jsonify(_links(photo))
@@ -94,7 +96,9 @@ def photo(place_id: str, photo_id: str):
 @bp.delete("/places/<place_id>/photos/<photo_id>")
 @login_required
 def delete_photo(place_id: str, photo_id: str):
-    photos.delete_photo(get_session(), current_viewer(), current_user.user, place_id, photo_id)
+    db = get_session()
+    photos.delete_photo(db, current_viewer(), current_user.user, place_id, photo_id)
+    db.commit()
     return "", 204
 
 

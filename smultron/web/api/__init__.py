@@ -187,8 +187,9 @@ def _geojson_text(text: str, headers: dict):
 @bp.post("/places")
 @login_required
 def create_place():
-    feature, created = writing.create_place(get_session(), current_viewer(), current_user.user,
-                                           _json_body())
+    db = get_session()
+    feature, created = writing.create_place(db, current_viewer(), current_user.user, _json_body())
+    db.commit()
     return _feature_response(feature, 201 if created else 200)
 
 
@@ -203,24 +204,29 @@ def place(place_id: str):
 @bp.patch("/places/<place_id>")
 @login_required
 def patch_place(place_id: str):
-    feature = writing.patch_place(get_session(), current_viewer(), current_user.user, place_id,
-                                 _json_body(), request.headers.get("If-Match"))
+    db = get_session()
+    feature = writing.patch_place(db, current_viewer(), current_user.user, place_id,
+                                  _json_body(), request.headers.get("If-Match"))
+    db.commit()
     return _feature_response(feature)
 
 
 @bp.delete("/places/<place_id>")
 @login_required
 def delete_place(place_id: str):
-    writing.delete_place(get_session(), current_viewer(), current_user.user, place_id,
-                        request.headers.get("If-Match"))
+    db = get_session()
+    writing.delete_place(db, current_viewer(), current_user.user, place_id,
+                         request.headers.get("If-Match"))
+    db.commit()
     return "", 204
 
 
 @bp.post("/places/<place_id>/restore")
 @login_required
 def restore_place(place_id: str):
-    feature = writing.restore_place(get_session(), current_viewer(), current_user.user,
-                                   place_id)
+    db = get_session()
+    feature = writing.restore_place(db, current_viewer(), current_user.user, place_id)
+    db.commit()
     return _feature_response(feature)
 
 
