@@ -1,8 +1,9 @@
-"""The staff journey's pages in fi, fit and se without a browser (issue 16): no text of the
-page, none of its labels and none of the page config's words is a Swedish or English text
-of the catalogues that the page's language translates otherwise; the same for the 404
-pages staff meet; and the API's validation errors (?lang=) differ from the Swedish and
-English ones. (The browser's journey in these languages is a test of its own.)"""
+"""The pages without a browser (issue 16): on the staff journey's pages in en, fi, fit and
+se, no text of the page, none of its labels and none of the page config's words is a
+Swedish or English text of the catalogues that the page's language translates otherwise;
+the same for the 404 pages staff meet, and for the planners' and administrators' pages in
+en and fi; and the API's validation errors (?lang=) differ from the Swedish and English
+ones. (The browser's journey in these languages is a test of its own.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from smultron.core.i18n import LANGUAGES, merged_catalog
+from smultron.core.i18n import LANGUAGES, SOURCE_LANGUAGE, merged_catalog
 from tests.helpers import PAGE_CONFIG
 from tests.place_data import feature
 
@@ -34,6 +35,8 @@ def foreign_texts(language: str) -> set[str]:
     for message in merged_catalog("sv"):
         if message.id:
             foreign.update(_strings(message.id) + [text for text in _strings(message.string)])
+            if language == SOURCE_LANGUAGE:  # English is the message ids themselves
+                own.update(_strings(message.id))
     return {text for text in foreign - own
             if text and "%(" not in text and "{" not in text and any(c.isalpha() for c in text)}
 
@@ -87,7 +90,7 @@ def _staff_pages(setup) -> list[str]:
             "/account"]
 
 
-@pytest.mark.parametrize("language", ["fi", "fit", "se"])
+@pytest.mark.parametrize("language", ["en", "fi", "fit", "se"])
 def test_the_staff_pages_speak_the_language(client, auth, setup, language):
     client.get(f"/lang/{language}")
     found = {"/login": untranslated_on(client.get("/login").get_data(as_text=True), language)}
@@ -110,7 +113,7 @@ def test_the_check_finds_a_swedish_text_left():
     assert untranslated_on(html, "fi") == ["Kampanj", "Kept", "Platser"]
 
 
-@pytest.mark.parametrize("language", ["fi", "fit", "se"])
+@pytest.mark.parametrize("language", ["en", "fi", "fit", "se"])
 def test_the_errors_staff_meet_speak_the_language(client, auth, setup, language):
     auth.login(setup.world.email("staff_a"))
     client.get(f"/lang/{language}")
@@ -137,3 +140,26 @@ def test_the_apis_validation_errors_speak_the_language(client, setup):
         assert fields[language].keys() == fields["sv"].keys()
         for field, message in fields[language].items():
             assert message not in (fields["sv"][field], fields["en"][field]), (language, field)
+
+
+PLANNERS_PAGES = ("/planner/", "/planner/comments", "/planner/photos", "/reports", "/tiles/map")
+ADMINS_PAGES = ("/admin", "/admin/campaigns", "/admin/categories", "/admin/preschools",
+                "/admin/users", "/admin/retention", "/admin/audit", "/admin/pages",
+                "/admin/sso", "/admin/recordings")
+
+
+@pytest.mark.parametrize("language", ["en", "fi"])
+def test_the_planners_and_admins_pages_speak_english_and_finnish(client, auth, setup,
+                                                                   language):
+    found = {}
+    for who, urls in (("planner", PLANNERS_PAGES), ("admin", ADMINS_PAGES)):
+        auth.login(setup.world.email(who))
+        client.get(f"/lang/{language}")
+        for url in urls:
+            response = client.get(url, follow_redirects=True)
+            assert response.status_code == 200, url
+            assert f'<html lang="{language}">' in response.get_data(as_text=True), url
+            if left := untranslated_on(response.get_data(as_text=True), language):
+                found[url] = left
+        auth.logout()
+    assert found == {}
