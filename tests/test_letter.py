@@ -123,3 +123,9 @@ def test_the_admin_pages_that_set_what_the_letter_says_mention_it(client, auth, 
     auth.login(world.email("admin"))
     for page in ("/admin/pages", "/admin/retention"):
         assert "Brevet till vårdnadshavare" in client.get(page).get_data(as_text=True), page
+
+
+def test_the_admins_preschool_page_links_the_letter(client, auth, world):
+    auth.login(world.email("admin"))
+    html = client.get(f"/admin/preschools/{world.school_a.id}").get_data(as_text=True)
+    assert f'href="/map/preschools/{world.school_a.id}/letter.pdf?lang=sv"' in html
