@@ -9,7 +9,8 @@ a test user's attributes (JSON {attribute: [values]}); PUT /next says how the ne
 response is to be wrong (JSON: {"sign": "none"} unsigned, {"sign": "other_key"} signed
 with a key the metadata does not publish, {"audience": "…"} for another SP,
 {"expired": true} past its NotOnOrAfter, {"name_id_format": "…"} another NameID format,
-{"issuer": "…"} from another IdP, signed with this IdP's key).
+{"issuer": "…"} from another IdP, signed with this IdP's key); {"encrypt": true} is not
+wrong: the assertion comes encrypted for the SP's certificate in its metadata.
 
 GET /sso/redirect takes a signed AuthnRequest and shows a page where the person picks a
 test user; POST /sso/login answers with a page whose form (button "Continue") posts the
@@ -164,6 +165,7 @@ class IdentityProvider:
         response = server.create_authn_response(
             attributes, parsed.id, destination, parsed.issuer.text,
             name_id=name_id, sign_response=signed, sign_assertion=signed,
+            encrypt_assertion=bool(wrong.get("encrypt")),
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"})
         info = server.apply_binding(BINDING_HTTP_POST, str(response), destination,
                                     response=True)

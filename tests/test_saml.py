@@ -2,6 +2,8 @@
 (tests/saml_idp.py, pysaml2's IdP): the SP metadata, the first login, refusals, and
 responses that are replayed, for another audience, unsigned or wrongly signed."""
 
+import base64
+
 import pytest
 import requests
 from defusedxml import ElementTree
@@ -89,6 +91,17 @@ def test_first_login_creates_staff_of_the_preschool_the_attribute_names(client, 
     assert _events(db, "login")[0].detail == {"via": "Skolfederation Kiruna"}
     assert client.get("/home").status_code == 200
     assert db.scalar(select(func.count()).select_from(SamlRequest)) == 0
+
+
+def test_an_encrypted_assertion_is_decrypted_with_the_sps_key(client, db, units, saml_idp):
+    set_user(saml_idp, "anna", attributes("anna@kiruna.se", "staff", UNIT_A))
+    next_response(saml_idp, encrypt=True)
+    posted = idp_response(client, saml_idp, "anna")
+    assert b"EncryptedAssertion" in base64.b64decode(posted["SAMLResponse"])
+    response = client.post("/saml/acs", data=posted)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    user = db.scalar(select(User).where(User.email == "anna@kiruna.se"))
+    assert [p.name for p in user.preschools] == ["Förskolan A"]
 
 
 def test_the_next_address_survives_the_idp_and_the_account_is_found_again(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, after_this_request, current_app, redirect, request
@@ -146,8 +147,9 @@ def _checked_response(client: Saml2Client, idp: str, encoded: str, kept: dict):
         issuers.add(response.issuer())
     if issuers != {idp}:
         raise SAMLError(f"issued by {sorted(issuers)!r}, not by {idp!r}")
-    if response.name_id is not None:
-        client.users.remove_person(response.name_id)  # pysaml2 keeps nothing per person
+    if response.name_id is not None:  # pysaml2 keeps nothing per person (it kept this one
+        with suppress(KeyError):      # unless the assertion came encrypted)
+            client.users.remove_person(response.name_id)
     return response
 
 
