@@ -262,12 +262,14 @@ def test_without_smtp_there_is_no_e_mail_choice(admin):
 
 def test_a_deactivated_account_can_be_erased_and_its_places_stay(admin, app, auth, db, world):
     from smultron import accounts
-    from smultron.models import Place
+    from smultron.feedback import notices
+    from smultron.models import AnswersSeen, Place
 
     staff = world.users["staff_b"]
     session = factories.mapping_session(db, world.campaign, world.school_b, user=staff)
     place = factories.place(db, session, author_id=staff.id)
     accounts.create_token(db, staff, "tablet")
+    notices.mark_seen(db, staff.id, world.school_b.id)  # opened the answers page once
     db.commit()
     assert admin.post(f"/admin/users/{staff.id}/erase").status_code == 409  # still active
     admin.post(f"/admin/users/{staff.id}/deactivate")
@@ -277,6 +279,7 @@ def test_a_deactivated_account_can_be_erased_and_its_places_stay(admin, app, aut
     assert erased.email == f"erased-{staff.id}@invalid" and erased.password_hash is None
     assert erased.preschools == []
     assert db.scalar(select(ApiToken).where(ApiToken.user_id == staff.id)) is None
+    assert db.scalar(select(AnswersSeen).where(AnswersSeen.user_id == staff.id)) is None
     assert db.get(Place, place.id).author_id == staff.id
     event = last_audit(db)
     assert event.action == "user_erased" and "staff.b" not in str(event.target)

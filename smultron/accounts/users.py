@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from smultron.core import passwords
 from smultron.core.problems import N_, Collector, fail
-from smultron.models import ROLES, ApiToken, OneTimeLink, Preschool, SsoAccount, User
+from smultron.models import (
+    ROLES,
+    AnswersSeen,
+    ApiToken,
+    OneTimeLink,
+    Preschool,
+    SsoAccount,
+    User,
+)
 
 LINK_LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(hours=24)}
 
@@ -225,9 +233,9 @@ def revoke_token(session: Session, user: User, token_id: int) -> tuple[ApiToken,
 
 def erase(session: Session, user: User, acting: User) -> str:
     """Remove a deactivated account's personal data (e-mail, password, tokens, links, the
-    single sign-on link, preschools) but keep the row: places, sessions and the append-only
-    audit log point to it (the audit rows keep the old e-mail until their retention period
-    ends).
+    single sign-on link, preschools, when it last opened answers pages) but keep the row:
+    places, sessions and the append-only audit log point to it (the audit rows keep the
+    old e-mail until their retention period ends).
     Returns the pseudonymous address the account now has."""
     if user.id == acting.id:
         raise fail(N_("You cannot erase yourself"), status=409)
@@ -236,6 +244,7 @@ def erase(session: Session, user: User, acting: User) -> str:
     session.execute(sql_delete(ApiToken).where(ApiToken.user_id == user.id))
     session.execute(sql_delete(OneTimeLink).where(OneTimeLink.user_id == user.id))
     session.execute(sql_delete(SsoAccount).where(SsoAccount.user_id == user.id))
+    session.execute(sql_delete(AnswersSeen).where(AnswersSeen.user_id == user.id))
     user.email = f"erased-{user.id}@invalid"
     user.password_hash = None
     user.last_login_at = None
