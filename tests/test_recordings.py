@@ -154,15 +154,11 @@ def test_only_admins_upload(client, auth, world, play, who):
     assert client.get("/admin/recordings").status_code == 403
 
 
-def _recording(db, play, lang="se", content=None) -> Recording:
-    row, _ = recordings.put(db, _Author(), recordings.Subject("category", play.id), lang,
-                            recordings.check("lek.ogg", content or audio_data.ogg(1)))
+def _recording(db, world, play, lang="se", content=None) -> Recording:
+    row = recordings.put(db, world.users["admin"], recordings.Subject("category", play.id),
+                         lang, recordings.check("lek.ogg", content or audio_data.ogg(1)))
     db.commit()
     return row
-
-
-class _Author:
-    id = None
 
 
 def served(world, row, school=None) -> str:
@@ -170,7 +166,7 @@ def served(world, row, school=None) -> str:
 
 
 def test_a_recording_is_served_with_its_type_and_caching(client, auth, db, world, play):
-    row = _recording(db, play)
+    row = _recording(db, world, play)
     auth.login(world.email("staff_a"))
     response = client.get(served(world, row))
     assert response.status_code == 200
@@ -185,7 +181,7 @@ def test_a_recording_is_served_with_its_type_and_caching(client, auth, db, world
 
 
 def test_staff_of_another_preschool_get_404_and_officials_403(client, auth, db, world, play):
-    row = _recording(db, play)
+    row = _recording(db, world, play)
     auth.login(world.email("staff_b"))
     assert client.get(served(world, row)).status_code == 404
     assert client.get(served(world, row, world.school_b)).status_code == 200
@@ -198,7 +194,7 @@ def test_staff_of_another_preschool_get_404_and_officials_403(client, auth, db, 
 
 def test_a_recording_reaches_the_pages_in_its_language_only(client, auth, db, world, play):
     feedback_data.build(db, world)
-    row = _recording(db, play, "se")
+    row = _recording(db, world, play, "se")
     auth.login(world.email("staff_a"))
     for lang, expected in (("se", {"play": served(world, row)}), ("sv", {}), ("fit", {})):
         html = client.get(f"/map/preschools/{world.school_a.id}/answers",
@@ -213,7 +209,7 @@ def test_a_recording_reaches_the_mapping_panel_in_its_language_only(client, auth
     session_row = factories.mapping_session(db, world.campaign, world.school_a,
                                             user=world.users["staff_a"])
     db.commit()
-    row = _recording(db, play, "fit")
+    row = _recording(db, world, play, "fit")
     auth.login(world.email("staff_a"))
     for lang, expected in (("fit", {"play": served(world, row)}), ("se", {}), ("sv", {})):
         html = client.get(f"/map/sessions/{session_row.id}",

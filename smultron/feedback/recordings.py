@@ -24,6 +24,7 @@ from mutagen.oggvorbis import OggVorbis
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from smultron.core import audit
 from smultron.core.errors import NotFound
 from smultron.core.messages import M
 from smultron.core.problems import N_, fail
@@ -163,20 +164,32 @@ def check(filename: str, content: bytes) -> Checked:
 
 # -- storing ------------------------------------------------------------------------------
 
-def put(db: Session, user, about: Subject, lang: str, upload: Checked) -> tuple[Recording, bool]:
-    """Store (or replace) the recording of ``about`` in ``lang``; (row, replaced). The caller
-    audits and commits."""
-    replaced = remove(db, about, lang)
+def put(db: Session, user, about: Subject, lang: str, upload: Checked,
+        ip: str | None = None) -> Recording:
+    """Store (or replace) the recording of ``about`` in ``lang``, audited; the caller
+    commits."""
+    replaced = _delete(db, about, lang)
     row = Recording(**about.columns(), language=lang, media_type=upload.media_type,
                     content=upload.content, duration_ms=upload.duration_ms,
                     sha256=upload.sha256, author_id=user.id)
     db.add(row)
     db.flush()
-    return row, replaced
+    audit.record(db, "recording_replaced" if replaced else "recording_added", user,
+                 target=about.target(), detail=describe(row), ip=ip)
+    return row
 
 
-def remove(db: Session, about: Subject, lang: str) -> bool:
-    """Remove the recording of ``about`` in ``lang``; False when there was none."""
+def remove(db: Session, user, about: Subject, lang: str, ip: str | None = None) -> bool:
+    """Remove the recording of ``about`` in ``lang`` (audited); False when there was none.
+    The caller commits."""
+    if not _delete(db, about, lang):
+        return False
+    audit.record(db, "recording_removed", user, target=about.target(),
+                 detail={"language": lang}, ip=ip)
+    return True
+
+
+def _delete(db: Session, about: Subject, lang: str) -> bool:
     gone = db.execute(delete(Recording).where(about.where(), Recording.language == lang)
                       .returning(Recording.id)).scalar()
     return gone is not None

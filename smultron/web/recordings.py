@@ -39,7 +39,7 @@ def recording(preschool_id: int, recording_id: int):
 
 def speech(preschool_id: int) -> dict:
     """The page's language, its recordings ({"category": {code: url}, "status": {code:
-    url}}, that language's only) and the speaker buttons' words."""
+    url}}, that language's only), the speaker buttons' words and icon."""
     lang = current_language()
     found = recordings.for_language(get_session(), lang)
 
@@ -50,4 +50,5 @@ def speech(preschool_id: int) -> dict:
     return {"lang": lang,
             "recordings": {kind: {code: url(rid) for code, rid in items.items()}
                            for kind, items in found.items()},
-            "listen": gettext("Read aloud: %(text)s")}
+            "listen": gettext("Read aloud: %(text)s"),
+            "icon": url_for("static", filename="img/speaker.svg")}

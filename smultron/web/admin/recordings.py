@@ -1,6 +1,7 @@
 """Admin: recordings read aloud, per category or answer status and language (issue 15).
-Upload (ogg, mp3 or m4a, checked by smultron.feedback.recordings), listen, remove; every
-change audited in its transaction. The pages that play them use smultron/web/recordings.py."""
+Upload (ogg, mp3 or m4a, checked by smultron.feedback.recordings), listen, remove; the
+domain writes the audit row, the route commits. The pages that play them use
+smultron/web/recordings.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from smultron.core.problems import N_, fail
 from smultron.feedback import recordings as domain
 from smultron.models import RECORDING_MAX_BYTES, Category
 from smultron.responses import STATUS_LABELS
-from smultron.web.admin import bp, db, log, me, problems_of
+from smultron.web.admin import bp, db, me, problems_of
 from smultron.web.language import current_language
 from smultron.web.recordings import send
 from smultron.web.security import large_upload
@@ -75,12 +76,10 @@ def recording_upload(kind: str, key: str, lang: str):
     lang = domain.language(lang)
     try:
         checked = domain.check(*_read_upload("file"))
-        row, replaced = domain.put(db(), me(), about, lang, checked)
+        domain.put(db(), me(), about, lang, checked, ip=request.remote_addr)
     except AppError as exc:
         db().rollback()
         return _subject_page(about, problems_of(exc), exc.status, failed=lang)
-    log("recording_replaced" if replaced else "recording_added", about.target(),
-        domain.describe(row))
     db().commit()
     return _done(about, _("The recording was saved."))
 
@@ -88,9 +87,7 @@ def recording_upload(kind: str, key: str, lang: str):
 @bp.post("/recordings/<kind>/<key>/<lang>/delete")
 def recording_delete(kind: str, key: str, lang: str):
     about = domain.subject(db(), kind, key)
-    lang = domain.language(lang)
-    if domain.remove(db(), about, lang):
-        log("recording_removed", about.target(), {"language": lang})
+    domain.remove(db(), me(), about, domain.language(lang), ip=request.remote_addr)
     db().commit()
     return _done(about, _("The recording was removed."))
 

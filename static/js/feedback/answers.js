@@ -7,6 +7,7 @@ import { createMap } from '../shared/background.js';
 import { format } from '../shared/format.js';
 import { forgetOnLogout, keepForOffline } from '../shared/offline.js';
 import { pageConfig } from '../shared/page-config.js';
+import { canRead, initSpeech, recording, recordingUrls, wireButton } from '../shared/speak.js';
 
 const config = pageConfig();
 const cards = config.cards || [];
@@ -16,6 +17,19 @@ let opener = null;
 
 function statusOf(card) {
   return card.status ? config.statuses[card.status] : null;
+}
+
+// What a card's speaker button reads: the answer's status and the planners' words (or
+// that there is no answer yet); where the device has no voice, the status's recording.
+function spoken(card) {
+  const status = statusOf(card);
+  const text = [status ? status.label : config.strings.not_answered, card.answer].filter(Boolean).join('. ');
+  return { text, recording: card.status ? recording('status', card.status) : '' };
+}
+
+function spokenName(card) {
+  const status = statusOf(card);
+  return `${card.label}: ${status ? status.label : config.strings.not_answered}`;
 }
 
 function setImage(id, src, alt) {
@@ -43,6 +57,9 @@ function show(index) {
   setText('dialog-status', status ? status.label : config.strings.not_answered);
   setText('dialog-answer', card.answer);
   dialog.dataset.index = String(shown);
+  const speak = document.getElementById('dialog-speak');
+  speak.setAttribute('aria-label', format(config.speech.listen, { text: spokenName(card) }));
+  speak.hidden = !canRead(spoken(card));
 }
 
 export function openCard(index, from) {
@@ -50,6 +67,14 @@ export function openCard(index, from) {
   show(index);
   if (!dialog.open) dialog.showModal();
   document.getElementById('dialog-close').focus();
+}
+
+function setUpSpeakers() {
+  document.querySelectorAll('.answer-speak').forEach((button, index) => {
+    wireButton(button, () => spoken(cards[index]), spokenName(cards[index]));
+  });
+  const inDialog = document.getElementById('dialog-speak');
+  wireButton(inDialog, () => spoken(cards[shown]), spokenName(cards[0]));
 }
 
 function setUpDialog() {
@@ -95,12 +120,15 @@ function setUpMap() {
 }
 
 function start() {
+  initSpeech(config.speech);
   if (dialog && cards.length) {
+    setUpSpeakers();
     setUpDialog();
     setUpMap();
   }
   const status = Object.values(config.statuses || {}).map((item) => item.pictogram);
-  keepForOffline(config.sw, [...status, ...cards.map((card) => card.pictogram)]);
+  const sounds = [config.speech.icon, ...recordingUrls()];
+  keepForOffline(config.sw, [...status, ...cards.map((card) => card.pictogram), ...sounds]);
   forgetOnLogout();
 }
 

@@ -1,6 +1,7 @@
 // The placement panel: big pictogram buttons (radio buttons, so one tap and arrow keys
 // both work), favourite or scary, a stepper for the children, season, what they said.
 import { config, t } from './config.js';
+import { initSpeech, recording, speakerButton } from '../shared/speak.js';
 
 const panel = document.getElementById('panel');
 const form = document.getElementById('place-form');
@@ -16,6 +17,17 @@ const formError = document.getElementById('form-error');
 const FIELDS = ['category', 'children_count', 'comment', 'geometry'];
 let current = null;
 
+// A choice with a speaker button that reads its name (or plays ``recordingUrl`` where the
+// device has no voice for the page's language); the button sits outside the label.
+function withSpeaker(label, recordingUrl = '') {
+  const text = label.querySelector('span').textContent;
+  const wrap = document.createElement('div');
+  wrap.className = 'speak-choice';
+  if (label.parentNode) label.replaceWith(wrap);
+  wrap.append(label, speakerButton(() => ({ text, recording: recordingUrl }), text));
+  return wrap;
+}
+
 function buildCategories() {
   const box = document.getElementById('category-choices');
   for (const item of config.categories) {
@@ -29,7 +41,7 @@ function buildCategories() {
     const text = document.createElement('span');
     text.textContent = item.label;
     label.append(input, img, text);
-    box.append(label);
+    box.append(withSpeaker(label, recording('category', item.code)));
   }
 }
 
@@ -128,7 +140,9 @@ export function isOpen() {
 }
 
 export function initPanel() {
+  initSpeech(config.speech);
   buildCategories();
+  for (const label of form.querySelectorAll('.big-choices .big-choice')) withSpeaker(label);
   document.getElementById('children-minus').addEventListener('click', () => {
     count.value = String(clamp(Number(count.value) - 1));
   });

@@ -110,6 +110,18 @@ async function cacheFirst(event) {
   return refresh;
 }
 
+// A recording read aloud: its address never changes meaning (a new upload gets a new
+// one), so the kept copy first, else the whole file (an audio element asks for ranges,
+// which a cache cannot hold) kept for the next time.
+async function keptRecording(request) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(request.url);
+  if (cached) return cached;
+  const response = await fetch(request.url, { credentials: 'same-origin' });
+  if (response.status === 200 && !response.redirected) await cache.put(request.url, response.clone());
+  return response;
+}
+
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
@@ -118,6 +130,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(cacheFirst(event));
   } else if (url.pathname.startsWith('/basemap/')) {
     event.respondWith(keptTileFirst(request));
+  } else if (url.pathname.startsWith('/map/') && url.pathname.includes('/recordings/')) {
+    event.respondWith(keptRecording(request));
   } else if (url.pathname.startsWith('/map/') || url.pathname.startsWith('/api/v1/places')) {
     event.respondWith(networkFirst(request));
   }
