@@ -3,7 +3,8 @@ run as a process of its own on a loopback port:
 
     python -m tests.saml_idp --port PORT --dir DIR
 
-GET /metadata its metadata (signing certificate, the redirect SSO endpoint); PUT /sp
+GET /metadata its metadata (signing certificate, the redirect SSO endpoint; ?signed=1
+signed, with the key whose certificate GET /metadata-cert gives); PUT /sp
 registers a service provider's metadata (as an IdP's admin would); PUT /users/<name> sets
 a test user's attributes (JSON {attribute: [values]}); PUT /next says how the next
 response is to be wrong (JSON: {"sign": "none"} unsigned, {"sign": "other_key"} signed
@@ -104,6 +105,7 @@ class IdentityProvider:
     def __call__(self, environ, start_response):
         request = Request(environ)
         route = {("GET", "/metadata"): self._metadata, ("PUT", "/sp"): self._sp,
+                 ("GET", "/metadata-cert"): self._metadata_cert,
                  ("PUT", "/next"): self._set_next, ("GET", "/sso/redirect"): self._sso,
                  ("POST", "/sso/login"): self._login}.get((request.method, request.path))
         if route is None and request.method == "PUT" and request.path.startswith("/users/"):
@@ -111,9 +113,16 @@ class IdentityProvider:
         response = route(request) if route else Response("not found", 404)
         return response(environ, start_response)
 
-    def _metadata(self, _request) -> Response:
-        return Response(create_metadata_string(None, config=self.server.config, valid=None),
+    def _metadata(self, request) -> Response:
+        """The metadata; ?signed=1 signed with the IdP's key (as a federation signs its
+        aggregate), with the certificate at /metadata-cert."""
+        signed = request.args.get("signed") == "1"
+        return Response(create_metadata_string(None, config=self.server.config, valid=None,
+                                               sign=signed or None),
                         mimetype="application/samlmetadata+xml")
+
+    def _metadata_cert(self, _request) -> Response:
+        return Response(Path(self.key[1]).read_bytes(), mimetype="application/x-pem-file")
 
     def _sp(self, request) -> Response:
         self.sp_metadata = [request.get_data(as_text=True)]

@@ -256,6 +256,30 @@ def test_metadata_that_cannot_be_read_is_explained(other_app, db, tmp_path):
     assert response.status_code == 400 and _refused_reason(db) == "provider"
 
 
+def test_signed_metadata_is_checked_against_the_federations_certificate(
+        other_app, db, saml_idp, saml_sp_keys, tmp_path):
+    cert = tmp_path / "federation.crt"
+    cert.write_bytes(requests.get(f"{saml_idp}/metadata-cert", timeout=10).content)
+    signed = other_app(SAML_IDP_METADATA=f"{saml_idp}/metadata?signed=1",
+                       SAML_IDP_METADATA_CERT=str(cert))
+    assert signed.get("/login/saml").status_code == 302
+    unsigned = other_app(SAML_IDP_METADATA=f"{saml_idp}/metadata",
+                         SAML_IDP_METADATA_CERT=str(cert))
+    assert unsigned.get("/login/saml").status_code == 400
+    assert "not signed" in _events(db, "sso_refused")[-1].detail["error"]
+    other_key = other_app(SAML_IDP_METADATA=f"{saml_idp}/metadata?signed=1",
+                          SAML_IDP_METADATA_CERT=saml_sp_keys[1])
+    assert other_key.get("/login/saml").status_code == 400
+    assert "signature is not good" in _events(db, "sso_refused")[-1].detail["error"]
+    # The signed document changed after signing: its digest no longer matches.
+    tampered = tmp_path / "tampered.xml"
+    tampered.write_text(requests.get(f"{saml_idp}/metadata?signed=1", timeout=10).text
+                        .replace("/sso/redirect", "/sso/elsewhere"))
+    changed = other_app(SAML_IDP_METADATA=str(tampered), SAML_IDP_METADATA_CERT=str(cert))
+    assert changed.get("/login/saml").status_code == 400
+    assert "signature is not good" in _events(db, "sso_refused")[-1].detail["error"]
+
+
 def test_settings_are_checked(database_url, saml_idp, saml_sp_keys):
     with pytest.raises(ConfigError, match="SMULTRON_SAML_IDP_METADATA is not set"):
         create_app(app_config(database_url, SAML_NAME="Kiruna"))

@@ -110,6 +110,8 @@ def _saml(env: dict) -> dict:
         # aggregate with SMULTRON_SAML_IDP_ENTITY_ID naming the municipality's IdP).
         "SAML_IDP_METADATA": (env.get("SMULTRON_SAML_IDP_METADATA") or "").strip() or None,
         "SAML_IDP_ENTITY_ID": env.get("SMULTRON_SAML_IDP_ENTITY_ID") or None,
+        # The federation's metadata signing certificate: the metadata must be signed by it.
+        "SAML_IDP_METADATA_CERT": env.get("SMULTRON_SAML_IDP_METADATA_CERT") or None,
         "SAML_ENTITY_ID": env.get("SMULTRON_SAML_ENTITY_ID") or None,
         "SAML_NAME": env.get("SMULTRON_SAML_NAME") or None,
         "SAML_KEY_FILE": env.get("SMULTRON_SAML_KEY_FILE") or None,
@@ -182,8 +184,8 @@ def _check_saml(config: dict) -> None:
     for name in names:
         if not config.get(name):
             raise ConfigError(f"SMULTRON_{name} is not set (SAML single sign-on needs it)")
-    for name in ("SAML_KEY_FILE", "SAML_CERT_FILE"):
-        if not Path(config[name]).is_file():
+    for name in ("SAML_KEY_FILE", "SAML_CERT_FILE", "SAML_IDP_METADATA_CERT"):
+        if config.get(name) and not Path(config[name]).is_file():
             raise ConfigError(f"SMULTRON_{name}: there is no file {config[name]}")
     check_role_map("SMULTRON_SAML_ROLE_MAP", config.get("SAML_ROLE_MAP"))
 

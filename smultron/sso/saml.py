@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from defusedxml import ElementTree
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
-from saml2.sigver import get_xmlsec_binary
+from saml2.sigver import CryptoBackendXmlSec1, SignatureError, get_xmlsec_binary
 
 from smultron.sso import Identity, Refused
 from smultron.sso.claims import ClaimMapping
@@ -51,6 +52,7 @@ class Settings:
     idp_metadata: str  # a file or an address
     idp_entity_id: str | None
     mapping: ClaimMapping
+    metadata_cert: str | None = None  # the metadata must be signed with its key
 
     @classmethod
     def from_config(cls, config: Mapping) -> Settings | None:
@@ -60,7 +62,8 @@ class Settings:
                    config["SAML_CERT_FILE"], config["SAML_IDP_METADATA"],
                    config.get("SAML_IDP_ENTITY_ID"),
                    ClaimMapping(config["SAML_ROLE_ATTRIBUTE"], config["SAML_ROLE_MAP"],
-                                config["SAML_PRESCHOOL_ATTRIBUTE"], EMAIL_ATTRIBUTES))
+                                config["SAML_PRESCHOOL_ATTRIBUTE"], EMAIL_ATTRIBUTES),
+                   config.get("SAML_IDP_METADATA_CERT"))
 
 
 def read_metadata(source: str) -> str:
@@ -88,11 +91,40 @@ def client(settings: Settings, acs_url: str) -> tuple[Saml2Client, str]:
     """A pysaml2 client with the IdP's metadata, and the IdP's entity id; MetadataError
     when the metadata cannot be read or used (pysaml2 raises many kinds for bad XML)."""
     xml = read_metadata(settings.idp_metadata)
+    if settings.metadata_cert:
+        check_metadata_signature(xml, settings.metadata_cert)
     try:
         found = Saml2Client(sp_config(settings, acs_url, xml))
     except Exception as exc:  # what pysaml2 and the XML parser say of a bad file
         raise MetadataError(f"{type(exc).__name__}: {exc}"[:200]) from exc
     return found, idp_entity_id(settings, found.metadata)
+
+
+DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
+
+
+def check_metadata_signature(xml: str, cert_file: str) -> None:
+    """The whole metadata document is signed with ``cert_file``'s key: the root's own
+    Signature, the first in the document, referring to the root, checked by xmlsec1.
+    MetadataError otherwise (unsigned metadata included)."""
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as exc:
+        raise MetadataError(f"the metadata is not XML: {exc}") from exc
+    signature = root.find(f"{DSIG}Signature")
+    if signature is None or next(root.iter(f"{DSIG}Signature")) is not signature:
+        raise MetadataError("the metadata is not signed as a whole")
+    reference = signature.find(f"{DSIG}SignedInfo/{DSIG}Reference")
+    if reference is None or reference.get("URI") not in ("", f"#{root.get('ID')}"):
+        raise MetadataError("the metadata's signature is not of the whole document")
+    namespace, _, name = root.tag[1:].partition("}")
+    try:
+        good = CryptoBackendXmlSec1(get_xmlsec_binary()).validate_signature(
+            xml, cert_file, "pem", f"{namespace}:{name}", root.get("ID"))
+    except SignatureError as exc:
+        raise MetadataError("the metadata's signature is not good") from exc
+    if not good:
+        raise MetadataError("the metadata's signature is not good")
 
 
 def sp_config(settings: Settings, acs_url: str, idp_metadata: str | None = None) -> SPConfig:
