@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from smultron.core import audit
-from smultron.core.access import Viewer
+from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, Forbidden, NotFound
 from smultron.core.messages import M, Message
 from smultron.models import (
@@ -31,7 +31,6 @@ from smultron.models import (
 )
 from smultron.places.validation import PERSONNUMMER
 
-ANSWER_ROLES = frozenset({"planner", "admin"})
 # Each status as people read it (Swedish: bevaras, förbättras, förändras, går inte, utreds).
 STATUS_LABELS = {"kept": M("Kept"), "improved": M("Improved"), "changed": M("Changed"),
                  "not_possible": M("Not possible"), "considering": M("Being considered")}
@@ -55,7 +54,7 @@ def invalid(fields: dict[str, Message]) -> AppError:
 
 def require_answerer(viewer: Viewer) -> None:
     viewer.require_raw_places()
-    if viewer.role not in ANSWER_ROLES:
+    if viewer.role not in PLANNERS:
         raise Forbidden(M("Places are answered by planners and administrators."))
 
 

@@ -12,7 +12,9 @@ from smultron.models import User
 
 RAW_PLACE_ROLES = frozenset({"staff", "planner", "admin"})
 PLACE_EDITOR_ROLES = frozenset({"staff"})  # mark and change places
-PLACE_RESTORER_ROLES = frozenset({"planner", "admin"})  # see and restore deleted ones
+# Planners and admins: they see single places of every preschool, moderate, answer,
+# export, restore deleted places and plan.
+PLANNERS = frozenset({"planner", "admin"})
 
 
 @dataclass(frozen=True)

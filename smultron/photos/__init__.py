@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
 from smultron.core import audit
-from smultron.core.access import Viewer
+from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, Conflict, Forbidden, NotFound
 from smultron.core.messages import M, Message
 from smultron.models import PHOTO_STATES, MappingSession, Place, PlacePhoto, User
@@ -29,7 +29,6 @@ MAX_UPLOAD_BYTES = 15 * 2**20
 READER_ROLES = frozenset({"staff", "planner", "admin"})
 WRITER_ROLES = frozenset({"staff"})
 DELETER_ROLES = frozenset({"staff", "admin"})
-MODERATOR_ROLES = frozenset({"planner", "admin"})
 DECISIONS = {"approve": "approved", "hide": "hidden"}
 SIZES = ("full", "thumb")
 
@@ -93,7 +92,7 @@ def _place(db: Session, viewer: Viewer, place_id, *, lock: bool = False) -> Plac
 
 
 def _visible_states(viewer: Viewer) -> tuple[str, ...]:
-    if viewer.role in MODERATOR_ROLES:
+    if viewer.role in PLANNERS:
         return PHOTO_STATES
     return ("pending", "approved")
 
@@ -218,7 +217,7 @@ def get_image(db: Session, viewer: Viewer, place_id, photo_id,
 # -- moderation ---------------------------------------------------------------------------
 
 def _require_moderator(viewer: Viewer) -> None:
-    if viewer.role not in MODERATOR_ROLES:
+    if viewer.role not in PLANNERS:
         raise Forbidden(M("Only planners and administrators moderate photos."))
 
 

@@ -9,18 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smultron.core import audit
-from smultron.core.access import Viewer
+from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, NotFound
 from smultron.core.messages import M
 from smultron.models import Campaign, Category, Place, Preschool, User
 from smultron.places.query import category_label
 
 DECISIONS = {"approve": "approved", "hide": "hidden"}
-MODERATOR_ROLES = ("planner", "admin")
 
 
 def _require_moderator(viewer: Viewer) -> None:
-    if viewer.role not in MODERATOR_ROLES:
+    if viewer.role not in PLANNERS:
         raise AppError(M("Only planners and administrators moderate comments."), status=403)
 
 

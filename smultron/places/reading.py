@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from smultron import photos
-from smultron.core.access import PLACE_RESTORER_ROLES, Viewer
+from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, NotFound
 from smultron.core.messages import M
 from smultron.models import (
@@ -137,7 +137,7 @@ def row_of(db: Session, viewer: Viewer, place_id, *, deleted: bool = False):
 
 def get_place(db: Session, viewer: Viewer, place_id) -> dict:
     viewer.require_raw_places()
-    return feature(row_of(db, viewer, place_id, deleted=viewer.role in PLACE_RESTORER_ROLES))
+    return feature(row_of(db, viewer, place_id, deleted=viewer.role in PLANNERS))
 
 
 def encode_cursor(updated_at: datetime, place_id: uuid.UUID) -> str:

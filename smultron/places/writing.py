@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smultron.core import audit
-from smultron.core.access import PLACE_EDITOR_ROLES, PLACE_RESTORER_ROLES, Viewer
+from smultron.core.access import PLACE_EDITOR_ROLES, PLANNERS, Viewer
 from smultron.core.errors import AppError, Conflict, Forbidden
 from smultron.core.geo import from_geojson
 from smultron.core.messages import M
@@ -231,7 +231,7 @@ def delete_place(db: Session, viewer: Viewer, user: User, place_id,
 def restore_place(db: Session, viewer: Viewer, user: User, place_id) -> dict:
     """Undo a soft delete (planners and admins)."""
     viewer.require_raw_places()
-    if viewer.role not in PLACE_RESTORER_ROLES:
+    if viewer.role not in PLANNERS:
         raise Forbidden(M("Only planners can restore a deleted place."))
     row = row_of(db, viewer, place_id, deleted=True)
     if row.deleted_at is not None:

@@ -11,6 +11,8 @@ from flask import Flask, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from smultron.core.access import PLANNERS
+
 # Each module listed here has a module-level ``bp`` Blueprint.
 BLUEPRINT_MODULES = (
     "smultron.web.auth",
@@ -39,11 +41,11 @@ BLUEPRINT_MODULES = (
 # does not exist (yet) are skipped.
 NAV = (
     ("map.index", lazy_gettext("Map"), {"staff"}),
-    ("planner.index", lazy_gettext("Planning"), {"planner", "admin"}),
-    ("tiles.overview", lazy_gettext("All places"), {"planner", "admin"}),
+    ("planner.index", lazy_gettext("Planning"), PLANNERS),
+    ("tiles.overview", lazy_gettext("All places"), PLANNERS),
     ("reports.index", lazy_gettext("Reports"), {"official", "planner", "admin", "staff"}),
     ("admin.index", lazy_gettext("Administration"), {"admin"}),
-    ("tokens.index", lazy_gettext("API tokens"), {"planner", "admin"}),
+    ("tokens.index", lazy_gettext("API tokens"), PLANNERS),
 )
 
 

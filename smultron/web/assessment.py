@@ -32,6 +32,7 @@ from smultron import assessment, plans, responses
 from smultron.assessment import document as documents
 from smultron.assessment import drawing, evidence, public, word
 from smultron.core import audit
+from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.models import ASSESSMENT_TEXTS
@@ -42,7 +43,7 @@ from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_session
 from smultron.web.errors import wants_json
 from smultron.web.export import page_lang
-from smultron.web.plans import PLANNER_ROLES, plan_page
+from smultron.web.plans import plan_page
 
 bp = Blueprint("assessment", __name__, url_prefix="/planner/plans")
 WHICH = ("ticked", "inside", "all")
@@ -63,7 +64,7 @@ def _answer_ids(plan_id: int, which: str) -> list[str]:
 
 
 @bp.post("/<int:plan_id>/answers")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def answer(plan_id: int):
     """Answer the ticked places, or every place inside (or near) the plan area, at once."""
     session = get_session()
@@ -89,7 +90,7 @@ def answer(plan_id: int):
 
 
 @bp.post("/<int:plan_id>/assessment/field")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def save_field(plan_id: int):
     """One text as the planner types (JSON from the page's script): a plan-level text
     ``{"field", "value", "base"}`` or a place's weighing ``{"place", "field", ...}``."""
@@ -135,7 +136,7 @@ def _save_form(plan_id: int) -> tuple[dict[str, str], set[int]]:
 
 
 @bp.post("/<int:plan_id>/assessment")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def save_assessment(plan_id: int):
     """The whole assessment form at once (without the page's script)."""
     session = get_session()
@@ -151,7 +152,7 @@ def save_assessment(plan_id: int):
 
 
 @bp.post("/<int:plan_id>/decisions")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def add_decision(plan_id: int):
     session = get_session()
     try:
@@ -198,7 +199,7 @@ def _pdf(document: documents.Document) -> bytes:
 
 
 @bp.get("/<int:plan_id>/assessment.<kind>")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def document(plan_id: int, kind: str):
     """The child impact assessment's basis as Word or PDF; ``?public=1`` the publishable
     version (the anonymity rule applied, places only by the reports' grid)."""

@@ -10,8 +10,8 @@ import io
 from functools import lru_cache
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from geoalchemy2.shape import to_shape
 
@@ -22,6 +22,7 @@ from smultron.mapping_sessions import preschool_for
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_session
 from smultron.web.errors import error_response
+from smultron.web.language import current_language
 
 bp = Blueprint("basemaps", __name__)
 TILE_SIZE = 256
@@ -43,7 +44,7 @@ def registry() -> Basemaps:
 def _label(basemap) -> str:
     label = basemap.label
     if isinstance(label, dict):
-        lang = str(get_locale() or "sv")
+        lang = current_language()
         return label.get(lang) or label.get("sv") or next(iter(label.values()))
     if label:
         return label

@@ -16,12 +16,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from smultron import plans
 from smultron.core import audit, csvfile
+from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
 from smultron.export.csv import stream_csv
@@ -41,16 +42,16 @@ from smultron.places.query import (
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_session
 from smultron.web.errors import error_response, wants_json
+from smultron.web.language import current_language
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 CHUNK = 256 * 1024
-EXPORT_ROLES = ("planner", "admin")
 MIN_HEX, MAX_HEX = 50, 5000
 GPKG_TYPE = "application/geopackage+sqlite3"
 
 
 def page_lang() -> str:
-    return str(get_locale() or "sv")
+    return current_language()
 
 
 def request_filters() -> Filters:
@@ -118,7 +119,7 @@ def _stream_file(path: Path, folder: Path):
 
 
 @bp.get("/places.gpkg")
-@role_required(*EXPORT_ROLES)
+@role_required(*PLANNERS)
 def gpkg():
     filters = request_filters()
     srid = parse_srid(request.args.get("crs"))
@@ -173,7 +174,7 @@ def _count(scope) -> int:
 
 
 @bp.get("/places.geojson")
-@role_required(*EXPORT_ROLES)
+@role_required(*PLANNERS)
 def geojson():
     """Always WGS 84 (RFC 7946): a coordinate system chosen on the form is checked but
     does not apply (the form says so)."""
@@ -188,7 +189,7 @@ def geojson():
 
 
 @bp.get("/places.csv")
-@role_required(*EXPORT_ROLES)
+@role_required(*PLANNERS)
 def csv():
     """``sep=comma`` or ``sep=semicolon`` (with a decimal comma, for Excel in Swedish);
     without it, the page's language decides (semicolon for Swedish)."""

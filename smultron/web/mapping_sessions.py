@@ -19,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -222,7 +222,7 @@ def manifest():
         "display": "standalone",
         "background_color": "#f6f4f1",
         "theme_color": "#b00d28",
-        "lang": str(get_locale() or "sv"),
+        "lang": current_language(),
         "icons": [{"src": url_for("static", filename="img/smultron.svg"),
                    "sizes": "any", "type": "image/svg+xml"}],
     })

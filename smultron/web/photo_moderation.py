@@ -12,13 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from smultron import photos
+from smultron.core.access import PLANNERS
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_session
 from smultron.web.errors import wants_json
 from smultron.web.export import page_lang
 
 bp = Blueprint("planner_photos", __name__, url_prefix="/planner/photos")
-MODERATORS = tuple(sorted(photos.MODERATOR_ROLES))
+MODERATORS = tuple(sorted(PLANNERS))
 ANCHOR = re.compile(r"[a-z0-9-]{1,60}")
 LIMIT = 200
 

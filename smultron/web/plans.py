@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from smultron import assessment, photos, plans, responses
 from smultron.assessment import evidence
+from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
 from smultron.models import (
@@ -54,7 +55,6 @@ from smultron.web.page_config import tiles as page_tiles
 from smultron.web.security import large_upload
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
-PLANNER_ROLES = ("planner", "admin")
 CRS_NAMES = {3006: "SWEREF 99 TM", 4326: "WGS 84", 3007: "SWEREF 99 12 00",
              3008: "SWEREF 99 13 30", 3009: "SWEREF 99 15 00", 3010: "SWEREF 99 16 30",
              3011: "SWEREF 99 18 00", 3012: "SWEREF 99 14 15", 3013: "SWEREF 99 15 45",
@@ -144,7 +144,7 @@ def _index_page(status: int = 200, download_errors: dict | None = None,
 
 
 @bp.get("/")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def index():
     return _index_page()
 
@@ -173,7 +173,7 @@ def _read_plan(form: PlanForm):
 
 @bp.post("/plans")
 @large_upload
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def upload_plan():
     form = PlanForm(request.form.get("name", ""), request.form.get("geojson", ""),
                     request.form.get("source", "")[:300])
@@ -259,13 +259,13 @@ def _answer_labels() -> dict:
 
 
 @bp.get("/plans/<int:plan_id>")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def plan(plan_id: int):
     return plan_page(plan_id)
 
 
 @bp.post("/plans/<int:plan_id>/delete")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def delete_plan(plan_id: int):
     session = get_session()
     plans.delete_plan_area(session, current_user.user, plan_id)
@@ -275,7 +275,7 @@ def delete_plan(plan_id: int):
 
 
 @bp.get("/comments")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def comments():
     state = request.args.get("state", "pending")
     rows = moderation.comments(get_session(), current_viewer(), state, limit=500,
@@ -286,7 +286,7 @@ def comments():
 
 
 @bp.post("/comments/<place_id>")
-@role_required(*PLANNER_ROLES)
+@role_required(*PLANNERS)
 def moderate(place_id: str):
     """Approve or hide; the page's script asks for JSON and updates the row in place,
     without a script the answer goes back to the same place in the list."""

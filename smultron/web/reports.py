@@ -26,6 +26,7 @@ from smultron.reports import ReportCache, ReportFilters, build_report, labels, p
 from smultron.reports.filters import CELL_SIZES
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_reports_session, get_session
+from smultron.web.language import current_language
 from smultron.web.page_config import page_config
 from smultron.web.page_config import tiles as page_tiles
 
@@ -43,9 +44,8 @@ def _cache() -> ReportCache:
 
 
 def _lang() -> str:
-    from flask_babel import get_locale
 
-    return str(get_locale() or "sv")
+    return current_language()
 
 
 def _threshold() -> int:

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from smultron import responses
+from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.models import RESPONSE_MAX, RESPONSE_STATUSES, Category
@@ -98,7 +99,7 @@ def overview():
                 "favourite": _("favourite"), "loading": _("Loading the places …"),
                 "failed": _("Some of the map could not be loaded. Try again.")},
     )
-    answering = _answering() if viewer.role in responses.ANSWER_ROLES else {}
+    answering = _answering() if viewer.role in PLANNERS else {}
     if answering:
         config["answer"] = answering["config"]
     return render_template("tiles/map.html", page_config=config, campaign=campaign,

@@ -17,6 +17,7 @@ from werkzeug.urls import iri_to_uri
 
 from smultron import mapping_sessions, plans, responses
 from smultron.assessment import evidence
+from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
 from smultron.models import Category, Municipality
@@ -248,7 +249,7 @@ def place_answer(place_id: str):
     history."""
     session, viewer = get_session(), current_viewer()
     body = {"response": responses.current(session, viewer, place_id)}
-    if viewer.role in responses.ANSWER_ROLES:
+    if viewer.role in PLANNERS:
         body["history"] = responses.history(session, viewer, place_id)
     return jsonify(body)
 

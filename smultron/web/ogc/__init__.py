@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, json, render_template, request, url_for
 from flask_babel import gettext as _
 
+from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.ogc import features as ogc
@@ -19,7 +20,6 @@ from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_session
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
-OGC_ROLES = ("planner", "admin")
 JSON, GEOJSON, HTML = "application/json", "application/geo+json", "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 REL = "http://www.opengis.net/def/rel/ogc/1.0/"
@@ -99,7 +99,7 @@ def respond(data: dict, template: str, media: str = JSON, headers: dict | None =
 
 @bp.get("")
 @bp.get("/")
-@role_required(*OGC_ROLES)
+@role_required(*PLANNERS)
 def landing():
     check_params(COMMON_PARAMS)
     data = {
@@ -118,7 +118,7 @@ def landing():
 
 
 @bp.get("/conformance")
-@role_required(*OGC_ROLES)
+@role_required(*PLANNERS)
 def conformance():
     check_params(COMMON_PARAMS)
     return respond({"conformsTo": CONFORMANCE,
@@ -150,7 +150,7 @@ def collection_document(collection: ogc.Collection, extent: list[float]) -> dict
 
 
 @bp.get("/collections")
-@role_required(*OGC_ROLES)
+@role_required(*PLANNERS)
 def collections():
     check_params(COMMON_PARAMS)
     extent = ogc.spatial_extent(get_session())
@@ -160,7 +160,7 @@ def collections():
 
 
 @bp.get("/collections/<collection_id>")
-@role_required(*OGC_ROLES)
+@role_required(*PLANNERS)
 def collection(collection_id: str):
     check_params(COMMON_PARAMS)
     found = ogc.get_collection(collection_id)
@@ -170,7 +170,7 @@ def collection(collection_id: str):
 
 
 @bp.get("/collections/<collection_id>/queryables")
-@role_required(*OGC_ROLES)
+@role_required(*PLANNERS)
 def queryables(collection_id: str):
     check_params(COMMON_PARAMS)
     found = ogc.get_collection(collection_id)
@@ -217,7 +217,7 @@ def _page_links(found: ogc.Collection, page: ogc.Page) -> list[dict]:
 
 
 @bp.get("/collections/<collection_id>/items")
-@role_required(*OGC_ROLES)
+@role_required(*PLANNERS)
 def items(collection_id: str):
     found = ogc.get_collection(collection_id)
     query = _item_query(found)
@@ -232,7 +232,7 @@ def items(collection_id: str):
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
-@role_required(*OGC_ROLES)
+@role_required(*PLANNERS)
 def item(collection_id: str, feature_id: str):
     check_params(COMMON_PARAMS | {"crs"})
     found = ogc.get_collection(collection_id)
@@ -247,7 +247,7 @@ def item(collection_id: str, feature_id: str):
 
 
 @bp.get("/api")
-@role_required(*OGC_ROLES)
+@role_required(*PLANNERS)
 def api():
     """A small OpenAPI 3.0 description of this API (the landing page's service-desc)."""
     from smultron.web.ogc.openapi import document
