@@ -10,7 +10,8 @@ import io
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -215,3 +216,36 @@ def test_a_recording_reaches_the_mapping_panel_in_its_language_only(client, auth
         html = client.get(f"/map/sessions/{session_row.id}",
                           query_string={"lang": lang}).get_data(as_text=True)
         assert page_config(html)["speech"]["recordings"]["category"] == expected, lang
+
+
+RECORDING_RULES = {
+    "two subjects": "UPDATE recording SET status = 'kept'",
+    "no subject": "UPDATE recording SET category_id = NULL",
+    "unknown language": "UPDATE recording SET language = 'de'",
+    "unknown type": "UPDATE recording SET media_type = 'audio/wav'",
+    "too large": "UPDATE recording SET content = decode(repeat('00', 1048577), 'hex')",
+    "too long": "UPDATE recording SET duration_ms = 30001",
+    "a second in one language": "INSERT INTO recording (category_id, language, media_type, "
+                                "content, duration_ms, sha256) SELECT category_id, language, "
+                                "media_type, content, duration_ms, sha256 FROM recording",
+}
+
+
+@pytest.mark.parametrize("rule", sorted(RECORDING_RULES))
+def test_the_database_enforces_the_recordings_rules(db, world, play, rule):
+    _recording(db, world, play)
+    with pytest.raises(DBAPIError):
+        db.execute(text(RECORDING_RULES[rule]))
+        db.flush()
+    db.rollback()
+
+
+def test_a_deleted_category_takes_its_recordings(db, world):
+    extra = Category(code="extra", label_sv="Extra", label_en="Extra", pictogram="other",
+                     colour="#616161")
+    db.add(extra)
+    db.commit()
+    _recording(db, world, extra)
+    db.delete(extra)
+    db.commit()
+    assert stored(db) == 0

@@ -151,6 +151,12 @@ def test_the_mapping_panel_reads_its_choices_aloud(guarded_page, live_server, db
     assert [item["text"] for item in spoken(page)] == ["Lek", "Läskig plats", "Vinter"]
     assert page.locator("#category-choices input:checked").count() == 0  # not chosen
     assert run_axe(page) == []
+    for width in (360, 390, 768, 1024):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("(p => p.scrollWidth - p.clientWidth)(document.getElementById("
+                             "'place-form'))") <= 0, width
+        for box in [b.bounding_box() for b in page.locator("#panel .speak-button").all()]:
+            assert box["width"] >= 44 and box["height"] >= 44, (width, box)
     page.goto(f"{live_server}/map/sessions/{session_row.id}?lang=fit")
     expect(page.locator("body")).to_have_attribute("data-offline-ready", "yes")
     page.click("#place-here")
