@@ -123,6 +123,10 @@ def test_exactly_one_page_at_300_places(client, auth, world, db, tmp_path):
         text = pdf_text(body, tmp_path)
         assert "Det här svarade planerarna" in text
         assert "27 svar till finns på svarssidan" in text, text
+        # the answers left off still show their status and how many places each
+        rest = {label: int(n) for label, n in re.findall(
+            r"(Bevaras|Förbättras|Förändras|Går inte|Utreds): (\d+)", text)}
+        assert len(rest) == 5 and sum(rest.values()) == 270, rest
 
 
 def test_bad_size_and_campaign_are_refused(client, auth, world, answered):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from smultron.core.errors import AppError
 from smultron.core.messages import M
 from smultron.feedback.answers import Card
-from smultron.models import METRIC_SRID, Preschool
+from smultron.models import METRIC_SRID, RESPONSE_STATUSES, Preschool
 
 SIZES = {"A3": (297, 420), "A4": (210, 297)}  # millimetres, portrait
 # Bounds that keep the poster one page in large type (the rest is on the answers page)
@@ -59,6 +59,7 @@ class Poster:
     words: list[tuple[str, str]]  # (pictogram, the approved words)
     answers: list[AnswerGroup]
     more_answers: int  # answer groups left off the page
+    more_by_status: list[tuple[str, int]]  # their statuses and how many places each
     cards: list[Card]  # every place, for the map
 
 
@@ -99,28 +100,36 @@ def words(cards: list[Card]) -> list[tuple[str, str]]:
     return [(c.pictogram, _cut(c.words, WORDS_CHARS)) for c in chosen]
 
 
-def answer_groups(cards: list[Card]) -> tuple[list[AnswerGroup], int]:
+def answer_groups(cards: list[Card]) -> tuple[list[AnswerGroup], list[AnswerGroup]]:
     """The planners' answers, one group per (status, text) — planners often answer many
-    places at once — the most places first; the groups that do not fit are counted."""
+    places at once — the most places first: those shown in full, and the rest (shown by
+    their status pictograms only)."""
     groups: dict[tuple[str, str], list[Card]] = {}
     for card in cards:
         if card.status:
             groups.setdefault((card.status, card.answer.strip()), []).append(card)
     ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
-    shown = ordered[:MAX_ANSWERS]
     result = [AnswerGroup(status, _cut(text, ANSWER_CHARS),
                           tuple(dict.fromkeys(c.pictogram for c in places))
                           [:MAX_ANSWER_PICTOGRAMS], len(places))
-              for (status, text), places in shown]
-    return result, len(ordered) - len(shown)
+              for (status, text), places in ordered]
+    return result[:MAX_ANSWERS], result[MAX_ANSWERS:]
+
+
+def by_status(groups: list[AnswerGroup]) -> list[tuple[str, int]]:
+    """How many places each status answers in ``groups`` (in the statuses' order)."""
+    places: Counter[str] = Counter()
+    for group in groups:
+        places[group.status] += group.places
+    return [(status, places[status]) for status in RESPONSE_STATUSES if places[status]]
 
 
 def gather(preschool: Preschool, campaign_name: str, cards: list[Card], size: str) -> Poster:
     """The poster's content from the campaign's cards (``answers.cards``)."""
     chosen, scary = counts(cards)
-    answered, more = answer_groups(cards)
+    answered, rest = answer_groups(cards)
     return Poster(size, preschool.name, campaign_name, chosen, scary, words(cards),
-                  answered, more, cards)
+                  answered, len(rest), by_status(rest), cards)
 
 
 def neighbourhood_3006(db: Session, preschool_id: int) -> tuple[dict, tuple[float, float]]:

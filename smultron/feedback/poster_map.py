@@ -12,7 +12,7 @@ from xml.sax.saxutils import quoteattr
 
 from smultron.assessment.drawing import SCARY_COLOUR, TO_METRIC
 from smultron.feedback.answers import Card
-from smultron.reports.pdf import SUPERSAMPLE, WIDTH, _draw_scale, _Frame, _rings
+from smultron.reports.pdf import MARGIN, SUPERSAMPLE, WIDTH, _draw_scale, _Frame, _rings
 
 PICTOGRAM = 96  # map units (of WIDTH across) per pictogram
 SCARY_R = 46
@@ -29,6 +29,8 @@ def _frame(area: dict, school: tuple[float, float], points: list) -> _Frame:
     # widen (or heighten) the extent to the poster's box, so the map fills it
     width, height = max(xs) - min(xs), max(ys) - min(ys)
     grow_x, grow_y = max(height * ASPECT - width, 0) / 2, max(width / ASPECT - height, 0) / 2
+    # the frame pads both sides by the same margin: pad x by more to keep the aspect
+    grow_x += max(width + 2 * grow_x, 500.0) * MARGIN * (ASPECT - 1)
     return _Frame([min(xs) - grow_x, max(xs) + grow_x], [min(ys) - grow_y, max(ys) + grow_y])
 
 

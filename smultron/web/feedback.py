@@ -116,7 +116,7 @@ def _used_pictograms(found: poster.Poster) -> set[str]:
     names = {c.pictogram for c in found.counts} | {p for p, _w in found.words}
     for group in found.answers:
         names |= {*group.pictograms, f"status/{group.status}"}
-    return names
+    return names | {f"status/{status}" for status, _places in found.more_by_status}
 
 
 def _poster_pdf(db, preschool, campaign, size: str, lang: str) -> bytes:
