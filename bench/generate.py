@@ -33,10 +33,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from smultron import reference  # noqa: E402
-from smultron.core import migrate  # noqa: E402
 from smultron.core.db import make_engine  # noqa: E402
 from smultron.core.embedded_pg import EmbeddedPostgres  # noqa: E402
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS  # noqa: E402
@@ -118,10 +116,7 @@ def generate(rows: int, base_dir: Path | None = None, seed: int = 2026,
     pg = cluster or new_cluster(base_dir)
     pg.ensure(dbname)
     engine = make_engine(pg.url(dbname))
-    migrate.upgrade(engine)
-    with sessionmaker(engine)() as session:
-        reference.ensure_categories(session)
-        session.commit()
+    reference.migrate_and_seed(engine)
     engine.dispose()
     seconds = {"cluster": time.perf_counter() - started}
     rng = np.random.default_rng(seed)

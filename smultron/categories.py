@@ -47,6 +47,12 @@ def pictograms() -> list[str]:
     return sorted(set(seeded) | set(drawn))
 
 
+def visible(session: Session) -> list[Category]:
+    """The categories staff can choose (not hidden), in the order they see them."""
+    return list(session.scalars(select(Category).where(Category.hidden.is_(False))
+                                .order_by(Category.sort_order)))
+
+
 def list_categories(session: Session) -> list:
     """Rows of (category, places using it, deleted ones too), in the order staff see them."""
     used = (select(func.count(Place.id)).where(Place.category_id == Category.id)

@@ -117,12 +117,8 @@ def db():
 def db_upgrade(ctx: Context):
     """Migrate the database to the newest schema and seed reference data."""
     from smultron import reference
-    from smultron.core import migrate
 
-    migrate.upgrade(ctx.engine)
-    with ctx.session() as session:
-        reference.ensure_categories(session)
-        session.commit()
+    reference.migrate_and_seed(ctx.engine)
     click.echo("The database is up to date.")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from smultron import ROOT
 from smultron.models import Category
@@ -40,3 +40,14 @@ def ensure_categories(session: Session) -> int:
             category.labels = {**(category.labels or {}), **missing}
     session.flush()
     return added
+
+
+def migrate_and_seed(engine: Engine) -> None:
+    """The newest schema and the reference data every installation has (``smultron db
+    upgrade``, the test suite's template database, the benchmarks' databases)."""
+    from smultron.core import migrate
+
+    migrate.upgrade(engine)
+    with sessionmaker(engine)() as session:
+        ensure_categories(session)
+        session.commit()

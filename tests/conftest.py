@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
-from sqlalchemy.orm import sessionmaker
 
 from smultron import create_app, reference
-from smultron.core import migrate, passwords
+from smultron.core import passwords
 from smultron.core.db import make_engine
 from smultron.core.embedded_pg import EmbeddedPostgres
 from smultron.core.i18n import LANGUAGES
@@ -56,10 +55,7 @@ def cluster():
     try:
         pg.ensure(TEMPLATE_DB)
         engine = make_engine(pg.url(TEMPLATE_DB))
-        migrate.upgrade(engine)
-        with sessionmaker(engine)() as session:
-            reference.ensure_categories(session)
-            session.commit()
+        reference.migrate_and_seed(engine)
         engine.dispose()
         yield pg
     finally:

@@ -24,10 +24,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from smultron import mapping_sessions, photos
+from smultron.categories import visible as visible_categories
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.feedback import notices
-from smultron.models import FEELINGS, SEASONS, Campaign, Category, Preschool
+from smultron.models import FEELINGS, SEASONS, Campaign, Preschool
 from smultron.places.validation import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.basemaps import keep_offline_config
@@ -60,8 +61,7 @@ def _app_error(exc: AppError):
 
 
 def _categories() -> list[dict]:
-    rows = get_session().scalars(select(Category).where(Category.hidden.is_(False))
-                                 .order_by(Category.sort_order))
+    rows = visible_categories(get_session())
     return [{"code": c.code, "label": c.label(current_language()),
              "colour": c.colour,
              "pictogram": url_for("static", filename=f"img/pictograms/{c.pictogram}.svg")}

@@ -17,10 +17,11 @@ from werkzeug.urls import iri_to_uri
 
 from smultron import mapping_sessions, plans, responses
 from smultron.assessment import evidence
+from smultron.categories import visible as visible_categories
 from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
-from smultron.models import Category, Municipality
+from smultron.models import Municipality
 from smultron.places import reading, writing
 from smultron.places.validation import CODE as PLACE_CODE
 from smultron.web.api import openapi
@@ -339,8 +340,7 @@ def session_summary(session_id: str):
 @bp.get("/categories")
 @login_required
 def categories():
-    rows = get_session().scalars(select(Category).where(Category.hidden.is_(False))
-                                 .order_by(Category.sort_order))
+    rows = visible_categories(get_session())
     lang = current_language()
     return jsonify([{"code": c.code, "label": c.label(lang), "label_sv": c.label_sv,
                      "label_en": c.label_en, "labels": c.labels or {}, "colour": c.colour,
@@ -350,8 +350,7 @@ def categories():
 
 @bp.get("/openapi.json")
 def openapi_document():
-    codes = list(get_session().scalars(select(Category.code).where(Category.hidden.is_(False))
-                                       .order_by(Category.sort_order)))
+    codes = [c.code for c in visible_categories(get_session())]
     box = func.ST_Extent(Municipality.extent)
     bounds = get_session().execute(select(func.ST_XMin(box), func.ST_YMin(box),
                                           func.ST_XMax(box), func.ST_YMax(box))).one()
