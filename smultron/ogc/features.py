@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError, NotFound
+from smultron.core.geo import extent
 from smultron.core.messages import M
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, SRID, Municipality, Place, Preschool
 from smultron.places.query import (
@@ -104,11 +105,8 @@ def get_collection(collection_id: str) -> Collection:
 
 def spatial_extent(session: Session) -> list[float]:
     """The municipalities' extent (cheap: a handful of rows), else Sweden."""
-    box = session.execute(select(func.ST_XMin(func.ST_Extent(Municipality.extent)),
-                                 func.ST_YMin(func.ST_Extent(Municipality.extent)),
-                                 func.ST_XMax(func.ST_Extent(Municipality.extent)),
-                                 func.ST_YMax(func.ST_Extent(Municipality.extent)))).one()
-    return [round(v, 6) for v in box] if box[0] is not None else list(SWEDEN)
+    box = extent(session, Municipality.extent)
+    return [round(v, 6) for v in box] if box is not None else list(SWEDEN)
 
 
 def parse_limit(raw: str | None) -> int:

@@ -32,7 +32,9 @@ from sqlalchemy.orm import Session
 
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError
+from smultron.core.geo import extent, leaflet_bounds
 from smultron.core.messages import M
+from smultron.models import Preschool
 
 MAX_ZOOM = 22
 DETAIL_ZOOM = 14
@@ -354,16 +356,8 @@ def etag(data: bytes) -> str:
 
 def view_bounds(db: Session, viewer: Viewer) -> list[list[float]] | None:
     """[[south, west], [north, east]] around the preschools the viewer sees."""
-    where = "TRUE" if viewer.sees_all_preschools else "id = ANY(:allowed)"
-    box = db.execute(text(
-        f"""SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-            FROM (SELECT ST_Extent(location) AS e FROM preschool WHERE {where}) s"""),  # noqa: S608
-        {"allowed": sorted(viewer.preschool_ids)}).one()
-    if box[0] is None:
-        return None
-    west, south, east, north = box
-    pad = 0.01
-    return [[south - pad, west - pad], [north + pad, east + pad]]
+    box = extent(db, Preschool.location, viewer.preschool_filter(Preschool.id))
+    return leaflet_bounds(box, pad=0.01)
 
 
 def campaign_choices(db: Session, viewer: Viewer) -> list[tuple[int, str]]:

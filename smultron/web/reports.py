@@ -16,10 +16,11 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from smultron.core import audit, csvfile
 from smultron.core.errors import Forbidden, NotFound
+from smultron.core.geo import extent, leaflet_bounds
 from smultron.core.messages import M
 from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
@@ -85,13 +86,8 @@ def _choices() -> dict:
         campaigns = campaigns.where(Campaign.municipality_id == municipality)
         preschools = preschools.where(Preschool.municipality_id == municipality)
         plans = plans.where(PlanArea.municipality_id == municipality)
-    extent = db.execute(select(func.ST_XMin(func.ST_Extent(Preschool.location)),
-                               func.ST_YMin(func.ST_Extent(Preschool.location)),
-                               func.ST_XMax(func.ST_Extent(Preschool.location)),
-                               func.ST_YMax(func.ST_Extent(Preschool.location)))
-                        .where(Preschool.id.in_(preschools.with_only_columns(Preschool.id)
-                                                .order_by(None)))).one()
-    bounds = [[extent[1], extent[0]], [extent[3], extent[2]]] if extent[0] is not None else None
+    bounds = leaflet_bounds(extent(db, Preschool.location, Preschool.id.in_(
+        preschools.with_only_columns(Preschool.id).order_by(None))))
     return {"campaigns": db.scalars(campaigns).all(), "preschools": db.scalars(preschools).all(),
             "bounds": bounds,
             "plan_areas": db.scalars(plans).all() if viewer.sees_all_preschools else [],

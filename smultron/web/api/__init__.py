@@ -12,7 +12,6 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import func, select
 from werkzeug.urls import iri_to_uri
 
 from smultron import mapping_sessions, plans, responses
@@ -20,6 +19,7 @@ from smultron.assessment import evidence
 from smultron.categories import visible as visible_categories
 from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
+from smultron.core.geo import extent
 from smultron.core.messages import M, translate
 from smultron.models import Municipality
 from smultron.places import reading, writing
@@ -351,8 +351,5 @@ def categories():
 @bp.get("/openapi.json")
 def openapi_document():
     codes = [c.code for c in visible_categories(get_session())]
-    box = func.ST_Extent(Municipality.extent)
-    bounds = get_session().execute(select(func.ST_XMin(box), func.ST_YMin(box),
-                                          func.ST_XMax(box), func.ST_YMax(box))).one()
     return jsonify(openapi.document(openapi.server_url(current_app.config["BASE_URL"]), codes,
-                                    None if bounds[0] is None else tuple(bounds)))
+                                    extent(get_session(), Municipality.extent)))
