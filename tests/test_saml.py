@@ -3,16 +3,18 @@
 responses that are replayed, for another audience, unsigned or wrongly signed."""
 
 import base64
+from datetime import timedelta
 
 import pytest
 import requests
 from defusedxml import ElementTree
 from saml2.xml import schema
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from smultron import create_app
 from smultron.core.config import ConfigError
 from smultron.models import AuditEvent, SamlRequest, SsoAccount, User
+from smultron.web.sso import saml as saml_web
 from tests.conftest import HttpsClient, app_config
 from tests.saml_helpers import (
     SP_ENTITY_ID,
@@ -313,3 +315,16 @@ def test_the_admin_finds_the_metadata_address_to_give_it(client, auth, world):
     page = client.get("/admin/sso").get_data(as_text=True)
     assert "IT registrerar Smultron hos Skolfederation Kiruna med den här metadatan" in page
     assert '<a href="https://localhost/saml/metadata">https://localhost/saml/metadata</a>' in page
+
+
+def test_a_flood_of_login_starts_does_not_fill_the_database(client, db, monkeypatch):
+    monkeypatch.setattr(saml_web, "MAX_PENDING", 2)
+    assert client.get("/login/saml").status_code == 302
+    assert client.get("/login/saml").status_code == 302
+    response = client.get("/login/saml")
+    assert response.status_code == 503 and _refused_reason(db) == "busy"
+    assert "Det pågår för många inloggningar just nu." in response.get_data(as_text=True)
+    db.execute(update(SamlRequest).values(created_at=func.now() - timedelta(minutes=11)))
+    db.commit()  # they took too long: forgotten at the next start
+    assert client.get("/login/saml").status_code == 302
+    assert db.scalar(select(func.count()).select_from(SamlRequest)) == 1

@@ -132,7 +132,7 @@ def _account_detail(chosen: Backend, identity: Identity) -> dict:
 REASONS = {
     "no_role": 403, "no_preschool": 403, "no_email": 403, "email_taken": 409,
     "deactivated": 403, "state": 400, "id_token": 400, "response": 400, "provider": 400,
-    "unreachable": 502,
+    "unreachable": 502, "busy": 503,
 }
 
 
@@ -168,6 +168,7 @@ def _messages(reason: str, provider: str, detail: dict) -> tuple[str, str | None
                      _("Try again. If it happens again, tell IT.")),
         "unreachable": (_("%(provider)s cannot be reached right now.", provider=provider),
                         _("Try again in a moment.")),
+        "busy": (_("Too many logins are under way right now."), _("Try again in a moment.")),
     }[reason]
 
 

@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from saml2 import BINDING_HTTP_POST, SAMLError
 from saml2.client import Saml2Client
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from smultron.models import SamlRequest
 from smultron.sso import Refused, saml
@@ -35,6 +35,7 @@ COOKIE = "smultron_saml"
 LOGIN_TIME = timedelta(minutes=10)  # from the login's start to the IdP's answer
 METADATA_AGE = 6 * 3600  # seconds before the IdP's metadata is read again from its address
 MAX_RESPONSE = 1024 * 1024  # characters of the posted SAMLResponse
+MAX_PENDING = 10_000  # SAML logins under way at once (rows of saml_request)
 _lock = threading.Lock()
 
 
@@ -103,8 +104,11 @@ def saml_metadata():
 
 
 @bp.get("/login/saml")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 def saml_start():
     chosen = backend(KEY)
+    if not _room_for_a_login():
+        return refuse(chosen, "busy", {"error": f"{MAX_PENDING} SAML logins under way"})
     try:
         client, idp = _client()
         request_id, info = client.prepare_for_authenticate(
@@ -112,13 +116,21 @@ def saml_start():
     except (SAMLError, saml.MetadataError, ValueError) as exc:
         return refuse(chosen, *_failure(exc))
     db = get_session()
-    db.execute(delete(SamlRequest).where(
-        SamlRequest.created_at < datetime.now(UTC) - LOGIN_TIME))
     db.add(SamlRequest(id=request_id))
     db.commit()
     response = redirect(dict(info["headers"])["Location"])
     _keep(response, request_id, safe_next(request.args.get("next")))
     return response
+
+
+def _room_for_a_login() -> bool:
+    """Forget the logins that took too long; True while fewer than MAX_PENDING remain (a
+    flood of login starts does not fill the database)."""
+    db = get_session()
+    db.execute(delete(SamlRequest).where(
+        SamlRequest.created_at < datetime.now(UTC) - LOGIN_TIME))
+    db.commit()
+    return db.scalar(select(func.count()).select_from(SamlRequest)) < MAX_PENDING
 
 
 def _taken(request_id: str) -> bool:
