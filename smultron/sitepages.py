@@ -1,5 +1,6 @@
-"""The public pages' texts (about, accessibility statement, privacy notice) in
-Swedish and English: defaults in data/pages/<page>.<lang>.txt, an admin's edits in
+"""The public pages' texts (about, accessibility statement, privacy notice) in the
+five interface languages: defaults in data/pages/<page>.<lang>.txt (fi, fit and se
+drafted, waiting for a native speaker's review), an admin's edits in
 the Setting table. The format is deliberately tiny and never rendered as HTML:
 
     ## A heading
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from smultron import ROOT, retention
 from smultron.core import settings
+from smultron.core.i18n import LANGUAGES as INTERFACE_LANGUAGES
 from smultron.core.problems import N_, Collector, fail
 from smultron.models import Municipality
 
 PAGES = {"about": N_("About Smultron"), "accessibility": N_("Accessibility statement"),
          "privacy": N_("Privacy notice")}
-LANGUAGES = ("sv", "en")
+LANGUAGES = tuple(INTERFACE_LANGUAGES)  # sv, en, fi, fit, se
 FOLDER = ROOT / "data" / "pages"
 SITE_KEY = "site"
 SITE_DEFAULTS = {"organisation": "", "contact_email": "", "dpo_email": "",
@@ -96,6 +98,13 @@ FALLBACKS = {
            "email": "(ingen adress är angiven ännu)"},
     "en": {"organisation": "{name} municipality", "nobody": "the municipality",
            "email": "(no address has been given yet)"},
+    # drafts, like the pages themselves
+    "fi": {"organisation": "{name}n kunta", "nobody": "kunta",
+           "email": "(osoitetta ei ole vielä annettu)"},
+    "fit": {"organisation": "{name}n kunta", "nobody": "kunta",
+            "email": "(osotetta ei ole vielä annettu)"},
+    "se": {"organisation": "{name} suohkan", "nobody": "suohkan",
+           "email": "(čujuhus ii leat vel addojuvvon)"},
 }
 
 
