@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         database,
         errors,
         language,
+        params,
         register_template_helpers,
         security,
     )
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     language.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    params.init_app(app)  # after the body limit; before the blueprints (their <int:> rules)
     errors.register(app)
     register_template_helpers(app)
     for blueprint in blueprints():

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from smultron.core import audit
+from smultron.core import audit, parsing
 from smultron.core.access import Viewer
 from smultron.core.errors import Conflict, Forbidden, NotFound
 from smultron.core.messages import M, translate
@@ -111,10 +111,7 @@ def open_campaigns(db: Session, preschool: Preschool) -> list[Campaign]:
 
 
 def _whole(value: str | None, errors: dict) -> int | None:
-    try:
-        number = int((value or "").strip())
-    except ValueError:
-        number = 0
+    number = parsing.identifier(value) or 0
     if not 1 <= number <= MAX_CHILDREN:
         errors["children_present"] = M("How many children take part: a number from 1 to "
                                        "%(n)d.", n=MAX_CHILDREN)
@@ -140,10 +137,11 @@ def _department(preschool: Preschool, value: str | None, errors: dict) -> int | 
             errors["department_id"] = M("Choose the department.")
         return None
     ids = {d.id for d in preschool.departments}
-    if not value.isdigit() or int(value) not in ids:
+    chosen = parsing.identifier(value)
+    if chosen not in ids:
         errors["department_id"] = M("Choose one of the preschool's departments.")
         return None
-    return int(value)
+    return chosen
 
 
 def _campaign(db: Session, preschool: Preschool, value: str | None, errors: dict):

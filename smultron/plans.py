@@ -25,11 +25,12 @@ from shapely.ops import unary_union
 from sqlalchemy import Float, Integer, Numeric, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from smultron.core import audit
+from smultron.core import audit, parsing
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError, NotFound
 from smultron.core.geo import buffer_metres, to_db
 from smultron.core.messages import M, Message
+from smultron.core.parsing import ParseError
 from smultron.export.layers import Layer
 from smultron.models import (
     METRIC_SRID,
@@ -99,12 +100,11 @@ def refuse(message: Message, field: str, status: int = 422) -> AppError:
 def parse_buffer(raw, default: int = DEFAULT_BUFFER_M) -> int:
     if raw in (None, ""):
         return default
-    text = str(raw).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 6 \
-            or not 0 <= int(text) <= MAX_BUFFER_M:
+    try:
+        return parsing.integer(raw, 0, MAX_BUFFER_M)
+    except ParseError:
         raise refuse(M("The buffer must be a whole number of metres from 0 to %(max)d.",
-                       max=MAX_BUFFER_M), "buffer", status=400)
-    return int(text)
+                       max=MAX_BUFFER_M), "buffer", status=400) from None
 
 
 def check_name(name) -> str:
@@ -149,13 +149,12 @@ def read_plan_file(data: bytes, filename: str) -> PlanGeometry:
 
 def geometry_from_geojson(data) -> PlanGeometry:
     """A drawn plan area: a GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection."""
-    if isinstance(data, str):
-        if len(data) > MAX_DRAWN_CHARS:
-            raise refuse(_TOO_DETAILED, "geojson")
-        try:
-            data = json.loads(data)
-        except (ValueError, RecursionError):
-            raise refuse(M("The drawn area is not valid GeoJSON."), "geojson") from None
+    if isinstance(data, str) and len(data) > MAX_DRAWN_CHARS:
+        raise refuse(_TOO_DETAILED, "geojson")
+    try:
+        data = parsing.json_document(data, label=M("The drawn area"))
+    except ParseError as exc:
+        raise refuse(exc.message, "geojson") from None
     if not isinstance(data, dict):
         raise refuse(M("The drawn area is not valid GeoJSON."), "geojson")
     if data.get("type") == "FeatureCollection":
@@ -292,10 +291,10 @@ def list_plan_areas(session: Session) -> list:
 
 def find_plan_area(session: Session, key: str | int) -> PlanArea:
     text = str(key).strip()
-    is_id = text.isascii() and text.isdigit()
-    if is_id and len(text) > 9:
+    if parsing.looks_numeric(text) and parsing.identifier(text) is None:
         raise NotFound(M("There is no plan area '%(key)s'.", key=text[:40]))
-    condition = PlanArea.id == int(text) if is_id else PlanArea.name == text
+    plan_id = parsing.identifier(text)
+    condition = PlanArea.id == plan_id if plan_id is not None else PlanArea.name == text
     area = session.scalar(select(PlanArea).where(condition).order_by(PlanArea.id.desc()))
     if area is None:
         raise NotFound(M("There is no plan area '%(key)s'.", key=text[:40]))

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from smultron.core import audit
+from smultron.core import audit, parsing
 from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, Forbidden, NotFound
 from smultron.core.messages import M, Message
@@ -86,9 +86,8 @@ def _utf8(value: str) -> bool:
 def _plan_id(session: Session, raw, fields: dict) -> int | None:
     if raw in (None, ""):
         return None
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 9:
-        raw = int(raw)
-    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 < raw < 2**31:
+    raw = parsing.identifier(raw)
+    if raw is None:
         fields["plan"] = M("The plan is a plan area's id (a whole number) or null.")
         return None
     if session.get(PlanArea, raw) is None:

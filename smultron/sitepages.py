@@ -47,26 +47,27 @@ def _key(page: str, lang: str) -> str:
     return f"page:{page}:{lang}"
 
 
-def _check(page: str, lang: str) -> None:
+def check_page(page: str, lang: str) -> None:
+    """404 for a page or language the site does not have."""
     if page not in PAGES or lang not in LANGUAGES:
         raise fail(N_("There is no such page"), status=404)
 
 
 def default_text(page: str, lang: str) -> str:
-    _check(page, lang)
+    check_page(page, lang)
     path = FOLDER / f"{page}.{lang}.txt"
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def text(session: Session, page: str, lang: str) -> tuple[str, bool]:
     """The page's text and whether an admin has edited it."""
-    _check(page, lang)
+    check_page(page, lang)
     stored = settings.read(session, _key(page, lang), {"text": None})["text"]
     return (stored, True) if stored is not None else (default_text(page, lang), False)
 
 
 def save(session: Session, page: str, lang: str, form) -> None:
-    _check(page, lang)
+    check_page(page, lang)
     problems = Collector()
     value = problems.text(form, "text", MAX_TEXT, label=N_("The text"), multiline=True)
     problems.raise_if_any()
@@ -74,7 +75,7 @@ def save(session: Session, page: str, lang: str, form) -> None:
 
 
 def reset(session: Session, page: str, lang: str) -> bool:
-    _check(page, lang)
+    check_page(page, lang)
     return settings.remove(session, _key(page, lang))
 
 

@@ -178,3 +178,14 @@ def test_bbox_gives_four_finite_ordered_numbers_or_a_parse_error(parts):
         return
     west, south, east, north = box
     assert all(math.isfinite(v) for v in box) and west <= east and south <= north
+
+
+def test_json_bodies_may_leave_nan_to_their_fields_but_not_depth():
+    assert math.isnan(parsing.json_document('[NaN]', finite=False)[0])
+    assert parsing.json_document("[" + "9" * 25 + "]", finite=False) == [int("9" * 25)]
+    with pytest.raises(ParseError, match="nested"):
+        parsing.json_document("[" * 40 + "]" * 40, finite=False)
+
+
+def test_bbox_in_epsg_axis_order():
+    assert parsing.bbox("67,20,68,21", yx=True) == (20, 67, 21, 68)

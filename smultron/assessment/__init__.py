@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from smultron.core import audit
+from smultron.core import audit, parsing
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError, Conflict, NotFound
 from smultron.core.messages import M, Message
@@ -87,8 +87,8 @@ def invalid(field: str, message: Message) -> AppError:
 
 
 def _plan(session: Session, plan_id: int) -> PlanArea:
-    area = session.get(PlanArea, plan_id) if isinstance(plan_id, int) and \
-        0 < plan_id < 2**31 else None
+    plan_id = parsing.identifier(plan_id)
+    area = session.get(PlanArea, plan_id) if plan_id is not None else None
     if area is None:
         raise NotFound(M("There is no such plan area."))
     return area

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from smultron.core import parsing
 from smultron.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -33,10 +34,7 @@ class AuditFilter:
             except ValueError:
                 return None
 
-        try:
-            page = max(1, min(int(args.get("page") or 1), 100_000))
-        except ValueError:
-            page = 1
+        page = min(parsing.identifier(args.get("page")) or 1, 100_000)
         return cls((args.get("user") or "").strip()[:254],
                    (args.get("action") or "").strip()[:60],
                    (args.get("target") or "").strip()[:300], day("from"), day("to"), page)

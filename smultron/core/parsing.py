@@ -28,7 +28,6 @@ Label = str  # a field's label (a Message) or a parameter's name, quoted()
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1  # PostgreSQL's integer
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1  # and bigint
 MAX_ID = INTEGER_MAX
-MAX_TEXT = 100_000  # characters of any one field, whatever its own limit
 MAX_JSON_DEPTH = 32  # a GeoJSON FeatureCollection of MultiPolygons is 7 deep
 MAX_JSON_CHARACTERS = 20 * 2**20
 
@@ -39,8 +38,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
-class ParseError(ValueError):
-    """A value that cannot be taken as it is; ``message`` says what would be."""
+class ParseError(Exception):
+    """A value that cannot be taken as it is; ``message`` says what would be. Not a
+    ValueError: a ``except ValueError`` meant for something else must not swallow it."""
 
     def __init__(self, message: Message):
         super().__init__(str(message))
@@ -190,9 +190,10 @@ def _finite_float(number: str) -> float:
 
 
 def json_document(raw, *, label: Label = "", max_depth: int = MAX_JSON_DEPTH,
-                  max_characters: int = MAX_JSON_CHARACTERS):
-    """``raw`` (str or bytes) parsed as JSON, at most ``max_depth`` levels deep, without
-    NaN or Infinity, else ParseError. An already parsed value is checked the same way."""
+                  max_characters: int = MAX_JSON_CHARACTERS, finite: bool = True):
+    """``raw`` (str or bytes) parsed as JSON, at most ``max_depth`` levels deep and (unless
+    ``finite`` is False) without NaN or Infinity, else ParseError. An already parsed value
+    is checked the same way."""
     label = label or M("The request body")
     if isinstance(raw, bytes | bytearray):
         try:
@@ -200,25 +201,27 @@ def json_document(raw, *, label: Label = "", max_depth: int = MAX_JSON_DEPTH,
         except UnicodeDecodeError:
             raise ParseError(M("%(label)s is not valid JSON", label=label)) from None
     if not isinstance(raw, str):
-        check_json(raw, label=label, max_depth=max_depth)
+        check_json(raw, label=label, max_depth=max_depth, finite=finite)
         return raw
     if len(raw) > max_characters:
         raise ParseError(too_long(label, max_characters))
+    strict = {"parse_constant": _not_finite, "parse_float": _finite_float} if finite else {}
     try:
-        value = json.loads(raw, parse_constant=_not_finite, parse_float=_finite_float)
+        value = json.loads(raw, **strict)
     except RecursionError:  # the parser's own limit, some 1,000 levels
         raise ParseError(too_deep(label, max_depth)) from None
     except ValueError as exc:  # JSONDecodeError, NaN, 1e400, a 5,000-digit integer
         if str(exc) == "not finite":
             raise ParseError(not_finite(label)) from None
         raise ParseError(M("%(label)s is not valid JSON", label=label)) from None
-    check_json(value, label=label, max_depth=max_depth)
+    check_json(value, label=label, max_depth=max_depth, finite=finite)
     return value
 
 
-def check_json(value, *, label: Label = "", max_depth: int = MAX_JSON_DEPTH) -> None:
-    """ParseError if ``value`` (parsed JSON) nests deeper than ``max_depth`` or holds a
-    number that is not finite (or an integer outside bigint)."""
+def check_json(value, *, label: Label = "", max_depth: int = MAX_JSON_DEPTH,
+               finite: bool = True) -> None:
+    """ParseError if ``value`` (parsed JSON) nests deeper than ``max_depth`` or (unless
+    ``finite`` is False) holds a number that is not finite or an integer outside bigint."""
     label = label or M("The request body")
     stack = [(value, 1)]
     while stack:
@@ -228,8 +231,8 @@ def check_json(value, *, label: Label = "", max_depth: int = MAX_JSON_DEPTH) -> 
                 raise ParseError(too_deep(label, max_depth))
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
-        elif isinstance(item, float) and not math.isfinite(item) or (
-                isinstance(item, int) and not BIGINT_MIN <= item <= BIGINT_MAX):
+        elif finite and (isinstance(item, float) and not math.isfinite(item) or (
+                isinstance(item, int) and not BIGINT_MIN <= item <= BIGINT_MAX)):
             raise ParseError(not_finite(label))
 
 
@@ -250,16 +253,19 @@ METRES = (-1e7, -1e7, 1e7, 1e7)
 
 
 def bbox(raw: str, *, bounds: tuple[float, float, float, float] = DEGREES,
-         allow_height: bool = False) -> tuple[float, float, float, float]:
+         allow_height: bool = False, yx: bool = False) -> tuple[float, float, float, float]:
     """``minx,miny,maxx,maxy`` (with ``allow_height``, also the six numbers
-    ``minx,miny,minz,maxx,maxy,maxz``) as finite numbers within ``bounds``, lower corner
-    first, else ParseError."""
+    ``minx,miny,minz,maxx,maxy,maxz``; with ``yx``, each corner northing first, as EPSG
+    orders latitude/longitude and SWEREF 99) as finite numbers within ``bounds``, lower
+    corner first, else ParseError. Returned x first."""
     parts = raw.split(",") if isinstance(raw, str) and len(raw) <= 400 else []
     if allow_height and len(parts) == 6:
         parts = [parts[0], parts[1], parts[3], parts[4]]
     numbers = [_float(part) for part in parts]
     if len(numbers) != 4 or not all(v is not None and math.isfinite(v) for v in numbers):
         raise ParseError(M("'bbox' must be four numbers: minx,miny,maxx,maxy."))
+    if yx:
+        numbers = [numbers[1], numbers[0], numbers[3], numbers[2]]
     west, south, east, north = numbers
     low_x, low_y, high_x, high_y = bounds
     if not (low_x <= west <= high_x and low_x <= east <= high_x

@@ -4,10 +4,10 @@ the CLI in English."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 
 from smultron.accounts import EMAIL
+from smultron.core import parsing
 from smultron.core.errors import AppError
 
 
@@ -30,23 +30,12 @@ class Problem:
                              for key, value in self.params.items()}
 
 
-# Characters no form field may hold: PostgreSQL cannot store NUL, and the other control
-# characters (tab and line breaks are fine) only ever arrive by accident or attack.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MAX_ID = 2_147_483_647  # PostgreSQL's integer
+# Characters no form field may hold (PostgreSQL cannot store NUL, and the other control
+# characters only ever arrive by accident or attack) and ids: smultron/core/parsing.py.
+has_control_characters = parsing.has_control_characters
+parse_id = parsing.identifier
+MAX_ID = parsing.MAX_ID
 MAX_EMAIL = 254
-
-
-def has_control_characters(value: str) -> bool:
-    return CONTROL_CHARACTERS.search(value) is not None
-
-
-def parse_id(raw) -> int | None:
-    """A database id typed as plain digits (no "²", no 25-digit numbers), else None."""
-    text = str(raw or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
-        return None
-    return int(text)
 
 
 class Invalid(AppError):

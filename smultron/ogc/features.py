@@ -21,10 +21,12 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
+from smultron.core import parsing
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError, NotFound
 from smultron.core.geo import extent
 from smultron.core.messages import M
+from smultron.core.parsing import ParseError
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, SRID, Municipality, Place, Preschool
 from smultron.places.query import (
     ALLOWED_SRIDS,
@@ -112,42 +114,26 @@ def spatial_extent(session: Session) -> list[float]:
 def parse_limit(raw: str | None) -> int:
     if raw in (None, ""):
         return DEFAULT_LIMIT
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or int(raw) < 1:
+    limit = parsing.identifier(raw)
+    if limit is None:
         raise AppError(M("'limit' must be a whole number from 1 to %(max)s, not '%(value)s'.",
                          max=MAX_LIMIT, value=raw[:40]))
-    return min(int(raw), MAX_LIMIT)
+    return min(limit, MAX_LIMIT)
 
 
 def parse_bbox(raw: str | None, bbox_crs: int | None):
     """SQL envelope in EPSG:4326 for ``bbox`` (in ``bbox_crs`` and its axis order)."""
     if raw in (None, ""):
         return None
+    # degrees within the globe; metres (the SWEREF 99 grids) within 10,000 km
+    bounds = parsing.DEGREES if bbox_crs in (None, SRID) else parsing.METRES
     try:
-        numbers = [float(v) for v in raw.split(",")]
-    except ValueError:
-        raise AppError(M("'bbox' must be four numbers: minx,miny,maxx,maxy.")) from None
-    if len(numbers) == 6:
-        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4:
-        raise AppError(M("'bbox' must be four (or six) comma-separated numbers."))
-    if bbox_crs is not None:  # EPSG order: (lat, lon) / (northing, easting)
-        numbers = [numbers[1], numbers[0], numbers[3], numbers[2]]
-    minx, miny, maxx, maxy = numbers
-    if not _plausible(numbers, bbox_crs):
-        raise AppError(M("'bbox' lies outside the coordinate system's range."))
-    if minx > maxx or miny > maxy:
-        raise AppError(M("'bbox': the lower corner must come before the upper corner."))
+        minx, miny, maxx, maxy = parsing.bbox(raw, bounds=bounds, allow_height=True,
+                                              yx=bbox_crs is not None)
+    except ParseError as exc:
+        raise AppError(exc.message) from None
     envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, bbox_crs or SRID)
     return envelope if bbox_crs in (None, SRID) else func.ST_Transform(envelope, SRID)
-
-
-def _plausible(numbers: list[float], srid: int | None) -> bool:
-    """Degrees within the globe; metres (the SWEREF 99 grids) within 10,000 km."""
-    west, south, east, north = numbers
-    if srid in (None, SRID):
-        return -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 \
-            and -90 <= north <= 90
-    return all(abs(value) <= 1e7 for value in numbers)
 
 
 def _instant(text: str, end: bool) -> datetime | None:
@@ -244,13 +230,6 @@ def _uuid(text: str) -> uuid.UUID:
 NO_FEATURE = M("There is no such feature.")
 
 
-def _preschool_id(text: str) -> int | None:
-    """A preschool's id as plain digits within PostgreSQL's integer, else None."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > 2**31 - 1:
-        return None
-    return int(text)
-
-
 def _preschools_statement(viewer: Viewer, query: ItemQuery):
     conditions = [Preschool.archived_at.is_(None), viewer.preschool_filter(Preschool.id)]
     names = [v for k, v in query.properties if k == "name"]
@@ -259,7 +238,7 @@ def _preschools_statement(viewer: Viewer, query: ItemQuery):
     if query.bbox is not None:
         conditions.append(func.ST_Intersects(Preschool.location, query.bbox))
     if query.after:
-        after = _preschool_id(query.after)
+        after = parsing.identifier(query.after)
         if after is None:
             raise AppError(M("This 'next' link is not valid; start again from the first "
                              "page."))
@@ -305,7 +284,7 @@ def item(session: Session, viewer: Viewer, collection: Collection, feature_id: s
         stmt = _places_statement(session, viewer, query, 1,
                                  extra=(Place.id == _uuid(feature_id),))
     else:
-        preschool_id = _preschool_id(feature_id)
+        preschool_id = parsing.identifier(feature_id)
         if preschool_id is None:
             raise NotFound(NO_FEATURE)
         stmt = _preschools_statement(viewer, query).where(Preschool.id == preschool_id)

@@ -16,6 +16,7 @@ from sqlalchemy import Date, Select, String, and_, case, cast, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
+from smultron.core import parsing
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError
 from smultron.core.messages import M
@@ -133,7 +134,7 @@ def parse_srid(raw: str | int | None, default: int = 3006) -> int:
     code = text.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     if text.upper().endswith("CRS84"):
         return 4326
-    if code.isascii() and code.isdigit() and int(code) in ALLOWED_SRIDS:
+    if parsing.is_digits(code) and len(code) <= 6 and int(code) in ALLOWED_SRIDS:
         return int(code)
     raise AppError(M(
         "The coordinate system '%(crs)s' is not offered. Use EPSG:3006 (SWEREF 99 TM), "

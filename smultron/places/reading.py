@@ -28,9 +28,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from smultron import photos
+from smultron.core import parsing
 from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, NotFound
 from smultron.core.messages import M
+from smultron.core.parsing import ParseError
 from smultron.models import (
     Category,
     Place,
@@ -148,9 +150,9 @@ def encode_cursor(updated_at: datetime, place_id: uuid.UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, place_id = json.loads(raw)
+        stamp, place_id = parsing.json_document(raw, max_depth=1)
         parsed = datetime.fromisoformat(stamp), uuid.UUID(place_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, ParseError):
         raise AppError(M("The cursor is not valid: use the 'next' link of the previous "
                          "page."), 400) from None
     if parsed[0].tzinfo is None:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smultron.core import audit
+from smultron.core import audit, parsing
 from smultron.core.access import PLACE_EDITOR_ROLES, PLANNERS, Viewer
 from smultron.core.errors import AppError, Conflict, Forbidden
 from smultron.core.geo import from_geojson
@@ -127,7 +127,8 @@ def parse_version(if_match: str | None, body_version=None) -> tuple[int | None, 
         if candidate == "*":
             return None, True
         candidate = candidate.removeprefix("W/").strip('"')
-        if candidate.isdigit():
+        if parsing.is_digits(candidate) and len(candidate) <= 10 \
+                and int(candidate) <= parsing.INTEGER_MAX:
             return int(candidate), True
         raise PreconditionFailed(M("If-Match must be the ETag of the place, e.g. \"3\"."))
     if isinstance(body_version, int) and not isinstance(body_version, bool):

@@ -3,7 +3,6 @@ departments, and the neighbourhood polygon (default: a 1 km buffer)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +13,9 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from smultron.core import parsing
 from smultron.core.geo import buffer_metres, from_db, to_db
+from smultron.core.parsing import ParseError
 from smultron.core.problems import N_, Collector, fail
 from smultron.models import (
     METRIC_SRID,
@@ -170,11 +171,12 @@ def _neighbourhood(raw, point: Point | None, problems: Collector) -> Polygon | N
                      max=MAX_VERTICES)
         return None
     try:
-        data = json.loads(raw, parse_constant=_no_constant)
+        data = parsing.json_document(raw)
         if data.get("type") == "Feature":
             data = data.get("geometry") or {}
         geometry: BaseGeometry = shape(data)
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
+    except (ParseError, ValueError, TypeError, AttributeError, KeyError, IndexError,
+            RecursionError):
         problems.add(N_("The neighbourhood is not a GeoJSON polygon"), "neighbourhood")
         return None
     if geometry.geom_type == "MultiPolygon" and len(geometry.geoms) == 1:
@@ -196,11 +198,6 @@ def _neighbourhood(raw, point: Point | None, problems: Collector) -> Polygon | N
     elif point is not None and not geometry.contains(point):
         problems.add(N_("The neighbourhood must contain the preschool"), "neighbourhood")
     return geometry
-
-
-def _no_constant(name: str):
-    """json.loads calls this for NaN and Infinity: no such coordinate."""
-    raise ValueError(name)
 
 
 def _check_unique(session: Session, data: PreschoolInput, own_id: int | None) -> None:

@@ -15,8 +15,10 @@ from shapely.validation import explain_validity
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from smultron.core import parsing
 from smultron.core.errors import AppError, NotFound
 from smultron.core.messages import M
+from smultron.core.parsing import ParseError
 from smultron.models import Campaign, PlanArea, Preschool
 
 SCOPES = ("municipality", "preschool", "plan_area", "area")
@@ -116,10 +118,10 @@ def _one(args: dict[str, list[str]], name: str) -> str | None:
 
 
 def _int(value: str | None, message: str) -> int:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise AppError(message, detail={"value": value}) from None
+    number = parsing.identifier(value)
+    if number is None:
+        raise AppError(message, detail={"value": (value or "")[:40]})
+    return number
 
 
 def _campaigns(session: Session, raw: list[str]) -> list[Campaign]:
@@ -193,8 +195,8 @@ def normalise_area(raw: str | None) -> str:
     if not raw:
         raise AppError(M("Draw a district on the map, or paste its GeoJSON polygon"))
     try:
-        data = json.loads(raw)
-    except ValueError:
+        data = parsing.json_document(raw)
+    except ParseError:
         raise AppError(M("The district is not valid GeoJSON")) from None
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features") or []

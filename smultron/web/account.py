@@ -19,13 +19,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from smultron.accounts import users
 from smultron.core import audit
 from smultron.core.errors import AppError
-from smultron.web.admin import problems_of, refuse_nul_characters
+from smultron.web.admin import problems_of
 from smultron.web.auth import LoginUser
 from smultron.web.database import get_session
 from smultron.web.security import limiter
 
 bp = Blueprint("account", __name__)
-bp.before_request(refuse_nul_characters)
 
 
 @bp.after_request

@@ -23,7 +23,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy import select
 
 from smultron import accounts
-from smultron.core import audit, passwords
+from smultron.core import audit, parsing, passwords
 from smultron.core.access import Viewer
 from smultron.models import User
 from smultron.sso import accounts as sso_accounts
@@ -87,9 +87,10 @@ def init_app(app: Flask) -> None:
 
 def _load_from_session(user_id: str):
     ident, _sep, nonce = user_id.partition(":")
-    if not ident.isdigit():
+    user_number = parsing.identifier(ident)
+    if user_number is None:
         return None
-    user = get_session().get(User, int(ident))
+    user = get_session().get(User, user_number)
     if user is None or not user.active or user.session_nonce != nonce:
         return None
     return LoginUser(user)

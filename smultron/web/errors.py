@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
+from smultron.core.parsing import ParseError
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/ogc", "/export/", "/reports/data")
@@ -36,6 +37,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
         return error_response(exc.status, translate(exc.message, _), translate(exc.detail, _))
+
+    @app.errorhandler(ParseError)
+    def _parse_error(exc: ParseError):  # what a request carries, refused at the edge
+        return error_response(400, translate(exc.message, _), None)
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError):  # its description (which check failed) is English only

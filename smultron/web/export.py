@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from smultron import plans
-from smultron.core import audit, csvfile
+from smultron.core import audit, csvfile, parsing
 from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
@@ -74,11 +74,11 @@ def _hex_size() -> int:
     raw = request.args.get("hex", "").strip()
     if not raw:
         return DEFAULT_HEX_SIZE
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 \
-            or not MIN_HEX <= int(raw) <= MAX_HEX:
+    size = parsing.identifier(raw)
+    if size is None or not MIN_HEX <= size <= MAX_HEX:
         raise AppError(M("The hexagon size must be a whole number of metres from %(min)d to "
                          "%(max)d.", min=MIN_HEX, max=MAX_HEX), detail={"field": "hex"})
-    return int(raw)
+    return size
 
 
 def _filename(extension: str, filters: Filters, srid: int | None = None,

@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from smultron import assessment, photos, plans, responses
 from smultron.assessment import evidence
+from smultron.core import parsing
 from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
@@ -153,9 +154,9 @@ def download_form_refused(exc: AppError):
     """The download form (on this page or a plan's page) again, with the message at its
     field and the choices kept: what /export answers a browser whose filters are wrong."""
     errors = _field_errors(exc)
-    plan = request.args.get("plan", "")
-    if plan.isascii() and plan.isdigit() and len(plan) <= 9:
-        return plan_page(int(plan), errors, exc.status)
+    plan = parsing.identifier(request.args.get("plan", ""))
+    if plan is not None:
+        return plan_page(plan, errors, exc.status)
     return _index_page(exc.status, download_errors=errors)
 
 

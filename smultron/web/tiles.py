@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from smultron import responses
+from smultron.core import parsing
 from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import translate
@@ -44,9 +45,10 @@ def _id_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+    number = parsing.identifier(raw)
+    if number is None:
         raise AppError(_("The parameter '%(name)s' must be a whole number.", name=name))
-    return int(raw)
+    return number
 
 
 def _shared_store():

@@ -29,19 +29,6 @@ def _admins_only():
     return None
 
 
-def refuse_nul_characters() -> None:
-    """A NUL character anywhere in the address, the form or a file name is a 400:
-    PostgreSQL can neither store nor search for it (the forms check other control
-    characters field by field)."""
-    values = [*request.args.keys(), *request.args.values(), *request.form.keys(),
-              *request.form.values(), *(f.filename or "" for f in request.files.values())]
-    if any("\x00" in value for value in values):
-        raise AppError(gettext("The address or the form holds a NUL character, which cannot "
-                               "be saved or searched for: remove it and try again."))
-
-
-bp.before_request(refuse_nul_characters)
-
 MAX_SEARCH = 200
 
 

@@ -167,6 +167,7 @@ def page_edit(page: str, lang: str):
 
 @bp.post("/pages/<page>/<lang>")
 def page_save(page: str, lang: str):
+    sitepages.check_page(page, lang)  # the form below is only for a page there is
     try:
         sitepages.save(db(), page, lang, request.form)
     except AppError as exc:

@@ -17,10 +17,12 @@ from werkzeug.urls import iri_to_uri
 from smultron import mapping_sessions, plans, responses
 from smultron.assessment import evidence
 from smultron.categories import visible as visible_categories
+from smultron.core import parsing
 from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.geo import extent
 from smultron.core.messages import M, translate
+from smultron.core.parsing import ParseError
 from smultron.models import Municipality
 from smultron.places import reading, writing
 from smultron.places.validation import CODE as PLACE_CODE
@@ -89,9 +91,12 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > 2**31 - 1:
+    if not parsing.is_digits(raw):
         _bad(name, M("A whole number is expected."))
-    return int(raw)
+    try:
+        return parsing.integer(raw, 0)
+    except ParseError:
+        _bad(name, M("A whole number is expected."))
 
 
 def _bbox() -> tuple[float, float, float, float] | None:
@@ -309,13 +314,14 @@ def _plan_detail(session, viewer, plan_id: int, buffer_m: int) -> dict:
 def plan(plan_id: str):
     session, viewer = get_session(), current_viewer()
     responses.require_answerer(viewer)
-    if not plan_id.isascii() or not plan_id.isdigit() or len(plan_id) > 9:
+    plan_number = parsing.identifier(plan_id)
+    if plan_number is None:
         raise AppError(M("There is no such plan area."), 404)
     try:
         buffer_m = plans.parse_buffer(request.args.get("buffer"))
     except AppError as exc:
         _bad("buffer", exc.message)
-    return _geojson(_plan_detail(session, viewer, int(plan_id), buffer_m))
+    return _geojson(_plan_detail(session, viewer, plan_number, buffer_m))
 
 
 @bp.get("/sessions/<session_id>")
