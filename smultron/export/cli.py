@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from smultron.core.access import Viewer
+from smultron.export import record_export
 
 DEFAULT_HEX_SIZE = 250  # as smultron.export.layers (not imported here: keeps `smultron` fast)
 
@@ -45,7 +46,6 @@ def register(main, pass_context) -> None:
                        seasons, date_from, date_to, hex_size, layers, plan, buffer_m, lang):
         """Write the filtered places into one styled GeoPackage (QGIS opens it styled)."""
         from smultron import plans
-        from smultron.core import audit
         from smultron.export.gpkg import ExportOptions, export_geopackage
         from smultron.places.query import filters_from_mapping, parse_srid
 
@@ -66,9 +66,8 @@ def register(main, pass_context) -> None:
                                                            area.id, buffer_m, srid)
             result = export_geopackage(session, ctx.engine.url, CLI_VIEWER, filters, out,
                                        options)
-            audit.record(session, "export", actor="cli", target=out.name,
-                         detail={"format": "gpkg", "crs": f"EPSG:{srid}",
-                                 "filters": filters.as_dict(), "counts": result.counts})
+            record_export(session, out.name, filters, result.counts, actor="cli",
+                          crs=f"EPSG:{srid}")
             session.commit()
         seconds = time.perf_counter() - started
         for name, count in result.counts.items():

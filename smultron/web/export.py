@@ -21,10 +21,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from smultron import plans
-from smultron.core import audit, csvfile, parsing
+from smultron.core import csvfile, parsing
 from smultron.core.access import PLANNERS
 from smultron.core.errors import AppError
 from smultron.core.messages import M, translate
+from smultron.export import record_export
 from smultron.export.csv import stream_csv
 from smultron.export.filenames import download_name
 from smultron.export.geojson import stream_geojson
@@ -102,10 +103,8 @@ def _head() -> bool:
 
 def _audit(what: str, filters: Filters, counts: dict, **extra) -> None:
     session = get_session()
-    audit.record(session, "export", current_user.user, target=what,
-                 detail={"format": what.rsplit(".", 1)[-1], "filters": filters.as_dict(),
-                         "counts": counts, **extra},
-                 ip=request.remote_addr)
+    record_export(session, what, filters, counts, user=current_user.user,
+                  ip=request.remote_addr, **extra)
     session.commit()
 
 
