@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 
 from smultron import mapping_sessions, photos
 from smultron.categories import visible as visible_categories
-from smultron.core.errors import AppError
 from smultron.core.messages import translate
 from smultron.feedback import notices
 from smultron.models import FEELINGS, SEASONS, Campaign, Preschool
@@ -33,7 +32,6 @@ from smultron.places.validation import MAX_COMMENT, ValidationError
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.basemaps import keep_offline_config
 from smultron.web.database import get_session
-from smultron.web.errors import error_response
 from smultron.web.feedback import last_time
 from smultron.web.language import current_language
 from smultron.web.mapping_strings import (
@@ -50,12 +48,6 @@ bp = Blueprint("map", __name__)
 # How often the staff map tries again to send what waits in its outbox (0: only when
 # asked, back online or shown again); app config OUTBOX_RETRY_SECONDS.
 OUTBOX_RETRY_SECONDS = 20
-
-
-@bp.errorhandler(AppError)
-def _app_error(exc: AppError):
-    return error_response(exc.status, translate(exc.message, gettext),
-                          translate(exc.detail, gettext))
 
 
 

@@ -21,8 +21,7 @@ from smultron.web.database import get_session
 from smultron.web.security import large_upload
 
 bp = Blueprint("photos", __name__, url_prefix="/api/v1")
-bp.register_error_handler(AppError, api._app_error)  # noqa: SLF001 - the API's own handlers
-bp.register_error_handler(CSRFError, api._csrf_error)  # noqa: SLF001
+bp.register_error_handler(CSRFError, api._csrf_error)  # noqa: SLF001 - the API's own answer
 
 CHUNK = 64 * 1024
 SPOOL_IN_MEMORY = 2**20

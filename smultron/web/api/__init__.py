@@ -36,13 +36,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
 
 
-@bp.errorhandler(AppError)
-def _app_error(exc: AppError):
-    response, status = error_response(exc.status, translate(exc.message, gettext),
-                                      translate(exc.detail, gettext))
-    return response, status
-
-
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError):
     """Without a login a write is 401 (log in or send a token), not a CSRF complaint."""
