@@ -95,6 +95,8 @@ ODD_FORM_VALUES = [
     ("departments", "D" * 201, "Avdelningens namn är längre än 200 tecken"),
     ("enrolled_children", "²", "Inskrivna barn måste vara ett heltal"),
     ("enrolled_children", "1e12", "Inskrivna barn måste vara ett heltal"),
+    ("enrolled_children", "1_000", "Inskrivna barn måste vara ett heltal"),
+    ("enrolled_children", "٣", "Inskrivna barn måste vara ett heltal"),
     ("radius", "9" * 30, "Radien måste vara mellan 50 och 10000"),
     ("lon", "nan", "Longituden måste vara mellan -180 och 180"),
     ("neighbourhood", "[" * 5000, "Närområdet är inte en GeoJSON-polygon"),

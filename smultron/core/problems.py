@@ -120,11 +120,10 @@ class Collector:
             if default is None:
                 self.add(N_("%(label)s is missing"), name, label=label or name)
             return default
-        try:
-            value = int(raw)
-        except ValueError:
+        if not parsing.is_digits(raw.removeprefix("-")):  # int() also takes "٣" and "1_000"
             self.add(N_("%(label)s must be a whole number"), name, label=label or name)
             return default
+        value = int(raw)
         if not low <= value <= high:
             self.add(N_("%(label)s must be between %(low)s and %(high)s"), name,
                      label=label or name, low=low, high=high)
