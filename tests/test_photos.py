@@ -354,3 +354,16 @@ def test_the_moderation_page_is_for_planners_and_admins(client, auth, setup, pla
     refused = client.post(f"/planner/photos/{uuid.uuid4()}", data={
         "decision": "approve", "csrf_token": auth.csrf_token()})
     assert refused.status_code == 404
+
+
+def test_a_truncated_photo_is_refused_after_the_pdfs_have_loaded_weasyprint():
+    import io
+
+    import weasyprint  # noqa: F401 - its import sets Pillow's LOAD_TRUNCATED_IMAGES
+    from PIL import ImageFile
+
+    from smultron.photos import imaging
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as after that import, in any order of tests
+    with pytest.raises(imaging.BrokenImage):
+        imaging.clean(io.BytesIO(photo_data.truncated_jpeg()))

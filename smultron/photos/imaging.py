@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from smultron.core.errors import AppError
 from smultron.core.messages import M
@@ -141,6 +141,9 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 def _decode(image: Image.Image) -> Image.Image:
     if image.format in ("JPEG", "MPO"):
         image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
+    # WeasyPrint (the PDFs) sets Pillow's global LOAD_TRUNCATED_IMAGES when it is
+    # imported, which makes a truncated photo load with grey where its end is missing.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
     except Image.DecompressionBombError:
