@@ -14,17 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    ColumnElement,
-    Text,
-    and_,
-    cast,
-    func,
-    literal_column,
-    select,
-    tuple_,
-)
+from sqlalchemy import JSON, ColumnElement, Text, and_, cast, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from smultron import photos
@@ -33,11 +23,7 @@ from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, NotFound
 from smultron.core.messages import M
 from smultron.core.parsing import ParseError
-from smultron.models import (
-    Category,
-    Place,
-    PlaceResponse,
-)
+from smultron.models import Category, Place, PlaceResponse
 from smultron.places.validation import parse_uuid
 
 MAX_LIMIT = 1000
@@ -53,7 +39,6 @@ class PlaceFilter:
     categories: tuple[str, ...] = ()
     updated_since: datetime | None = None
     include_deleted: bool = False
-
 
 
 # The planner's shown answer to a place (smultron.responses), joined to every read.

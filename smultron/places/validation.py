@@ -11,23 +11,14 @@ from dataclasses import dataclass
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError
 from smultron.core.geo import from_db, to_db
 from smultron.core.messages import M, Message
-from smultron.models import (
-    AGE_GROUPS,
-    FEELINGS,
-    SEASONS,
-    Category,
-    MappingSession,
-    Municipality,
-)
+from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, Category, MappingSession, Municipality
 
 MAX_COMMENT = 500
 MAX_VERTICES = 1000

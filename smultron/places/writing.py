@@ -3,11 +3,7 @@ version check (If-Match), soft-delete and restore it; each change audited."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    func,
-    select,
-    update,
-)
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,12 +13,7 @@ from smultron.core.access import PLACE_EDITOR_ROLES, PLANNERS, Viewer
 from smultron.core.errors import AppError, Conflict, Forbidden
 from smultron.core.geo import from_geojson
 from smultron.core.messages import M
-from smultron.models import (
-    Category,
-    MappingSession,
-    Place,
-    User,
-)
+from smultron.models import Category, MappingSession, Place, User
 from smultron.places.reading import columns, feature, row_of, with_answer
 from smultron.places.validation import PlaceValues, ValidationError, validate
 
@@ -36,7 +27,6 @@ class PreconditionRequired(AppError):
 
 
 EDITABLE = ("category", "feeling", "children_count", "season", "comment", "age_group")
-
 
 
 def _require_editor(viewer: Viewer) -> None:
