@@ -345,3 +345,14 @@ def untranslated(swedish_html: str, english_html: str) -> list[str]:
     (so English on a Swedish page), apart from names and numbers."""
     english = set(text_nodes(english_html))
     return [t for t in text_nodes(swedish_html) if t in english and not _neutral(t)]
+
+
+@pytest.fixture
+def units(db, world):
+    """The world's preschools with the unit codes single sign-on's claims carry (the
+    OpenID Connect and SAML tests)."""
+    from tests.sso_helpers import UNIT_A, UNIT_B
+
+    world.school_a.unit_code, world.school_b.unit_code = UNIT_A, UNIT_B
+    db.commit()
+    return world

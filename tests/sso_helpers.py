@@ -20,8 +20,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from smultron.models import AuditEvent, User
 
 PROVIDER_NAME = "Kiruna kommun"
 CLIENT_ID = "smultron-test"
@@ -251,3 +254,14 @@ class SsoPeople:
             link = self.db.scalar(select(SsoAccount).where(SsoAccount.subject == f"sub-{who}"))
         return link.user
 
+
+# -- shared by the OpenID Connect and SAML tests -------------------------------------------
+
+def audit_events(db, action: str) -> list[AuditEvent]:
+    db.expire_all()
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                           .order_by(AuditEvent.id)))
+
+
+def user_count(db) -> int:
+    return db.scalar(select(func.count(User.id)))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from smultron import create_app
 from smultron.core.config import ConfigError
-from smultron.models import AuditEvent, SamlRequest, SsoAccount, User
+from smultron.models import SamlRequest, SsoAccount, User
 from smultron.web.sso import saml as saml_web
 from tests.conftest import HttpsClient, app_config
 from tests.saml_helpers import (
@@ -25,7 +25,13 @@ from tests.saml_helpers import (
     saml_login,
     set_user,
 )
-from tests.sso_helpers import UNIT_A, UNIT_B, free_port
+from tests.sso_helpers import (
+    UNIT_A,
+    UNIT_B,
+    audit_events,
+    free_port,
+    user_count,
+)
 from tests.test_roles import ROLES, TABLE
 
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
@@ -36,21 +42,8 @@ def app(saml_app):
     return saml_app
 
 
-@pytest.fixture
-def units(db, world):
-    world.school_a.unit_code, world.school_b.unit_code = UNIT_A, UNIT_B
-    db.commit()
-    return world
 
 
-def _events(db, action: str) -> list[AuditEvent]:
-    db.expire_all()
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                           .order_by(AuditEvent.id)))
-
-
-def _users(db) -> int:
-    return db.scalar(select(func.count(User.id)))
 
 
 def test_the_sp_metadata_is_xml_with_the_acs_and_the_certificate(client):
@@ -87,10 +80,10 @@ def test_first_login_creates_staff_of_the_preschool_the_attribute_names(client, 
     link = db.scalar(select(SsoAccount).where(SsoAccount.user_id == user.id))
     assert (link.protocol, link.issuer, link.subject) == (
         "saml", f"{saml_idp}/idp", "persistent-anna")
-    created = _events(db, "sso_user_created")
+    created = audit_events(db, "sso_user_created")
     assert len(created) == 1 and created[0].detail["preschools"] == ["Förskolan A"]
     assert created[0].detail["issuer"] == f"{saml_idp}/idp"
-    assert _events(db, "login")[0].detail == {"via": "Skolfederation Kiruna"}
+    assert audit_events(db, "login")[0].detail == {"via": "Skolfederation Kiruna"}
     assert client.get("/home").status_code == 200
     assert db.scalar(select(func.count()).select_from(SamlRequest)) == 0
 
@@ -121,20 +114,20 @@ def test_the_next_address_survives_the_idp_and_the_account_is_found_again(
 
 def test_no_role_is_refused_with_whom_to_ask_and_nothing_is_created(client, db, units,
                                                                    saml_idp):
-    before = _users(db)
+    before = user_count(db)
     response = saml_login(client, saml_idp, "nils", attributes("nils@kiruna.se", None))
     assert response.status_code == 403
     page = response.get_data(as_text=True)
     assert "Ditt konto hos Skolfederation Kiruna ger dig ingen roll i Smultron." in page
-    assert _users(db) == before
-    refused = _events(db, "sso_refused")
+    assert user_count(db) == before
+    refused = audit_events(db, "sso_refused")
     assert refused[0].detail["reason"] == "no_role"
     assert refused[0].detail["role_values"] == ["urn:other:group"]
     assert client.get("/home").status_code == 302
 
 
 def _refused_reason(db) -> str:
-    return _events(db, "sso_refused")[-1].detail["reason"]
+    return audit_events(db, "sso_refused")[-1].detail["reason"]
 
 
 def test_a_replayed_response_is_refused(client, db, units, saml_idp):
@@ -152,7 +145,7 @@ def test_a_replayed_response_is_refused(client, db, units, saml_idp):
     assert replay.status_code == 400 and _refused_reason(db) == "state"
     assert "Inloggningen har gått ut eller har redan använts." in replay.get_data(
         as_text=True)
-    assert len(_events(db, "login")) == 1
+    assert len(audit_events(db, "login")) == 1
 
 
 @pytest.mark.parametrize(("wrong", "error"), [
@@ -164,28 +157,28 @@ def test_a_response_that_fails_the_checks_is_refused_and_audited(client, db, uni
                                                                  wrong, error):
     set_user(saml_idp, "anna", attributes("anna@kiruna.se", "staff", UNIT_A))
     next_response(saml_idp, **wrong)
-    before = _users(db)
+    before = user_count(db)
     response = saml_login(client, saml_idp, "anna")
     assert response.status_code == 400
     assert "kunde inte kontrolleras" in response.get_data(as_text=True)
-    assert _users(db) == before and client.get("/home").status_code == 302
-    refused = _events(db, "sso_refused")[-1]
+    assert user_count(db) == before and client.get("/home").status_code == 302
+    refused = audit_events(db, "sso_refused")[-1]
     assert refused.detail["reason"] == "response" and refused.detail["via"] == \
         "Skolfederation Kiruna"
     assert error in refused.detail["error"], refused.detail
-    assert _events(db, "login") == []
+    assert audit_events(db, "login") == []
 
 
 def test_a_transient_name_id_links_no_account(client, db, units, saml_idp):
     set_user(saml_idp, "anna", attributes("anna@kiruna.se", "staff", UNIT_A))
     next_response(saml_idp,
                   name_id_format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient")
-    before = _users(db)
+    before = user_count(db)
     response = saml_login(client, saml_idp, "anna")
     assert response.status_code == 400 and _refused_reason(db) == "provider"
-    assert _events(db, "sso_refused")[-1].detail["error"] == "no persistent NameID"
+    assert audit_events(db, "sso_refused")[-1].detail["error"] == "no persistent NameID"
     assert "Skolfederation Kiruna loggade inte in dig." in response.get_data(as_text=True)
-    assert _users(db) == before
+    assert user_count(db) == before
 
 
 def test_a_response_without_a_login_under_way_is_refused(client, db):
@@ -233,15 +226,15 @@ def test_the_idps_metadata_from_a_file_with_a_federations_aggregate(
     client = other_app(SAML_IDP_METADATA=str(aggregate))
     refused = client.get("/login/saml")
     assert refused.status_code == 400 and _refused_reason(db) == "provider"
-    assert "SMULTRON_SAML_IDP_ENTITY_ID" in _events(db, "sso_refused")[-1].detail["error"]
+    assert "SMULTRON_SAML_IDP_ENTITY_ID" in audit_events(db, "sso_refused")[-1].detail["error"]
     client = other_app(SAML_IDP_METADATA=str(aggregate), SAML_IDP_ENTITY_ID=f"{saml_idp}/idp")
     set_user(saml_idp, "anna", attributes("anna@kiruna.se", "admin"))
     # Another IdP of the federation (its signature is good) answers the request: refused.
     next_response(saml_idp, issuer="https://idp.other.example")
     response = saml_login(client, saml_idp, "anna")
     assert response.status_code == 400 and _refused_reason(db) == "response"
-    assert "https://idp.other.example" in _events(db, "sso_refused")[-1].detail["error"]
-    assert _events(db, "login") == []
+    assert "https://idp.other.example" in audit_events(db, "sso_refused")[-1].detail["error"]
+    assert audit_events(db, "login") == []
     response = saml_login(client, saml_idp, "anna", attributes("anna@kiruna.se", "staff",
                                                                UNIT_A))
     assert response.status_code == 302 and response.headers["Location"] == "/map"
@@ -268,18 +261,18 @@ def test_signed_metadata_is_checked_against_the_federations_certificate(
     unsigned = other_app(SAML_IDP_METADATA=f"{saml_idp}/metadata",
                          SAML_IDP_METADATA_CERT=str(cert))
     assert unsigned.get("/login/saml").status_code == 400
-    assert "not signed" in _events(db, "sso_refused")[-1].detail["error"]
+    assert "not signed" in audit_events(db, "sso_refused")[-1].detail["error"]
     other_key = other_app(SAML_IDP_METADATA=f"{saml_idp}/metadata?signed=1",
                           SAML_IDP_METADATA_CERT=saml_sp_keys[1])
     assert other_key.get("/login/saml").status_code == 400
-    assert "signature is not good" in _events(db, "sso_refused")[-1].detail["error"]
+    assert "signature is not good" in audit_events(db, "sso_refused")[-1].detail["error"]
     # The signed document changed after signing: its digest no longer matches.
     tampered = tmp_path / "tampered.xml"
     tampered.write_text(requests.get(f"{saml_idp}/metadata?signed=1", timeout=10).text
                         .replace("/sso/redirect", "/sso/elsewhere"))
     changed = other_app(SAML_IDP_METADATA=str(tampered), SAML_IDP_METADATA_CERT=str(cert))
     assert changed.get("/login/saml").status_code == 400
-    assert "signature is not good" in _events(db, "sso_refused")[-1].detail["error"]
+    assert "signature is not good" in audit_events(db, "sso_refused")[-1].detail["error"]
 
 
 def test_settings_are_checked(database_url, saml_idp, saml_sp_keys):

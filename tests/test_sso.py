@@ -8,7 +8,7 @@ import requests
 from sqlalchemy import func, select
 
 from smultron import accounts, create_app
-from smultron.models import AuditEvent, SsoAccount, User
+from smultron.models import SsoAccount, User
 from smultron.sso import settings as sso_settings
 from tests import factories
 from tests.conftest import HttpsClient, app_config
@@ -17,11 +17,13 @@ from tests.sso_helpers import (
     UNIT_A,
     UNIT_B,
     HostileProvider,
+    audit_events,
     authorize,
     claims,
     oidc_config,
     provider_login,
     set_user,
+    user_count,
 )
 
 
@@ -30,22 +32,8 @@ def app(oidc_app):
     return oidc_app
 
 
-@pytest.fixture
-def units(db, world):
-    """The world's preschools with the unit codes the provider's claims carry."""
-    world.school_a.unit_code, world.school_b.unit_code = UNIT_A, UNIT_B
-    db.commit()
-    return world
 
 
-def _events(db, action: str) -> list[AuditEvent]:
-    db.expire_all()
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                           .order_by(AuditEvent.id)))
-
-
-def _users(db) -> int:
-    return db.scalar(select(func.count(User.id)))
 
 
 def _logged_in_as(client) -> str | None:
@@ -72,10 +60,10 @@ def test_first_login_creates_staff_of_the_preschool_in_the_claim(client, db, uni
     assert user.password_hash is None
     link = db.scalar(select(SsoAccount).where(SsoAccount.user_id == user.id))
     assert (link.protocol, link.issuer, link.subject) == ("oidc", oidc_provider, "anna-sub")
-    created = _events(db, "sso_user_created")
+    created = audit_events(db, "sso_user_created")
     assert len(created) == 1 and created[0].detail["role"] == "staff"
     assert created[0].detail["preschools"] == ["Förskolan A"]
-    assert _events(db, "login")[0].detail == {"via": "Kiruna kommun"}
+    assert audit_events(db, "login")[0].detail == {"via": "Kiruna kommun"}
     assert "anna.berg@kiruna.se" in _logged_in_as(client)
     assert client.get("/map", follow_redirects=True).status_code == 200
 
@@ -96,14 +84,14 @@ def test_a_later_login_updates_role_and_preschools_when_the_admin_chose_so(
     provider_login(client, oidc_provider, "anna-sub", claims("anna@kiruna.se", "staff", UNIT_B))
     user = db.scalar(select(User).where(User.email == "anna@kiruna.se"))
     assert [p.name for p in user.preschools] == ["Förskolan A"]
-    assert _events(db, "sso_user_updated") == []
+    assert audit_events(db, "sso_user_updated") == []
     auth.logout()
     _choose(db, roles_from_provider=True)
     provider_login(client, oidc_provider, "anna-sub",
                    claims("anna@kiruna.se", "staff", UNIT_A, UNIT_B))
     db.expire_all()
     assert [p.name for p in user.preschools] == ["Förskolan A", "Förskolan B"]
-    updated = _events(db, "sso_user_updated")
+    updated = audit_events(db, "sso_user_updated")
     assert updated[0].detail == {"preschools": [["Förskolan A"],
                                                 ["Förskolan A", "Förskolan B"]]}
     auth.logout()
@@ -123,28 +111,28 @@ def test_accounts_are_linked_by_subject_not_by_email(client, auth, db, units, oi
     assert db.scalar(select(User.email).join(SsoAccount)) == "anna.lind@kiruna.se"
     auth.logout()
     # Another subject claiming that address (or a local account's) gets nothing.
-    users = _users(db)
+    users = user_count(db)
     taken = provider_login(client, oidc_provider, "mallory-sub",
                            claims("staff.a@example.org", "admin"))
     assert taken.status_code == 409
     assert "staff.a@example.org" in taken.get_data(as_text=True)
-    assert _users(db) == users and _logged_in_as(client) is None
-    assert _events(db, "sso_refused")[0].detail["reason"] == "email_taken"
+    assert user_count(db) == users and _logged_in_as(client) is None
+    assert audit_events(db, "sso_refused")[0].detail["reason"] == "email_taken"
 
 
 # -- refusals ------------------------------------------------------------------------------
 
 def test_no_role_is_refused_with_whom_to_ask_and_nothing_is_created(client, db, units,
                                                                     oidc_provider):
-    users = _users(db)
+    users = user_count(db)
     response = provider_login(client, oidc_provider, "nils-sub",
                               claims("nils@kiruna.se", None, UNIT_A))
     assert response.status_code == 403
     page = response.get_data(as_text=True)
     assert "Ditt konto hos Kiruna kommun ger dig ingen roll i Smultron." in page
     assert "Fråga den som ansvarar för Smultron i din kommun" in page
-    assert _users(db) == users and db.scalar(select(func.count(SsoAccount.id))) == 0
-    refused = _events(db, "sso_refused")
+    assert user_count(db) == users and db.scalar(select(func.count(SsoAccount.id))) == 0
+    refused = audit_events(db, "sso_refused")
     assert refused[0].actor == "nils@kiruna.se"
     assert refused[0].detail["reason"] == "no_role"
     assert refused[0].detail["role_values"] == ["some-other-group"]
@@ -163,7 +151,7 @@ def test_staff_whose_unit_code_is_unknown_are_refused(client, db, units, oidc_pr
     response = provider_login(client, oidc_provider, "nils-sub",
                               claims("nils@kiruna.se", "staff", "99999999"))
     assert response.status_code == 403
-    assert _events(db, "sso_refused")[0].detail["unit_codes"] == ["99999999"]
+    assert audit_events(db, "sso_refused")[0].detail["unit_codes"] == ["99999999"]
     assert db.scalar(select(func.count(SsoAccount.id))) == 0
 
 
@@ -176,7 +164,7 @@ def test_a_deactivated_sso_account_cannot_log_in_through_the_provider(
     response = provider_login(client, oidc_provider, "anna-sub")
     assert response.status_code == 403
     assert "avaktiverat" in response.get_data(as_text=True)
-    assert _events(db, "sso_refused")[0].detail["reason"] == "deactivated"
+    assert audit_events(db, "sso_refused")[0].detail["reason"] == "deactivated"
     assert _logged_in_as(client) is None
 
 
@@ -193,7 +181,7 @@ def test_a_replayed_state_is_refused_and_audited(app, client, auth, db, units, o
     other = app.test_client()
     assert other.get(authorize(client, "anna-sub"), base_url="https://localhost") \
         .status_code == 400
-    assert [e.detail["reason"] for e in _events(db, "sso_refused")] == ["state", "state"]
+    assert [e.detail["reason"] for e in audit_events(db, "sso_refused")] == ["state", "state"]
 
 
 def test_the_provider_saying_no_is_refused(client, db, units, oidc_provider):
@@ -202,7 +190,7 @@ def test_the_provider_saying_no_is_refused(client, db, units, oidc_provider):
                            allow_redirects=False, timeout=10)
     path = denied.headers["Location"].split("localhost", 1)[1]
     assert client.get(path).status_code == 400
-    assert _events(db, "sso_refused")[0].detail == {
+    assert audit_events(db, "sso_refused")[0].detail == {
         "via": "Kiruna kommun", "reason": "provider", "error": "access_denied"}
 
 
@@ -245,7 +233,7 @@ def test_an_id_token_that_fails_a_check_is_refused_and_audited(hostile, hostile_
     assert "kunde inte kontrolleras" in response.get_data(as_text=True)
     assert _logged_in_as(client) is None
     assert db.scalar(select(func.count(SsoAccount.id))) == 0
-    refused = _events(db, "sso_refused")
+    refused = audit_events(db, "sso_refused")
     assert [e.detail["reason"] for e in refused] == ["id_token"], case
     db.close()
 
@@ -314,7 +302,7 @@ def test_password_login_is_refused_for_sso_accounts_when_the_admin_requires_sso(
     assert refused.status_code == 403
     assert "Ditt konto loggar in via Kiruna kommun" in refused.get_data(as_text=True)
     assert _logged_in_as(client) is None
-    assert _events(db, "login_failed")[0].detail == {"reason": "single sign-on only"}
+    assert audit_events(db, "login_failed")[0].detail == {"reason": "single sign-on only"}
     # Local accounts still log in with their password.
     assert auth.login(units.email("admin")).status_code == 302
 
@@ -355,7 +343,7 @@ def test_the_admin_sees_which_accounts_use_single_sign_on_and_chooses_the_rules(
                                             "require_sso": "on"})
     assert saved.status_code == 303
     assert sso_settings.read(db) == {"roles_from_provider": False, "require_sso": True}
-    assert _events(db, "sso_settings_changed")[0].detail == {"require_sso": [False, True]}
+    assert audit_events(db, "sso_settings_changed")[0].detail == {"require_sso": [False, True]}
 
 
 def test_erasing_an_sso_account_removes_its_link_to_the_provider(
