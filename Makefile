@@ -21,8 +21,11 @@ help: ## list the targets
 system: ## install PostgreSQL + PostGIS and xmlsec1 (SAML) through the system package manager (if missing)
 	@scripts/install-system-deps.sh server
 
-system-test: ## also install what the tests need: Chromium, gdal-bin, QGIS and Node.js
-	@scripts/install-system-deps.sh server test
+system-test: ## also install what the tests need: Chromium, gdal-bin, QGIS, Node.js and the topology's servers
+	@scripts/install-system-deps.sh server test topology
+
+system-topology: ## install Patroni, etcd, HAProxy, pgbouncer and Redis (make topology)
+	@scripts/install-system-deps.sh server topology
 
 system-node: ## install Node.js and npm (the linter and the JavaScript tests)
 	@scripts/install-system-deps.sh node
@@ -51,11 +54,17 @@ run: system venv translations ## set up and serve http://$(HOST):$(PORT) on the 
 	@$(BIN)/smultron demo --if-empty
 	@$(BIN)/smultron serve --host $(HOST) --port $(PORT)
 
+topology: system-topology venv translations ## start deploy/'s topology on this machine (HAProxy, 2 gunicorn, pgbouncer, Patroni x2 + etcd, Redis) with demo data
+	@$(PY) deploy/topology.py start
+
+topology-stop: ## stop what make topology started
+	@$(PY) deploy/topology.py stop
+
 test: system-test $(VENV)/.installed-test node_modules/.installed translations ## set up and run the whole test suite
 	@$(BIN)/ruff check .
 	@$(BIOME) lint
 	@node --test --test-reporter=spec $(JS_TESTS)
-	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --durations=25 $(PYTEST_ARGS)
 
 test-fast: system-test $(VENV)/.installed-test node_modules/.installed translations ## the same without the browser tests and the fresh-clone test (minutes less)
 	@$(BIN)/ruff check .
@@ -75,9 +84,9 @@ vendor: ## re-copy the pinned front-end packages (package.json) into static/vend
 
 bench: system-test $(VENV)/.installed-test ## run every benchmark (bench/, minutes; see README)
 	@scripts/install-system-deps.sh bench
-	@for b in export report api map write; do $(PY) bench/$$b.py || exit 1; done
+	@for b in export report api map write photos failover; do $(PY) bench/$$b.py || exit 1; done
 
 clean: ## remove the venv, node_modules and the embedded database (instance/)
 	rm -rf $(VENV) node_modules instance
 
-.PHONY: help system system-test system-node venv translations run test test-fast test-js lint vendor bench clean
+.PHONY: help system system-test system-node system-topology topology topology-stop venv translations run test test-fast test-js lint vendor bench clean

@@ -1,6 +1,7 @@
 """A municipality report over N places, against the naive folium map.
 
     .venv/bin/python bench/report.py [--rows 100000] [--requests 40] [--workers 1]
+    .venv/bin/python bench/report.py --rows 100000 --writers 20 [--duration 20] [--changes 20]
 
 Generates N places (bench/generate.py) and gathers them into one municipality (its
 preschools, sessions and both campaigns), so that the municipality report covers all N.
@@ -13,6 +14,10 @@ Then, with gunicorn serving Smultron:
   loads) and render time (navigation until the map's canvas is painted), beside the
   naive approach: folium's HeatMap fed every raw point, in one HTML file with the same
   vendored Leaflet. Ends with ``ratio report: <smultron render time / naive render time>``.
+
+With ``--writers N`` it measures instead the first view after a change while N clients
+write, kept figures against the full recomputation (bench/report_fresh.py), ending with
+``ratio report-fresh: <kept p95 / full p95>``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pathlib import Path
 
 import generate
 import psycopg
+import report_fresh
 from common import PASSWORD, ROOT, app_env, free_port, gunicorn, server
 from sqlalchemy.orm import sessionmaker
 
@@ -67,6 +73,7 @@ def gather_into_one_municipality(data: generate.Generated) -> tuple[int, list[in
                FROM mapping_session ms WHERE ms.id = p.session_id""", (muni,))
         conn.execute("UPDATE municipality SET extent = NULL WHERE id = %s", (muni,))
         conn.execute("SELECT place_cell_rebuild()")  # the updates skipped its triggers
+        conn.execute("SELECT report_kept_rebuild()")
         conn.commit()
         campaigns = [r[0] for r in conn.execute(
             "SELECT id FROM campaign WHERE municipality_id = %s ORDER BY id", (muni,))]
@@ -185,6 +192,8 @@ def measure(args) -> dict:
         _muni, campaigns = gather_into_one_municipality(data)
         print(f"gathered into one municipality in {time.perf_counter() - started:.1f} s",
               flush=True)
+        if args.writers:
+            return report_fresh.measure(data, campaigns, args)
         query = urllib.parse.urlencode([("campaign", c) for c in campaigns])
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -227,8 +236,15 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="gunicorn workers (each keeps its own report cache)")
     parser.add_argument("--runs", type=int, default=3, help="page loads per approach")
+    parser.add_argument("--writers", type=int, default=0,
+                        help="measure the first view after a change under this many writers")
+    parser.add_argument("--duration", type=float, default=20,
+                        help="seconds of writing alone, with and without the triggers")
+    parser.add_argument("--changes", type=int, default=20,
+                        help="first views of each kind (kept, full) under the writers")
     args = parser.parse_args(argv)
-    print(report(measure(args), args))
+    results = measure(args)
+    print(report_fresh.report(results, args) if args.writers else report(results, args))
     return 0
 
 

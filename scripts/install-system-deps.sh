@@ -7,13 +7,15 @@
 #                                         and Node.js with npm (node)
 #   install-system-deps.sh node          Node.js and npm: the JavaScript linter (Biome) and tests (node --test)
 #   install-system-deps.sh bench         + wrk, the load tool of bench/api.py (optional)
+#   install-system-deps.sh topology      Patroni, etcd, HAProxy, pgbouncer and Redis: the production
+#                                         topology of deploy/ (make topology; tests/test_topology.py)
 set -euo pipefail
 
-need_server=0; need_test=0; need_bench=0; need_node=0
+need_server=0; need_test=0; need_bench=0; need_node=0; need_topology=0
 for arg in "$@"; do
   case "$arg" in
     server) need_server=1 ;; test) need_test=1; need_node=1 ;; bench) need_bench=1 ;;
-    node) need_node=1 ;;
+    node) need_node=1 ;; topology) need_topology=1 ;;
   esac
 done
 
@@ -65,6 +67,15 @@ if [ $need_test = 1 ]; then
   # LibreOffice (converted headless, as a planner's office suite would open it)
   command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
   command -v soffice >/dev/null || pkgs+=(libreoffice-writer-nogui)
+fi
+if [ $need_topology = 1 ]; then
+  # deploy/'s topology on one machine: a two-node Patroni cluster with one etcd, HAProxy in
+  # front of the app instances and of the cluster, pgbouncer (transaction mode), Redis
+  command -v patroni >/dev/null || pkgs+=(patroni)
+  command -v etcd >/dev/null || pkgs+=(etcd-server)
+  command -v haproxy >/dev/null || pkgs+=(haproxy)
+  command -v pgbouncer >/dev/null || pkgs+=(pgbouncer)
+  command -v redis-server >/dev/null || pkgs+=(redis-server)
 fi
 if [ $need_bench = 1 ]; then
   command -v wrk >/dev/null || pkgs+=(wrk)

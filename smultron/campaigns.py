@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smultron.core.db import taken
 from smultron.core.problems import N_, Collector, fail
 from smultron.models import CAMPAIGN_STATUSES, Campaign, Place, Preschool
 from smultron.preschools.editing import municipalities
@@ -87,11 +88,8 @@ def _preschool_ids(session: Session, raw: list[str], municipality_id: int | None
 
 
 def _check_unique(session: Session, data: CampaignInput, own_id: int | None) -> None:
-    query = select(Campaign.id).where(Campaign.municipality_id == data.municipality_id,
-                                      Campaign.name == data.name)
-    if own_id is not None:
-        query = query.where(Campaign.id != own_id)
-    if session.scalar(query) is not None:
+    if taken(session, Campaign, own_id, Campaign.municipality_id == data.municipality_id,
+             Campaign.name == data.name):
         raise fail(N_("A campaign called %(name)s exists already"), "name", status=409,
                    name=data.name)
 

@@ -15,7 +15,7 @@ from smultron.core import audit
 from smultron.core import config as settings
 from smultron.core.db import embedded_cluster, make_engine
 from smultron.core.embedded_pg import EmbeddedPostgresError
-from smultron.core.errors import AppError
+from smultron.core.errors import AppError, CommandError
 
 INSTANCE = ROOT / "instance"
 
@@ -36,7 +36,7 @@ class Context:
             if not url:
                 self.cluster = embedded_cluster(INSTANCE).ensure()
                 url = self.cluster.url()
-            self._engine = make_engine(url)
+            self._engine = make_engine(url, self.config["DB_POOLER"])
         return self._engine
 
     @contextmanager
@@ -58,7 +58,7 @@ class SmultronGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (AppError, EmbeddedPostgresError, settings.ConfigError) as exc:
+        except (AppError, CommandError, EmbeddedPostgresError, settings.ConfigError) as exc:
             click.echo(f"Error: {getattr(exc, 'message', exc)}", err=True)
             if getattr(exc, "detail", None):
                 click.echo(_format_detail(exc.detail), err=True)
@@ -208,6 +208,7 @@ FEATURE_COMMANDS: tuple[str, ...] = (
     "smultron.export.cli",
     "smultron.retention.cli",
     "smultron.core.backup",
+    "smultron.opendata.cli",
 )
 
 

@@ -17,6 +17,7 @@ from smultron.core import audit, parsing
 from smultron.core.access import Viewer
 from smultron.core.errors import Conflict, Forbidden, NotFound
 from smultron.core.messages import M, translate
+from smultron.core.problems import Invalid
 from smultron.models import (
     AGE_GROUPS,
     SESSION_LANGUAGES,
@@ -28,7 +29,6 @@ from smultron.models import (
     User,
     campaign_preschool,
 )
-from smultron.places.validation import ValidationError
 
 MAX_CHILDREN = 60
 # An unfinished session is offered to continue for this long after it was started; older
@@ -158,7 +158,7 @@ def _campaign(db: Session, preschool: Preschool, value: str | None, errors: dict
 
 def start(db: Session, viewer: Viewer, user: User, form: SessionForm,
           today: date | None = None) -> MappingSession:
-    """A new session, or ValidationError with a message per field (nothing saved)."""
+    """A new session, or Invalid with a message per field (nothing saved)."""
     if viewer.role != "staff":
         raise Forbidden(M("Mapping sessions are started by the preschool's staff."))
     preschool = preschool_for(db, viewer, form.preschool_id)
@@ -175,7 +175,7 @@ def start(db: Session, viewer: Viewer, user: User, form: SessionForm,
                               "it, mapping cannot start.")
     campaign = _campaign(db, preschool, form.campaign_id, errors)
     if errors:
-        raise ValidationError(errors)
+        raise Invalid.of_fields(errors)
     row = MappingSession(
         id=uuid.uuid4(), municipality_id=preschool.municipality_id, campaign_id=campaign.id,
         preschool_id=preschool.id, department_id=department_id, held_on=held_on,

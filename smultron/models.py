@@ -33,7 +33,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("staff", "planner", "official", "admin")
@@ -501,6 +501,74 @@ class PlaceCell(Base):
     sum_lat: Mapped[float] = mapped_column(Double)
 
 
+class ReportAtom(Base):
+    """The reports' atoms (aggregate.py) kept per children_count: places and the sum of
+    their record keys. Kept by statement triggers (migration 0011), read by reports/kept.py."""
+
+    __tablename__ = "report_atom"
+    __table_args__ = (Index("ix_report_atom_square", "municipality_id", "ci", "cj"),)
+    municipality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    preschool_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    feeling: Mapped[str] = mapped_column(Text, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season: Mapped[str] = mapped_column(Text, primary_key=True)
+    age_group: Mapped[str] = mapped_column(Text, primary_key=True)
+    answer: Mapped[str] = mapped_column(Text, primary_key=True)
+    language: Mapped[str] = mapped_column(Text, primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ci: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cj: Mapped[int] = mapped_column(Integer, primary_key=True)
+    children_count: Mapped[int] = mapped_column(Integer, primary_key=True)
+    places: Mapped[int] = mapped_column(Integer)
+    key_sum: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportUnit(Base):
+    """Each (campaign, preschool)'s children_min and a version (migration 0011)."""
+
+    __tablename__ = "report_unit"
+    municipality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    preschool_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    children_min: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportFigure(Base):
+    """A municipality report's figures per campaign and bucket (the units' children_min,
+    at most 100), perturbed (migration 0011). Never shown as they are: anonymity.publish."""
+
+    __tablename__ = "report_figure"
+    municipality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    g: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feeling: Mapped[str] = mapped_column(Text, primary_key=True)
+    category: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season: Mapped[str] = mapped_column(Text, primary_key=True)
+    age_group: Mapped[str] = mapped_column(Text, primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    preschool: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer: Mapped[str] = mapped_column(Text, primary_key=True)
+    language: Mapped[str] = mapped_column(Text, primary_key=True)
+    i: Mapped[int] = mapped_column(Integer, primary_key=True)
+    j: Mapped[int] = mapped_column(Integer, primary_key=True)
+    places: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer)
+    children_min: Mapped[int] = mapped_column(Integer)
+
+
+class ReportAnswerGone(Base):
+    """The answer of a place being hard-deleted with its answers, for its trigger."""
+
+    __tablename__ = "report_answer_gone"
+    place_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    status: Mapped[str] = mapped_column(Text)
+
+
 class PlanArea(Base):
     __tablename__ = "plan_area"
     __table_args__ = (
@@ -667,3 +735,48 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict] = mapped_column(JSONB)
+
+
+OPEN_STATUSES = ("published", "unpublished")
+OPEN_LICENCES = ("CC0-1.0", "CC-BY-4.0")
+
+
+class OpenDataset(Base):
+    """A published open dataset (smultron/opendata): one or more campaigns' results on the
+    fixed hexagon grid, anonymised and frozen in its versions; only the newest version of a
+    published dataset is public."""
+
+    __tablename__ = "open_dataset"
+    __table_args__ = (
+        CheckConstraint(_in("status", OPEN_STATUSES), name="status"),
+        CheckConstraint(_in("licence", OPEN_LICENCES), name="licence"),
+        CheckConstraint("hex_size >= 250", name="hex_size"),
+        CheckConstraint("threshold >= 2", name="threshold"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    campaign_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    hex_size: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[int] = mapped_column(Integer)
+    licence: Mapped[str] = mapped_column(String(20))
+    min_preschool: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = _now()
+    unpublished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                            nullable=True)
+
+
+class OpenDatasetVersion(Base):
+    """One frozen publication of a dataset: every public figure, as published."""
+
+    __tablename__ = "open_dataset_version"
+    __table_args__ = (UniqueConstraint("dataset_id", "version",
+                                       name="uq_open_dataset_version_dataset_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("open_dataset.id", ondelete="CASCADE"),
+                                            index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = _now()
+    content: Mapped[dict] = mapped_column(JSONB)

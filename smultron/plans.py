@@ -19,13 +19,13 @@ import shapely
 import shapely.errors
 from pyproj import Transformer
 from shapely import make_valid
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from sqlalchemy import Float, Integer, Numeric, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from smultron.core import audit, parsing
+from smultron.core import audit, geojson, parsing
 from smultron.core.access import Viewer
 from smultron.core.errors import AppError, NotFound
 from smultron.core.geo import buffer_metres, to_db
@@ -147,35 +147,25 @@ def read_plan_file(data: bytes, filename: str) -> PlanGeometry:
     return polygons_only(list(frame.geometry), "file")
 
 
-def geometry_from_geojson(data) -> PlanGeometry:
-    """A drawn plan area: a GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection."""
-    if isinstance(data, str) and len(data) > MAX_DRAWN_CHARS:
-        raise refuse(_TOO_DETAILED, "geojson")
-    try:
-        data = parsing.json_document(data, label=M("The drawn area"))
-    except ParseError as exc:
-        raise refuse(exc.message, "geojson") from None
-    if not isinstance(data, dict):
-        raise refuse(M("The drawn area is not valid GeoJSON."), "geojson")
-    if data.get("type") == "FeatureCollection":
-        features = data.get("features")
-        items = [f.get("geometry") for f in features if isinstance(f, dict)] \
-            if isinstance(features, list) else []
-    elif data.get("type") == "Feature":
-        items = [data.get("geometry")]
-    else:
-        items = [data]
-    try:
-        geometries = [shape(item) for item in items if item]
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError,
-            shapely.errors.GEOSException):
-        raise refuse(M("The drawn area is not a valid GeoJSON geometry."), "geojson") from None
-    _check_size(geometries, "geojson")
-    return polygons_only(geometries, "geojson")
-
-
 _TOO_DETAILED = M("The plan area has more than %(n)d corners; simplify it (in QGIS: "
                   "Vector › Geometry Tools › Simplify) and try again.", n=MAX_SOURCE_VERTICES)
+
+DRAWN_AREA = geojson.DrawnArea(
+    not_geojson=M("The drawn area is not valid GeoJSON."),
+    not_polygon=M("The drawn area is not a valid GeoJSON geometry."),
+    max_corners=MAX_SOURCE_VERTICES, max_characters=MAX_DRAWN_CHARS, one=False, valid=False,
+    too_many_corners=_TOO_DETAILED,
+    other_type="A plan area must be polygons; the file has a %(kind)s.")
+
+
+def geometry_from_geojson(data) -> PlanGeometry:
+    """A drawn plan area: a GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection."""
+    try:
+        polygons = geojson.read_polygons(data, DRAWN_AREA)
+    except ParseError as exc:
+        raise refuse(exc.message, "geojson") from None
+    return polygons_only(polygons, "geojson")
+
 
 
 def _check_size(geometries: list[BaseGeometry], field: str) -> None:

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, aliased
 
 from smultron.core import audit, parsing
 from smultron.core.access import PLANNERS, Viewer
-from smultron.core.errors import AppError, Forbidden, NotFound
+from smultron.core.errors import Forbidden, NotFound
 from smultron.core.messages import M, Message
+from smultron.core.problems import Invalid
 from smultron.models import (
     RESPONSE_MAX,
     RESPONSE_STATUSES,
@@ -47,9 +48,9 @@ class Answer:
     plan_id: int | None
 
 
-def invalid(fields: dict[str, Message]) -> AppError:
+def invalid(fields: dict[str, Message]) -> Invalid:
     """422 with one message per field (``detail["fields"]``); nothing is saved."""
-    return AppError(M("The answer needs fixing."), status=422, detail={"fields": fields})
+    return Invalid.of_fields(fields, M("The answer needs fixing."))
 
 
 def require_answerer(viewer: Viewer) -> None:

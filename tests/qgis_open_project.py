@@ -45,7 +45,8 @@ def drawn(layer) -> int:
 def layers(project) -> dict:
     return {layer.id(): {
         "name": layer.name(), "valid": layer.isValid(), "source": layer.source(),
-        "crs": layer.crs().authid(), "renderer": layer.renderer().type(),
+        "crs": layer.crs().authid(),
+        "renderer": layer.renderer().type() if layer.renderer() else None,
         "styles": layer.styleManager().styles(), "features": layer.featureCount(),
         "metadata_title": layer.metadata().title()}
         for layer in project.mapLayers().values()}

@@ -18,8 +18,8 @@ from tests import export_data
 from tests.test_qgis_project import stored
 
 PLANNER = Viewer(user_id=0, role="planner", preschool_ids=frozenset())
-LAYERS = ["density_hex", "neighbourhoods", "places_areas", "places_points", "places_routes",
-          "preschools"]
+LAYERS = ["density_hex", "neighbourhoods", "place_photos", "places_areas", "places_points",
+          "places_routes", "preschools"]
 
 
 @pytest.fixture
@@ -145,8 +145,10 @@ def test_styles_are_qgis_defaults(export):
     rows = sql(path, "SELECT f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
                      "useAsDefault, styleQML FROM layer_styles ORDER BY f_table_name")
     assert [row[2] for row in rows] == LAYERS
-    for catalog, schema, _name, column, default, qml in rows:
-        assert (catalog, schema, column, default) == ("", "", "geom", 1)
+    for catalog, schema, name, column, default, qml in rows:
+        # the photos' table has no geometry: QGIS looks its style up by an empty column
+        assert (catalog, schema, column, default) == (
+            "", "", "" if name == "place_photos" else "geom", 1)
         assert qml.startswith("<!DOCTYPE qgis")
     assert sql(path, "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'") \
         == [("attributes",)]
@@ -240,7 +242,7 @@ def test_cli_export(database_url, places, tmp_path, db):
                          env=env)
     assert only.exit_code == 0
     assert [n for n, _ in pyogrio.list_layers(tmp_path / "p.gpkg")] == [
-        "places_points", "layer_styles"]
+        "places_points", "place_photos", "layer_styles"]
 
 
 def test_schema_extension_describes_columns_and_coded_values(export):

@@ -266,11 +266,11 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 STRAY_PERCENT = re.compile(r"%(?!\(\w+\)[sd]|%)")
 CATALOGUES = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po"))
 
-# The areas planners, administrators and GIS users meet: complete in sv, en and fi; in fit
-# and se they may fall back to Swedish string by string. Every other area is the staff
-# journey's (core, places, geoman, photos, basemaps, feedback, tiles, sso, and any area
-# not named here, a new one included): complete in sv, fi, fit and se.
-OTHER_AREAS = {"admin", "answers", "ogc", "planner", "reports"}
+# The areas planners, administrators, GIS users and open data's re-users meet: complete in
+# sv, en and fi; in fit and se they may fall back to Swedish string by string. Every other
+# area is the staff journey's (core, places, geoman, photos, basemaps, feedback, tiles,
+# sso, and any area not named here, a new one included): complete in sv, fi, fit and se.
+OTHER_AREAS = {"admin", "answers", "ogc", "opendata", "planner", "reports"}
 STAFF_LANGUAGES = ("sv", "fi", "fit", "se")
 OTHER_LANGUAGES = ("sv", "en", "fi")
 

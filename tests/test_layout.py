@@ -68,3 +68,39 @@ def test_no_function_is_longer_than_sixty_lines():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and _code_lines(node) > MAX_FUNCTION_LINES}
     assert long == {}
+
+
+# The errors whose messages reach the person at the console or in the log, in English
+# (smultron/core/errors.py says why); every other error reaches a site's user and carries
+# a translatable Message, never text put together with an f-string or %.
+OPERATOR_ERRORS = {"CommandError", "ConfigError", "BasemapError", "UpstreamError",
+                   "EmbeddedPostgresError", "MetadataError", "MetadataUnreachable", "SAMLError",
+                   "ValueError",
+                   "RuntimeError", "TypeError", "SystemExit"}
+
+
+def _composed_messages(tree: ast.Module):
+    """(line, error) of each ``raise Error(f"...")`` or ``raise Error("..." % x)`` of an
+    error that is not an operator's."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+                and node.exc.args):
+            continue
+        function = node.exc.func
+        name = getattr(function, "id", None) or getattr(function, "attr", "")
+        message = node.exc.args[0]
+        composed = isinstance(message, ast.JoinedStr) or (
+            isinstance(message, ast.BinOp) and isinstance(message.op, ast.Mod))
+        if composed and name not in OPERATOR_ERRORS:
+            yield node.lineno, name
+
+
+def test_no_user_facing_error_message_is_put_together_in_code():
+    found = {name: list(_composed_messages(tree)) for name, tree in _modules()}
+    assert {name: lines for name, lines in found.items() if lines} == {}
+
+
+def test_the_message_check_finds_a_composed_message():
+    tree = ast.parse('raise AppError(f"no {x}")\nraise NotFound("no %s" % x)\n'
+                     'raise CommandError(f"no {x}")\nraise AppError(M("no %(x)s", x=x))\n')
+    assert list(_composed_messages(tree)) == [(1, "AppError"), (2, "NotFound")]

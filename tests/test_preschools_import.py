@@ -47,7 +47,7 @@ def _refusal(db, content, name: str = "list.csv") -> list[str]:
     db.rollback()
     assert caught.value.status == 422
     assert _count(db) == 0
-    return [problem.english() for problem in caught.value.problems]
+    return [str(problem) for problem in caught.value.problems]
 
 
 def test_csv_import_creates_preschools_with_neighbourhoods(db, muni):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from smultron.core import passwords
-from smultron.core.errors import AppError, Conflict
+from smultron.core.errors import CommandError
 from smultron.models import ROLES, ApiToken, Preschool, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -19,7 +19,7 @@ TOKEN_USE_PRECISION = timedelta(minutes=1)  # how exactly last_used_at is kept
 def normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
-        raise AppError(f"'{email}' is not an e-mail address")
+        raise CommandError(f"'{email}' is not an e-mail address")
     return email
 
 
@@ -28,14 +28,14 @@ def create_user(session: Session, email: str, role: str, password: str | None,
     """A new user; staff are scoped to the named preschools (at least one)."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise AppError(f"Unknown role '{role}': use one of {', '.join(ROLES)}")
+        raise CommandError(f"Unknown role '{role}': use one of {', '.join(ROLES)}")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"A user with the e-mail {email} exists already")
+        raise CommandError(f"A user with the e-mail {email} exists already")
     if password is not None and (problem := passwords.password_problem(password)):
-        raise AppError(f"The password is too short: {problem}")
+        raise CommandError(f"The password is too short: {problem}")
     preschools = [find_preschool(session, name) for name in preschool_names]
     if role == "staff" and not preschools:
-        raise AppError("Staff need at least one preschool (--preschool NAME)")
+        raise CommandError("Staff need at least one preschool (--preschool NAME)")
     user = User(email=email, role=role, session_nonce=passwords.new_nonce(),
                 password_hash=passwords.hash_password(password) if password else None,
                 preschools=preschools)
@@ -49,7 +49,7 @@ def create_user(session: Session, email: str, role: str, password: str | None,
 def find_preschool(session: Session, name: str) -> Preschool:
     preschool = session.scalar(select(Preschool).where(Preschool.name == name))
     if preschool is None:
-        raise AppError(f"There is no preschool called '{name}'")
+        raise CommandError(f"There is no preschool called '{name}'")
     return preschool
 
 
@@ -65,7 +65,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def set_password(user: User, password: str) -> None:
     if problem := passwords.password_problem(password):
-        raise AppError(f"The password is too short: {problem}")
+        raise CommandError(f"The password is too short: {problem}")
     user.password_hash = passwords.hash_password(password)
     user.session_nonce = passwords.new_nonce()
 
@@ -100,5 +100,5 @@ def user_for_token(session: Session, token: str) -> User | None:
 def find_user(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise AppError(f"There is no user with the e-mail {email}", status=404)
+        raise CommandError(f"There is no user with the e-mail {email}")
     return user

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from smultron.core import audit, parsing
 from smultron.core.access import Viewer
-from smultron.core.errors import AppError, Conflict, NotFound
+from smultron.core.errors import Conflict, NotFound
 from smultron.core.messages import M, Message
+from smultron.core.problems import Invalid
 from smultron.models import (
     ASSESSMENT_TEXT_MAX,
     ASSESSMENT_TEXTS,
@@ -81,9 +82,8 @@ class Saved:
     version: int
 
 
-def invalid(field: str, message: Message) -> AppError:
-    return AppError(M("The assessment needs fixing."), status=422,
-                    detail={"fields": {field: message}})
+def invalid(field: str, message: Message) -> Invalid:
+    return Invalid.of_fields({field: message}, M("The assessment needs fixing."))
 
 
 def _plan(session: Session, plan_id: int) -> PlanArea:

@@ -29,7 +29,7 @@ from smultron.responses import STATUS_LABELS
 
 @dataclass
 class Block:
-    kind: str  # title, heading, paragraph, note, quote, table, image
+    kind: str  # title, heading, paragraph, note, quote, table, image (PNG), photo (JPEG)
     text: str = ""
     level: int = 1
     lines: list = field(default_factory=list)  # title: (label, value); quote: source
@@ -182,6 +182,27 @@ def _weighing(w: Writer, ev: Evidence) -> None:
                "note")
 
 
+def _photos(w: Writer, ev: Evidence) -> None:
+    """The approved photos of the places (the internal version only: a photo shows a
+    single place), each captioned with its place."""
+    w.heading(M("Photos of the places"), id_="photos")
+    if not ev.photos:
+        w.para(M("No approved photos of these places."), "note")
+        return
+    places = {p.id: p for p in ev.places}
+    for shot in ev.photos:
+        place = places[shot.place_id]
+        caption = f"{place.category_label} · {_feeling(w, place.feeling)} · " \
+                  f"{_where(w, place)} · {place.preschool}"
+        if shot.taken_on:
+            caption += " · " + w.t(M("taken %(day)s", day=shot.taken_on.isoformat()))
+        alt = w.t(M("Photo of the place: %(place)s", place=caption))
+        w.blocks.append(Block("photo", caption, image=shot.thumb, lines=[alt]))
+    if not ev.photos_all:
+        w.para(M("Only the first %(n)d photos are shown; the GeoPackage export has every "
+                 "approved one.", n=len(ev.photos)), "note")
+
+
 def _texts(w: Writer, ev: Evidence) -> None:
     w.heading(M("The assessment"), id_="assessment")
     for name in ASSESSMENT_TEXTS:
@@ -279,6 +300,7 @@ def build(ev: Evidence, gettext, lang: str, author: str, k: int, today: date, *,
         published.weighing(w, ev, public_report)
     else:
         _weighing(w, ev)
+        _photos(w, ev)
     _texts(w, ev)
     _decisions(w, ev)
     _feedback(w, ev, public)

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import Float, Integer, Numeric, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
-from smultron import plans
+from smultron import photos, plans
 from smultron.assessment import decisions, weighings
 from smultron.core.access import Viewer
 from smultron.models import (
@@ -90,6 +90,8 @@ class Evidence:
     area_ha: float
     plan_geojson: dict
     listed_all: bool = True
+    photos: list = field(default_factory=list)  # approved photos (smultron.photos.Shown)
+    photos_all: bool = True
 
 
 def _places(session: Session, viewer: Viewer, plan_id: int, buffer_m: int,
@@ -177,9 +179,11 @@ def gather(session: Session, viewer: Viewer, plan_id: int,
     area_ha = session.scalar(select(cast(func.round(cast(
         func.ST_Area(func.ST_Transform(PlanArea.geom, METRIC_SRID)) / 10000.0, Numeric), 2),
         Float)).where(PlanArea.id == area.id))
+    shots, shots_all = photos.approved_thumbs(session, viewer, [p.id for p in places])
     return Evidence(
         plan=area, municipality=session.scalar(select(Municipality.name).where(
             Municipality.id == area.municipality_id)) or "",
+        photos=shots, photos_all=shots_all,
         author=author, buffer_m=buffer_m, places=places, heard=who, campaigns=campaigns,
         texts=row[0], version=row[1],
         decisions=decisions(session, area.id), area_ha=float(area_ha or 0),

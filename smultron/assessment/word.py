@@ -65,7 +65,7 @@ def _title(doc, block: Block) -> None:
 
 
 def _image(doc, block: Block) -> None:
-    doc.add_picture(io.BytesIO(block.image), width=Cm(16))
+    doc.add_picture(io.BytesIO(block.image), width=Cm(8 if block.kind == "photo" else 16))
     picture = doc.paragraphs[-1]
     properties = picture._p.xpath(".//wp:docPr")  # noqa: SLF001
     for element in properties:  # the text alternative screen readers read
@@ -95,7 +95,7 @@ def write(document: Document) -> bytes:
             doc.add_heading(block.text, level=block.level)
         elif block.kind == "table":
             _table(doc, block)
-        elif block.kind == "image":
+        elif block.kind in ("image", "photo"):
             _image(doc, block)
         elif block.kind == "quote":
             _quote(doc, block)

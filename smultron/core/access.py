@@ -46,6 +46,14 @@ class Viewer:
             return true()
         return column.in_(sorted(self.preschool_ids))
 
+    def preschool_sql(self, column: str) -> tuple[str, dict]:
+        """The same rule for a hand-written SQL statement: a condition on ``column`` (a
+        fixed identifier such as ``p.preschool_id``, never input) and its parameters."""
+        if self.sees_all_preschools:
+            return "TRUE", {}
+        return column + " = ANY(:viewer_preschools)", {
+            "viewer_preschools": sorted(self.preschool_ids)}
+
     def check_preschool(self, preschool_id: int) -> None:
         """404 for a preschool the viewer may not see (its existence is not revealed)."""
         if not self.may_see_preschool(preschool_id):

@@ -18,7 +18,7 @@ import click
 from sqlalchemy import Engine, inspect, text
 
 from smultron.core.embedded_pg import _find_bindir
-from smultron.core.errors import AppError
+from smultron.core.errors import CommandError
 
 # Tables whose rows make a database "not empty" (categories are seeded reference data).
 DATA_TABLES = ("municipality", "preschool", "user", "campaign", "mapping_session", "place")
@@ -44,7 +44,7 @@ class Target:
         if done.returncode != 0:
             stderr = done.stderr.decode(errors="replace") if isinstance(done.stderr, bytes) \
                 else done.stderr
-            raise AppError(failure, detail=stderr.strip()[-2000:] or None)
+            raise CommandError(failure, detail=stderr.strip()[-2000:] or None)
         return done
 
 
@@ -84,11 +84,11 @@ def restore(engine: Engine, archive: Path, force: bool = False,
     """Replace the database's contents with ``archive`` (all or nothing)."""
     archive = Path(archive)
     if not archive.is_file():
-        raise AppError(f"There is no backup file {archive}")
+        raise CommandError(f"There is no backup file {archive}")
     held = {table: n for table, n in data_counts(engine).items() if n}
     if held and not force:
         listed = ", ".join(f"{n} {table}" for table, n in held.items())
-        raise AppError(f"The database is not empty ({listed}). Restoring would replace all of "
+        raise CommandError(f"The database is not empty ({listed}). Restoring would replace all of "
                        "it; back it up first and add --force if that is what you want.")
     target = target_for(engine, bindir)
     script = target.run(["pg_restore", "--no-owner", "--file", "-", str(archive)],

@@ -42,7 +42,13 @@ def from_environment(env: dict | None = None) -> dict:
         "SECRET_KEY": env.get("SMULTRON_SECRET_KEY") or None,
         "DATABASE_URL": env.get("DATABASE_URL") or None,
         "REPORTS_DATABASE_URL": env.get("REPORTS_DATABASE_URL") or None,
+        # Reports read from that replica while its data is at most this many seconds old,
+        # else from the primary (smultron/core/replica.py).
+        "REPLICA_MAX_LAG": _int(env, "SMULTRON_REPLICA_MAX_LAG", 60),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # "transaction" when DATABASE_URL (and REPORTS_DATABASE_URL) lead to a pooler that hands
+        # each transaction to any server connection (pgbouncer's pool_mode = transaction).
+        "DB_POOLER": (env.get("SMULTRON_DB_POOLER") or "").strip().lower() or None,
         # The site's public address (https://smultron.kommun.se): links that leave the site
         # (the OpenAPI document's server, e-mailed links) use it, never the request's Host.
         "BASE_URL": (env.get("SMULTRON_BASE_URL") or "").rstrip("/") or None,
@@ -55,6 +61,9 @@ def from_environment(env: dict | None = None) -> dict:
         "BASEMAP_CACHE_MB": _int(env, "SMULTRON_BASEMAP_CACHE_MB", 512),
         "BASEMAP_CACHE_DIR": env.get("SMULTRON_BASEMAP_CACHE_DIR") or None,
         "ANONYMITY_THRESHOLD": _int(env, "SMULTRON_ANONYMITY_THRESHOLD", 5),
+        # Open data (/open): no public figure rests on fewer children than this.
+        "OPEN_THRESHOLD": _int(env, "SMULTRON_OPEN_THRESHOLD", 10),
+        "OPEN_RATE_LIMIT": env.get("SMULTRON_OPEN_RATE_LIMIT", "120 per minute"),
         "LOGIN_RATE_LIMIT": env.get("SMULTRON_LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_SECURE": env.get("SMULTRON_INSECURE_COOKIES", "") != "1",
         # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
@@ -213,6 +222,9 @@ def check(config: dict) -> None:
         )
     if config["ANONYMITY_THRESHOLD"] < 2:
         raise ConfigError("SMULTRON_ANONYMITY_THRESHOLD must be 2 or more")
+    if config.get("OPEN_THRESHOLD", 10) < config["ANONYMITY_THRESHOLD"]:
+        raise ConfigError("SMULTRON_OPEN_THRESHOLD must not be below "
+                          "SMULTRON_ANONYMITY_THRESHOLD (open data is seen by everyone)")
     for name, key in (("SMULTRON_MAX_BODY_MB", "MAX_CONTENT_LENGTH"),
                       ("SMULTRON_MAX_UPLOAD_MB", "MAX_UPLOAD_LENGTH")):
         if not 0 < config.get(key, MB) <= 1024 * MB:
@@ -221,6 +233,9 @@ def check(config: dict) -> None:
     if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
         raise ConfigError("SMULTRON_BASE_URL must be the site's address, e.g. "
                           "https://smultron.kommun.se")
+    if config.get("DB_POOLER") not in (None, "session", "transaction"):
+        raise ConfigError("SMULTRON_DB_POOLER must be 'transaction' (pgbouncer's pool_mode = "
+                          "transaction in front of the database), 'session' or unset")
     if not 0 <= config.get("PROXY_HOPS", 0) <= 10:
         raise ConfigError("SMULTRON_PROXY_HOPS must be from 0 (no proxy) to 10: the number of "
                           "reverse proxies in front of the app that set X-Forwarded-For")

@@ -10,7 +10,7 @@ import atexit
 import logging
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,22 @@ _WARM_SQL = text("SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(0, 0)
                  "3857), ST_TileEnvelope(0, 0, 0))")
 
 
-def make_engine(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10)
+def make_engine(url: str, pooler: str | None = None,
+                connect_timeout: int | None = None) -> Engine:
+    """The engine on ``url``. ``pooler="transaction"``: the URL leads to a pooler in
+    transaction mode (pgbouncer), which hands each transaction to whichever server
+    connection is free, so nothing may outlive a transaction on the server. psycopg 3
+    prepares a statement on the server after its fifth use (prepare_threshold): through
+    such a pooler the next transaction may reach a server that lacks it, or holds another
+    client's of the same name. Everything else Smultron sets is transaction-local already
+    (``SET LOCAL``, ``set_config(…, true)``, ``pg_advisory_xact_lock`` in the reports'
+    triggers; no LISTEN). ``connect_timeout``: seconds before a server that does not
+    answer counts as down (the reports' replica)."""
+    connect_args = {"prepare_threshold": None} if pooler == "transaction" else {}
+    if connect_timeout:
+        connect_args["connect_timeout"] = connect_timeout
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10,
+                         connect_args=connect_args)
 
 
 def warm(engine: Engine, count: int = POOL_SIZE) -> int:
@@ -67,3 +81,12 @@ def resolve_database_url(config: dict, instance_path: str | Path) -> str:
 
 def database_ok(session: Session) -> bool:
     return session.execute(text("SELECT postgis_lib_version() IS NOT NULL")).scalar() is True
+
+
+def taken(session: Session, model, own_id: int | None, *where) -> bool:
+    """Whether a row of ``model`` other than ``own_id`` (None: a new one) matches
+    ``where``: a name or a code is taken (the form then says so at its field)."""
+    query = select(model.id).where(*where)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    return session.scalar(query.limit(1)) is not None

@@ -198,6 +198,23 @@ class EmbeddedPostgres:
         )
         return done.stdout
 
+    def replica(self, base_dir: Path) -> EmbeddedPostgres:
+        """A streaming replica of this running cluster in ``base_dir`` (its own socket),
+        made once by pg_basebackup -R (standby.signal and primary_conninfo written for
+        it), started. Read-only: it replays the primary's WAL as it is streamed."""
+        standby = EmbeddedPostgres(base_dir, fast=self.fast, bindir=self.bindir)
+        if not (standby.data_dir / "PG_VERSION").exists():
+            standby.base_dir.mkdir(parents=True, exist_ok=True)
+            if standby._as_postgres:
+                shutil.chown(standby.base_dir, "postgres", "postgres")
+            self._run(["pg_basebackup", "-D", str(standby.data_dir), "-h", str(self.socket_dir),
+                       "-p", str(self.port or SOCKET_PORT), "-U", "postgres", "-R",
+                       "-X", "stream", "-c", "fast"],
+                      failure="pg_basebackup failed")
+        if not standby.is_running():
+            standby.start()
+        return standby
+
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.base_dir, ignore_errors=True)

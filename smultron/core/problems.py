@@ -3,12 +3,12 @@ the CLI in English."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 from smultron.accounts import EMAIL
 from smultron.core import parsing
 from smultron.core.errors import AppError
+from smultron.core.messages import Message
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for translation"
@@ -16,18 +16,27 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for
     return message
 
 
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    msgid: str
-    field: str | None = None
-    params: Mapping = dataclasses.field(default_factory=dict)
+class Problem(Message):
+    """A Message about one field of the input (``field`` None: about the whole of it).
 
-    def english(self) -> str:
-        """The message in English; a Problem given as a parameter is rendered too."""
-        if not self.params:
-            return self.msgid
-        return self.msgid % {key: value.english() if isinstance(value, Problem) else value
-                             for key, value in self.params.items()}
+    A ``label`` parameter is a message id too (``N_("The name")``), translated with the
+    rest; a Problem given as a parameter (an import row's problem) is rendered inside."""
+
+    field: str | None
+
+    def __new__(cls, msgid: str, field: str | None = None, params: Mapping | None = None):
+        params = dict(params or {})
+        if type(params.get("label")) is str:
+            params["label"] = Message(params["label"])
+        self = super().__new__(cls, msgid, params)
+        self.field = field
+        return self
+
+    @classmethod
+    def of(cls, message: Message, field: str | None) -> Problem:
+        """``message`` (from ``M(...)``) as a problem with ``field``."""
+        return cls(getattr(message, "msgid", str(message)), field,
+                   getattr(message, "params", None))
 
 
 # Characters no form field may hold (PostgreSQL cannot store NUL, and the other control
@@ -39,14 +48,42 @@ MAX_EMAIL = 254
 
 
 class Invalid(AppError):
-    """One or more problems with the input; nothing was saved."""
+    """The one validation error: one or more problems with the input, each about a field
+    or the whole; nothing was saved. The message is the problems together (translated
+    like any Message), the detail lists them, or is what the caller gives (the places' API
+    answers ``{"fields": {field: message}}``)."""
 
     status = 422
 
-    def __init__(self, problems: list[Problem], status: int | None = None):
+    def __init__(self, problems: list[Problem], status: int | None = None,
+                 message: Message | None = None, detail=None):
         self.problems = list(problems)
-        super().__init__("; ".join(p.english() for p in self.problems), status=status,
-                         detail=[p.english() for p in self.problems])
+        super().__init__(message or _together(self.problems), status=status,
+                         detail=list(self.problems) if detail is None else detail)
+
+    @classmethod
+    def of_fields(cls, fields: dict[str, Message], message: Message | None = None,
+                  status: int | None = None) -> Invalid:
+        """A message per field, answered as ``{"fields": {field: message}}``."""
+        return cls([Problem.of(text, name) for name, text in fields.items()], status=status,
+                   message=message, detail={"fields": dict(fields)})
+
+    @property
+    def fields(self) -> dict[str, Problem]:
+        """The first problem of each field."""
+        found: dict[str, Problem] = {}
+        for problem in self.problems:
+            if problem.field is not None:
+                found.setdefault(problem.field, problem)
+        return found
+
+
+def _together(problems: list[Problem]) -> Message:
+    """The problems as one message, "first; second; ...", each translated in its place."""
+    if len(problems) == 1:
+        return problems[0]
+    names = {"p" + str(number): problem for number, problem in enumerate(problems)}
+    return Message("; ".join("%(" + name + ")s" for name in names), names)
 
 
 def fail(msgid: str, field: str | None = None, status: int | None = None, **params) -> Invalid:
@@ -62,6 +99,10 @@ class Collector:
 
     def add(self, msgid: str, field: str | None = None, **params) -> None:
         self.problems.append(Problem(msgid, field, params))
+
+    def add_message(self, message: Message, field: str | None = None) -> None:
+        """A Message (``M(...)``, a ParseError's) as a problem of ``field``."""
+        self.problems.append(Problem.of(message, field))
 
     def raise_if_any(self) -> None:
         if self.problems:

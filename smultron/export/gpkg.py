@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from smultron.core.access import Viewer
 from smultron.core.messages import M, gettext_for, translate
-from smultron.export import qgis_project, styles
+from smultron.export import photos, qgis_project, styles
 from smultron.export.enrich import Lookups, named
 from smultron.export.layers import DEFAULT_HEX_SIZE, Layer, all_layers
 from smultron.export.prefetch import Prefetch
@@ -99,6 +99,9 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
                         options.plan_layer)
     if options.layers is not None:
         layers = [layer for layer in layers if layer.name in options.layers]
+    related = tuple(layer.name for layer in layers if layer.name in photos.RELATED)
+    photo_layer = photos.layer(scope, related) if related else None
+    written = layers + ([photo_layer] if photo_layer else [])
     categories = category_styles(session, options.lang)
     names_needed = any(layer.ids_for_names for layer in layers)
     exported_at = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -110,13 +113,18 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
             for index, layer in enumerate(layers):
                 _write_layer(cur, partial, layer, options, scope, exported_at, lookups,
                              first=index == 0)
-        _write_styles(partial, categories, [layer.name for layer in layers], options)
+            if photo_layer:
+                photos.write_photos(stream(cur, to_sql(photo_layer.select)), partial,
+                                    options.t)
+        _write_styles(partial, categories, [layer.name for layer in written], options)
         write_schema(partial, categories, options.t)
-        _write_qgis_metadata(partial, layers, options, scope, exported_at)
-        qgis_project.store(partial, layers, qgis_project.About(
+        _write_qgis_metadata(partial, written, options, scope, exported_at)
+        qgis_project.store(partial, written, qgis_project.About(
             path.name, options.srid, options.t(scope.filters.describe()), exported_at,
             options.source, options.threshold, options.lang, options.t))
         counts = feature_counts(partial)
+        if photo_layer:
+            counts[photos.LAYER] = photos.photo_count(partial)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -56,13 +56,16 @@ MAP_BOX = (10.0, 30.0, 310.0, 238.0)  # x, y, width, height on the page, mm
 # Groups from the top of the layer tree (drawn last, on top) to the bottom.
 GROUPS = (
     (M("Plan conflicts"), ("plan_conflicts",)),
-    (M("Children's places"), ("places_points", "places_routes", "places_areas")),
+    (M("Children's places"), ("places_points", "places_routes", "places_areas",
+                              "place_photos")),
     (M("Preschools and neighbourhoods"), ("preschools", "neighbourhoods")),
     (M("Density"), ("density_hex",)),
 )
 HIDDEN_AT_START = {"density_hex"}  # shown by the Density theme
 PLACE_LAYERS = {"places_points", "places_routes", "places_areas", "plan_conflicts"}
 BACKGROUND = {"preschools", "neighbourhoods"}
+PHOTOS = "place_photos"  # export.photos.LAYER: related to each place layer by place_id
+PHOTO_PARENTS = ("places_points", "places_areas", "places_routes")
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ def project_xml(layers: list[tuple[str, str, str]], about: About, parts: FilePar
     extent = map_extent(parts.extent, about.srid)
     root.append(_properties(about))
     root.append(_themes(present, t))
+    root.append(_relations(present, t))
     root.append(_project_metadata(about))
     _sub(root, "Layouts").append(_layout(about, extent))
     view = _sub(root, "ProjectViewSettings", rotation="0", UseProjectScales="0")
@@ -252,8 +256,8 @@ def _own_xml(text: str) -> ET.Element:
 
 
 def _geometry(ogr_type: str) -> str:
-    return {"Point": "Point", "LineString": "Line", "Polygon": "Polygon"}.get(
-        ogr_type.removeprefix("Multi"), "Unknown")
+    return {"Point": "Point", "LineString": "Line", "Polygon": "Polygon",
+            "None": "No geometry"}.get(ogr_type.removeprefix("Multi"), "Unknown")
 
 
 def _style_manager(name: str, style: ET.Element, t) -> ET.Element:
@@ -314,6 +318,24 @@ def _themes(present: list[str], t) -> ET.Element:
             _sub(checked, "checked-group-node", id=group)
             _sub(expanded, "expanded-group-node", id=group)
     return presets
+
+
+def relation_id(parent: str) -> str:
+    return f"smultron_photos_of_{parent}"
+
+
+def _relations(present: list[str], t) -> ET.Element:
+    """The photos' relation to each place layer (QGIS shows a place's photos in its form,
+    the photos' own form showing the picture)."""
+    relations = ET.Element("relations")
+    if PHOTOS not in present:
+        return relations
+    for parent in (name for name in PHOTO_PARENTS if name in present):
+        relation = _sub(relations, "relation", id=relation_id(parent),
+                        name=t(M("Photos of the place")), strength="Association",
+                        referencingLayer=layer_id(PHOTOS), referencedLayer=layer_id(parent))
+        _sub(relation, "fieldRef", referencingField="place_id", referencedField="place_id")
+    return relations
 
 
 def texts(about: About) -> dict[str, str]:

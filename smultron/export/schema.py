@@ -51,7 +51,13 @@ DESCRIPTIONS = {
     "scary": M("Scary places in the cell."),
     "relation": M("inside the plan area, or near it (within the buffer)."),
     "distance_m": M("Distance from the plan area in metres (0 inside)."),
+    "photo": M("The photo (JPEG, at most 1600 px, without metadata)."),
+    "photo_id": M("The photo's id (the same in the web app and the API)."),
+    "taken_on": M("The day the photo was taken, if the camera recorded it."),
+    "width": M("Width of the photo in pixels."),
+    "height": M("Height of the photo in pixels."),
 }
+MIME_TYPES = {"photo": "image/jpeg"}
 ENUMS = {
     "feeling": [("favourite", "Smultronställe"), ("scary", "Läskig plats")],
     "season": [("summer", "Sommar"), ("winter", "Vinter"), ("all_year", "Hela året")],
@@ -94,14 +100,15 @@ def write_schema(path: Path, categories: list[CategoryStyle], t=str) -> None:
                 "value, description) VALUES (?, 'enum', ?, ?)",
                 [(f"smultron_{column}", value, label) for value, label in values])
         tables = [row[0] for row in db.execute(
-            "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'")]
+            "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' "
+            "OR table_name = 'place_photos'")]
         for table in tables:
             columns = [row[1] for row in db.execute("SELECT * FROM pragma_table_info(?)",
                                                     (table,))]
             db.executemany(
                 "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, "
-                "description, constraint_name) VALUES (?, ?, ?, ?, ?, ?)",
+                "description, mime_type, constraint_name) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(table, column, ALIASES[column], ALIASES[column],
                   t(DESCRIPTIONS[column]) if column in DESCRIPTIONS else None,
-                  f"smultron_{column}" if column in enums else None)
+                  MIME_TYPES.get(column), f"smultron_{column}" if column in enums else None)
                  for column in columns if column in ALIASES])

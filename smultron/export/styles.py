@@ -111,6 +111,8 @@ ALIASES = {
     "response_status": "Svar", "response_text": "Svarets motivering",
     "response_plan": "Svarets plan", "answered_at": "Besvarad",
     "consequence": "Konsekvens för barnen", "measure": "Åtgärd (hur platsen vägdes in)",
+    "photo": "Foto", "photo_id": "Foto-id", "taken_on": "Fotograferad",
+    "width": "Bredd (px)", "height": "Höjd (px)",
 }
 MAP_TIPS = {
     "places": ('"category_sv"', "<b>[% \"category_sv\" %]</b> – [% \"children_count\" %] barn, "
@@ -209,6 +211,51 @@ def hex_breaks(values: list[int], classes: int = 5) -> list[float]:
     return breaks
 
 
+PHOTO_FIELDS = ("fid", "place_id", "photo_id", "taken_on", "width", "height", "photo")
+# The form's HTML widget (QGIS runs it in WebKit with the feature's ``expression`` object):
+# the BLOB becomes a data: address, so the photo needs no file beside the GeoPackage.
+PHOTO_HTML = (
+    '<img id="photo" alt={alt} style="max-width:100%;max-height:70vh">'
+    "<script>var data = expression.evaluate('to_base64(\"photo\")');"
+    "if (data) {{ document.getElementById('photo').src = 'data:image/jpeg;base64,' + data; }}"
+    "</script>")
+
+
+def _widget(field: str) -> str:
+    kind = "Binary" if field == "photo" else "TextEdit"
+    return (f'<field name={quoteattr(field)} configurationFlags="None">'
+            f'<editWidget type="{kind}"><config><Option/></config></editWidget></field>')
+
+
+def photo_style(t=str) -> str:
+    """The photos' default style: a form that shows the photo above its day and ids, read
+    only (``t`` translates the alternative text into the export's language)."""
+    html = PHOTO_HTML.format(alt=quoteattr(t(M("Photo of the place"))))
+    fields = "".join(
+        f'<attributeEditorField name="{name}" index="{PHOTO_FIELDS.index(name)}" '
+        'showLabel="1"/>' for name in ("taken_on", "place_id", "photo_id"))
+    read_only = "".join(f'<field name="{name}" editable="0"/>' for name in PHOTO_FIELDS)
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="{QGIS_VERSION}" styleCategories="Fields|Forms|MapTips">'
+        f"<fieldConfiguration>{''.join(_widget(f) for f in PHOTO_FIELDS)}"
+        "</fieldConfiguration>"
+        '<editform tolerant="1"></editform><editforminit/>'
+        "<editforminitcodesource>0</editforminitcodesource>"
+        "<editforminitfilepath></editforminitfilepath><editforminitcode></editforminitcode>"
+        "<featformsuppress>0</featformsuppress><editorlayout>tablayout</editorlayout>"
+        "<attributeEditorForm>"
+        f'<attributeEditorContainer name={quoteattr(ALIASES["photo"])} showLabel="1" '
+        'groupBox="0" columnCount="1" visibilityExpressionEnabled="0" '
+        'visibilityExpression="">'
+        f'<attributeEditorHtmlElement name="photo_view" showLabel="0">{escape(html)}'
+        f"</attributeEditorHtmlElement>{fields}</attributeEditorContainer>"
+        "</attributeEditorForm>"
+        f"<editable>{read_only}</editable>"
+        "<previewExpression>\"taken_on\"</previewExpression>"
+        "<layerGeometryType>4</layerGeometryType></qgis>")
+
+
 PLAN_RELATIONS = [("inside", M("Inside the plan area"), "#c62828"),
                   ("near", M("Within the buffer"), "#ef6c00")]
 
@@ -231,6 +278,7 @@ def layer_styles(categories: list[CategoryStyle], hex_values: list[int],
                                    "density_hex"),
         "plan_conflicts": with_fields(categorized("relation", "marker", relations),
                                       "places"),
+        "place_photos": with_fields(photo_style(t)),
     }
     names = [n for n in layer_names if n in qml]
     now = datetime.now(UTC).replace(microsecond=0)
@@ -239,7 +287,9 @@ def layer_styles(categories: list[CategoryStyle], hex_values: list[int],
         "f_table_catalog": pa.array([""] * rows, pa.string()),
         "f_table_schema": pa.array([""] * rows, pa.string()),
         "f_table_name": pa.array(names, pa.string()),
-        "f_geometry_column": pa.array([geometry_column] * rows, pa.string()),
+        # QGIS looks a table without geometry up by an empty geometry column
+        "f_geometry_column": pa.array(["" if n == "place_photos" else geometry_column
+                                       for n in names], pa.string()),
         "styleName": pa.array([f"{n} (Smultron)" for n in names], pa.string()),
         "styleQML": pa.array([qml[n] for n in names], pa.string()),
         "styleSLD": pa.array([""] * rows, pa.string()),

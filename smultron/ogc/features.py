@@ -28,6 +28,7 @@ from smultron.core.geo import extent
 from smultron.core.messages import M
 from smultron.core.parsing import ParseError
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, SRID, Municipality, Place, Preschool
+from smultron.photos import PhotoUrl, approved_ids, approved_urls
 from smultron.places.query import (
     ALLOWED_SRIDS,
     PLACE_KINDS,
@@ -215,8 +216,8 @@ def _places_statement(session: Session, viewer: Viewer, query: ItemQuery, limit:
     # The page's ids first (primary-key order, LIMIT), then the joins for those rows only.
     page = (select(Place.id).where(and_(*conditions, *extra)).order_by(Place.id).limit(limit)
             .subquery("page"))
-    stmt = places_from(select(*place_columns(), _geojson_geometry(Place.geom, query.srid)
-                              .label("geometry")))
+    stmt = places_from(select(*place_columns(), approved_ids(Place.id).label("photo_ids"),
+                              _geojson_geometry(Place.geom, query.srid).label("geometry")))
     return stmt.join(page, page.c.id == Place.id).order_by(Place.id)
 
 
@@ -249,11 +250,15 @@ def _preschools_statement(viewer: Viewer, query: ItemQuery):
             .where(and_(*conditions)).order_by(Preschool.id))
 
 
-def _feature(row, id_column: str = "place_id") -> dict:
+def _feature(row, photo_url: PhotoUrl, id_column: str = "place_id") -> dict:
+    """A feature; a place's ``photos`` are the addresses of its approved photos."""
     mapping = dict(row._mapping)
     geometry = json.loads(mapping.pop("geometry"))
     feature_id = mapping.pop(id_column)
+    photo_ids = mapping.pop("photo_ids", False)
     properties = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in mapping.items()}
+    if photo_ids is not False:
+        properties["photos"] = approved_urls(feature_id, photo_ids, photo_url)
     return {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": properties}
 
 
@@ -263,7 +268,7 @@ class Page:
     next_after: str | None
 
 
-def items(session: Session, viewer: Viewer, query: ItemQuery) -> Page:
+def items(session: Session, viewer: Viewer, query: ItemQuery, photo_url: PhotoUrl) -> Page:
     """One page of features; ``next_after`` is set when there may be more."""
     viewer.require_raw_places()
     if query.collection.kind:
@@ -272,12 +277,12 @@ def items(session: Session, viewer: Viewer, query: ItemQuery) -> Page:
         stmt = _preschools_statement(viewer, query).limit(query.limit + 1)
     rows = session.execute(stmt).all()
     more = len(rows) > query.limit
-    features = [_feature(row) for row in rows[:query.limit]]
+    features = [_feature(row, photo_url) for row in rows[:query.limit]]
     return Page(features, features[-1]["id"] if more else None)
 
 
 def item(session: Session, viewer: Viewer, collection: Collection, feature_id: str,
-         srid: int | None) -> dict:
+         srid: int | None, photo_url: PhotoUrl) -> dict:
     viewer.require_raw_places()
     query = ItemQuery(collection, srid=srid)
     if collection.kind:
@@ -291,4 +296,4 @@ def item(session: Session, viewer: Viewer, collection: Collection, feature_id: s
     row = session.execute(stmt).first()
     if row is None:
         raise NotFound(NO_FEATURE)
-    return _feature(row)
+    return _feature(row, photo_url)

@@ -10,10 +10,11 @@ approved photos only (``approved_photos``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import ColumnElement, delete, func, select, text
+from sqlalchemy import ColumnElement, String, cast, delete, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
@@ -114,6 +115,57 @@ def photo_ids(place_id_column) -> ColumnElement:
     return (select(func.coalesce(ids, text("'[]'::json")))
             .where(PlacePhoto.place_id == place_id_column, PlacePhoto.state != "hidden")
             .scalar_subquery())
+
+
+def approved_ids(place_id_column) -> ColumnElement:
+    """An array of a place's *approved* photo ids as text (oldest first; NULL when it has
+    none), for what leaves the app: the downloads and the OGC API (``approved_urls``)."""
+    ids = func.array_agg(aggregate_order_by(cast(PlacePhoto.id, String),
+                                            PlacePhoto.created_at, PlacePhoto.id))
+    return (select(ids).where(PlacePhoto.place_id == place_id_column,
+                              PlacePhoto.state == "approved")
+            .scalar_subquery())
+
+
+PhotoUrl = Callable[[str, str], str]  # (place id, photo id) -> the photo's absolute address
+
+
+def approved_urls(place_id: str, ids: list[str] | None, url: PhotoUrl) -> list[str]:
+    """The addresses of a place's approved photos (``ids`` from ``approved_ids``)."""
+    return [url(place_id, photo_id) for photo_id in ids or ()]
+
+
+MAX_SHOWN = 12  # photos a planner's document shows at most
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An approved photo as a planner's document shows it: its 320 px JPEG."""
+
+    place_id: str
+    photo_id: str
+    taken_on: object  # a date, or None
+    thumb: bytes
+
+
+def approved_thumbs(db: Session, viewer: Viewer, place_ids, limit: int = MAX_SHOWN
+                    ) -> tuple[list[Shown], bool]:
+    """The approved photos of ``place_ids`` (by place order, each place's oldest first) for
+    someone who sees single places, at most ``limit``; (photos, whether that was all)."""
+    viewer.require_raw_places()
+    ids = [_uuid(i, M("There is no such place.")) for i in place_ids]
+    if not ids:
+        return [], True
+    order = {key: n for n, key in enumerate(ids)}
+    rows = db.execute(select(PlacePhoto.place_id, PlacePhoto.id, PlacePhoto.taken_on,
+                             PlacePhoto.thumb, PlacePhoto.created_at)
+                      .join(Place, Place.id == PlacePhoto.place_id)
+                      .where(PlacePhoto.state == "approved", PlacePhoto.place_id.in_(ids),
+                             Place.deleted_at.is_(None),
+                             viewer.preschool_filter(Place.preschool_id))).all()
+    rows.sort(key=lambda r: (order[r.place_id], r.created_at, str(r.id)))
+    shown = [Shown(str(r.place_id), str(r.id), r.taken_on, r.thumb) for r in rows[:limit]]
+    return shown, len(rows) <= limit
 
 
 def list_photos(db: Session, viewer: Viewer, place_id) -> list[dict]:

@@ -71,10 +71,8 @@ class TileFilter:
 def _where(viewer: Viewer, filters: TileFilter, alias: str = "p") -> tuple[str, dict]:
     """The WHERE clause (after the tile's bounding box) and its parameters, on the place
     table (``p``) or place_cell (``c``, which holds no deleted places)."""
-    clauses, params = ["p.deleted_at IS NULL"] if alias == "p" else ["TRUE"], {}
-    if not viewer.sees_all_preschools:
-        clauses.append(f"{alias}.preschool_id = ANY(:allowed)")
-        params["allowed"] = sorted(viewer.preschool_ids)
+    access, params = viewer.preschool_sql(alias + ".preschool_id")
+    clauses = ["p.deleted_at IS NULL" if alias == "p" else "TRUE", access]
     if filters.campaign is not None:
         clauses.append(f"{alias}.campaign_id = :campaign")
         params["campaign"] = filters.campaign
@@ -362,11 +360,12 @@ def view_bounds(db: Session, viewer: Viewer) -> list[list[float]] | None:
 
 def campaign_choices(db: Session, viewer: Viewer) -> list[tuple[int, str]]:
     """(id, "Municipality: campaign") of the campaigns in the viewer's municipalities."""
+    access, params = viewer.preschool_sql("s.id")
     where = "TRUE" if viewer.sees_all_preschools else (
-        "c.municipality_id IN (SELECT municipality_id FROM preschool WHERE id = ANY(:allowed))")
+        f"c.municipality_id IN (SELECT s.municipality_id FROM preschool s WHERE {access})")  # noqa: S608
     rows = db.execute(text(
         f"""SELECT c.id, m.name || ': ' || c.name FROM campaign c
             JOIN municipality m ON m.id = c.municipality_id WHERE {where}
             ORDER BY m.name, c.starts_on DESC, c.name"""),  # noqa: S608
-        {"allowed": sorted(viewer.preschool_ids)}).all()
+        params).all()
     return [(row[0], row[1]) for row in rows]

@@ -3,26 +3,24 @@ session, the category and the other properties, every problem at its field."""
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from dataclasses import dataclass
 
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.validation import explain_validity
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smultron.core import geojson
 from smultron.core.access import Viewer
-from smultron.core.errors import AppError
 from smultron.core.geo import from_db, to_db
 from smultron.core.messages import M, Message
+from smultron.core.problems import Invalid
 from smultron.models import AGE_GROUPS, FEELINGS, SEASONS, Category, MappingSession, Municipality
 
 MAX_COMMENT = 500
 MAX_VERTICES = 1000
-MAX_RINGS = 20
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 # YYMMDD-XXXX or YYYYMMDDXXXX, with or without a separator (-, + or space); the day may
 # be a co-ordination number's day + 60.
@@ -30,18 +28,11 @@ PERSONNUMMER = re.compile(
     r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
     r"[-+ ]?\d{4}(?!\d)")
 CODE = re.compile(r"[a-z0-9_-]{1,40}")
-LOCATION = re.compile(r"\[\s*([-+\d.eE]+)[ ,]+([-+\d.eE]+)\s*\]")
 
 
-class ValidationError(AppError):
-    """One message per field, in ``detail["fields"]``."""
-
-    status = 422
-
-    def __init__(self, fields: dict[str, Message]):
-        super().__init__(M("Some of the place's details need fixing."),
-                         detail={"fields": fields})
-        self.fields = fields
+def invalid(fields: dict[str, Message]) -> Invalid:
+    """The place is refused: one message per field, in ``detail["fields"]``."""
+    return Invalid.of_fields(fields, M("Some of the place's details need fixing."))
 
 
 @dataclass
@@ -67,75 +58,6 @@ class PlaceValues:
 
 # -- validation -----------------------------------------------------------------------
 
-def _number(value) -> bool:
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an integer with hundreds of digits
-        return False
-
-
-def _position(value) -> tuple[float, float] | Message:
-    if not isinstance(value, list | tuple) or len(value) not in (2, 3):
-        return M("Each position is a list of two numbers: longitude and latitude.")
-    if not all(_number(v) for v in value):
-        return M("Coordinates must be numbers.")
-    lon, lat = float(value[0]), float(value[1])
-    if not -180 <= lon <= 180 or not -90 <= lat <= 90:
-        return M("Longitude must be between -180 and 180 and latitude between -90 and 90 "
-                 "(in that order, in degrees).")
-    return lon, lat
-
-
-def _positions(values, minimum: int) -> list[tuple[float, float]] | Message:
-    if not isinstance(values, list | tuple):
-        return M("The coordinates are not a list of positions.")
-    if len(values) < minimum:
-        return M("At least %(n)d positions are needed here.", n=minimum)
-    if len(values) > MAX_VERTICES:
-        return M("Too many points: at most %(n)d.", n=MAX_VERTICES)
-    result = []
-    for value in values:
-        position = _position(value)
-        if isinstance(position, Message):
-            return position
-        result.append(position)
-    return result
-
-
-def _rings(values) -> list[list[tuple[float, float]]] | Message:
-    if not isinstance(values, list | tuple) or not values:
-        return M("An area's coordinates are a list of rings.")
-    if len(values) > MAX_RINGS:
-        return M("Too many holes in the area: at most %(n)d.", n=MAX_RINGS - 1)
-    rings = []
-    for value in values:
-        ring = _positions(value, 4)
-        if isinstance(ring, Message):
-            return ring
-        if ring[0] != ring[-1]:
-            return M("An area's outline must end where it starts.")
-        rings.append(ring)
-    if sum(len(r) for r in rings) > MAX_VERTICES:
-        return M("Too many points: at most %(n)d.", n=MAX_VERTICES)
-    return rings
-
-
-def _invalid_shape(geom: BaseGeometry) -> Message | None:
-    if geom.is_valid:
-        return None
-    reason = explain_validity(geom)
-    found = LOCATION.search(reason)
-    where = f"{float(found.group(1)):.6f}, {float(found.group(2)):.6f}" if found else "?"
-    if "self-intersection" in reason.lower():
-        return M("The outline crosses itself near longitude, latitude %(where)s. Draw it "
-                 "again without crossing lines.", where=where)
-    if isinstance(geom, LineString):
-        return M("A route needs at least two different points.")
-    return M("The area is not valid (%(reason)s).", reason=reason)
-
-
 def parse_geometry(data) -> BaseGeometry | Message:
     """A shapely geometry from GeoJSON, or the message that says what is wrong."""
     if not isinstance(data, dict):
@@ -144,21 +66,21 @@ def parse_geometry(data) -> BaseGeometry | Message:
     if kind not in GEOMETRY_TYPES:
         return M("The geometry must be a Point, LineString or Polygon.")
     if kind == "Point":
-        parsed = _position(coordinates)
+        parsed = geojson.position(coordinates)
         if isinstance(parsed, Message):
             return parsed
         return Point(parsed)
     if kind == "LineString":
-        parsed = _positions(coordinates, 2)
+        parsed = geojson.positions(coordinates, 2, MAX_VERTICES)
         if isinstance(parsed, Message):
             return parsed
         geom = LineString(parsed)
     else:
-        parsed = _rings(coordinates)
+        parsed = geojson.rings(coordinates, MAX_VERTICES)
         if isinstance(parsed, Message):
             return parsed
         geom = Polygon(parsed[0], parsed[1:])
-    return _invalid_shape(geom) or geom
+    return geojson.invalid_shape(geom) or geom
 
 
 def comment_problem(comment) -> Message | None:
@@ -259,9 +181,9 @@ def _in_extent(db: Session, session: MappingSession, geom: BaseGeometry, errors:
 
 def validate(db: Session, viewer: Viewer, feature, *, session: MappingSession | None = None,
              require_id: bool = True, check_open: bool = True) -> PlaceValues:
-    """A validated place from a GeoJSON Feature, or ValidationError with every problem."""
+    """A validated place from a GeoJSON Feature, or Invalid with every problem at its field."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise ValidationError({"type": M("Send a GeoJSON Feature ({\"type\": \"Feature\", "
+        raise invalid({"type": M("Send a GeoJSON Feature ({\"type\": \"Feature\", "
                                          "...}).")})
     errors: dict[str, Message] = {}
     place_id = parse_uuid(feature.get("id"))
@@ -290,7 +212,7 @@ def validate(db: Session, viewer: Viewer, feature, *, session: MappingSession | 
         season=_choice(props, "season", SEASONS, "all_year", errors),
         comment=_comment(props.get("comment"), errors))
     if errors:
-        raise ValidationError(errors)
+        raise invalid(errors)
     return values
 
 

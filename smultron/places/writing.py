@@ -13,9 +13,10 @@ from smultron.core.access import PLACE_EDITOR_ROLES, PLANNERS, Viewer
 from smultron.core.errors import AppError, Conflict, Forbidden
 from smultron.core.geo import from_geojson
 from smultron.core.messages import M
+from smultron.core.problems import Invalid
 from smultron.models import Category, MappingSession, Place, User
 from smultron.places.reading import columns, feature, row_of, with_answer
-from smultron.places.validation import PlaceValues, ValidationError, validate
+from smultron.places.validation import PlaceValues, invalid, validate
 
 
 class PreconditionFailed(AppError):
@@ -44,10 +45,10 @@ def _same(row, values: PlaceValues) -> bool:
             and row.comment == values.comment and row.deleted_at is None)
 
 
-def _integrity(exc: IntegrityError) -> ValidationError:
+def _integrity(exc: IntegrityError) -> Invalid:
     text = str(exc.orig)
     name = "geometry" if "geom" in text else "properties"
-    return ValidationError({name: M("The database refused the place (%(reason)s).",
+    return invalid({name: M("The database refused the place (%(reason)s).",
                                     reason=text.splitlines()[0][:200])})
 
 
@@ -60,14 +61,14 @@ def _stored_same(db: Session, viewer: Viewer, values: PlaceValues) -> dict | Non
     return feature(existing)
 
 
-def _replayed(db: Session, viewer: Viewer, data, error: ValidationError) -> dict | None:
+def _replayed(db: Session, viewer: Viewer, data, error: Invalid) -> dict | None:
     """A retry of a place saved before its session was finished (or its campaign closed)
     still gets its stored place back, not a complaint about the session."""
     if set(error.fields) != {"session"}:
         return None
     try:
         values = validate(db, viewer, data, check_open=False)
-    except ValidationError:
+    except Invalid:
         return None
     return _stored_same(db, viewer, values) if values.id else None
 
@@ -82,7 +83,7 @@ def create_place(db: Session, viewer: Viewer, user: User, data) -> tuple[dict, b
     _require_editor(viewer)
     try:
         values = validate(db, viewer, data)
-    except ValidationError as exc:
+    except Invalid as exc:
         stored = _replayed(db, viewer, data, exc)
         if stored is None:
             raise
@@ -181,7 +182,7 @@ def patch_place(db: Session, viewer: Viewer, user: User, place_id, patch,
     _require_editor(viewer)
     row = row_of(db, viewer, place_id)
     if not isinstance(patch, dict):
-        raise ValidationError({"type": M("Send a JSON object with the changes.")})
+        raise invalid({"type": M("Send a JSON object with the changes.")})
     props = patch.get("properties") if isinstance(patch.get("properties"), dict) else {}
     expected, from_header = _expected_version(if_match, props)
     values = validate(db, viewer, _merged(row, patch), session=_open_session(db, row),

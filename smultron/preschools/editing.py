@@ -7,14 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from shapely.geometry import MultiPoint, Point, Polygon, shape
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import MultiPoint, Point, Polygon
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from smultron.core import parsing
+from smultron.core.db import taken
 from smultron.core.geo import buffer_metres, from_db, to_db
+from smultron.core.geojson import DrawnArea, read_polygons
+from smultron.core.messages import M
 from smultron.core.parsing import ParseError
 from smultron.core.problems import N_, Collector, fail
 from smultron.models import (
@@ -161,60 +162,37 @@ def _municipality(session: Session, form: Mapping, problems: Collector) -> Munic
     return None
 
 
+NEIGHBOURHOOD = DrawnArea(
+    not_geojson=M("The neighbourhood is not a GeoJSON polygon"),
+    not_polygon=M("The neighbourhood must be one polygon"),
+    max_corners=MAX_VERTICES, max_characters=MAX_GEOJSON_CHARACTERS,
+    too_many_corners=M("The neighbourhood has more than %(max)s corners", max=MAX_VERTICES))
+
+
 def _neighbourhood(raw, point: Point | None, problems: Collector) -> Polygon | None:
     """The drawn polygon (GeoJSON), or None for the default circle."""
     raw = (raw or "").strip()
     if not raw:
         return None
-    if len(raw) > MAX_GEOJSON_CHARACTERS:
-        problems.add(N_("The neighbourhood has more than %(max)s corners"), "neighbourhood",
-                     max=MAX_VERTICES)
-        return None
     try:
-        data = parsing.json_document(raw)
-        if data.get("type") == "Feature":
-            data = data.get("geometry") or {}
-        geometry: BaseGeometry = shape(data)
-    except (ParseError, ValueError, TypeError, AttributeError, KeyError, IndexError,
-            RecursionError):
-        problems.add(N_("The neighbourhood is not a GeoJSON polygon"), "neighbourhood")
+        geometry = read_polygons(raw, NEIGHBOURHOOD)[0]
+    except ParseError as exc:
+        problems.add_message(exc.message, "neighbourhood")
         return None
-    if geometry.geom_type == "MultiPolygon" and len(geometry.geoms) == 1:
-        geometry = geometry.geoms[0]
-    if geometry.geom_type != "Polygon" or geometry.is_empty:
-        problems.add(N_("The neighbourhood must be one polygon"), "neighbourhood")
-        return None
-    geometry = Polygon(geometry.exterior.coords, [r.coords for r in geometry.interiors])
-    west, south, east, north = geometry.bounds
-    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        problems.add(N_("The neighbourhood's corners must be longitude and latitude in "
-                        "degrees"), "neighbourhood")
-    elif len(geometry.exterior.coords) > MAX_VERTICES:
-        problems.add(N_("The neighbourhood has more than %(max)s corners"), "neighbourhood",
-                     max=MAX_VERTICES)
-    elif not geometry.is_valid:
-        problems.add(N_("The neighbourhood's outline crosses itself: move the corners so "
-                        "that it does not"), "neighbourhood")
-    elif point is not None and not geometry.contains(point):
+    if point is not None and not geometry.contains(point):
         problems.add(N_("The neighbourhood must contain the preschool"), "neighbourhood")
     return geometry
 
 
 def _check_unique(session: Session, data: PreschoolInput, own_id: int | None) -> None:
-    same_name = select(Preschool.id).where(Preschool.municipality_id == data.municipality_id,
-                                           Preschool.name == data.name)
-    if own_id is not None:
-        same_name = same_name.where(Preschool.id != own_id)
-    if session.scalar(same_name) is not None:
+    if taken(session, Preschool, own_id, Preschool.municipality_id == data.municipality_id,
+             Preschool.name == data.name):
         raise fail(N_("A preschool called %(name)s exists already"), "name", status=409,
                    name=data.name)
-    if data.unit_code:
-        same_code = select(Preschool.id).where(Preschool.unit_code == data.unit_code)
-        if own_id is not None:
-            same_code = same_code.where(Preschool.id != own_id)
-        if session.scalar(same_code) is not None:
-            raise fail(N_("Another preschool has the unit code %(code)s"), "unit_code",
-                       status=409, code=data.unit_code)
+    if data.unit_code and taken(session, Preschool, own_id,
+                                Preschool.unit_code == data.unit_code):
+        raise fail(N_("Another preschool has the unit code %(code)s"), "unit_code",
+                   status=409, code=data.unit_code)
 
 
 def _apply(session: Session, preschool: Preschool, data: PreschoolInput) -> None:

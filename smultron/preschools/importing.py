@@ -42,8 +42,8 @@ class Refused(Invalid):
 
     def __init__(self, problems: list[Problem]):
         super().__init__(problems)
-        self.message = self.problems[0].english()
-        self.detail = [p.english() for p in self.problems[1:]]
+        self.message = self.problems[0]
+        self.detail = self.problems[1:]
 
 
 def refused(msgid: str, **params) -> Refused:

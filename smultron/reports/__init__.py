@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from smultron.models import Campaign, Municipality, PlanArea, Preschool
 from smultron.reports import aggregate, geometry
+from smultron.reports import kept as kept_figures
 from smultron.reports.anonymity import publish
 from smultron.reports.cache import ReportCache
 from smultron.reports.filters import ReportFilters
@@ -25,25 +26,29 @@ MAX_CLUSTERS = 10
 
 
 def build_report(session: Session, filters: ReportFilters, k: int,
-                 cache: ReportCache | None = None) -> dict:
-    """The published report for ``filters`` (from the cache when the data has not changed)."""
+                 cache: ReportCache | None = None, kept: bool = True) -> dict:
+    """The published report for ``filters`` (from the cache when the data has not changed),
+    from the kept figures (reports/kept.py), or with ``kept=False`` from every place
+    (aggregate.collect: the same report, for the tests and the benchmark)."""
     cache = cache if cache is not None else ReportCache(1)
     version = cache.version(("version", filters.municipality_id),
                             lambda: aggregate.data_version(session, filters.municipality_id))
-    key = ("report", filters.key(), k, version)
-    return cache.get_or_compute(key, lambda: _compute(session, filters, k, cache, version))
+    key = ("report", filters.key(), k, version, kept)
+    return cache.get_or_compute(key, lambda: _compute(session, filters, k, cache, version,
+                                                      kept))
 
 
 def _compute(session: Session, filters: ReportFilters, k: int, cache: ReportCache,
-             version: str) -> dict:
-    report = publish(aggregate.collect(session, filters, k), k)
+             version: str, kept: bool) -> dict:
+    raw = (kept_figures.collect if kept else aggregate.collect)(session, filters, k)
+    report = publish(raw, k)
     _attach_geometry(report)
     report["clusters"] = _clusters(session, report, k)
     report["about"] = _about(session, filters, version)
     report["filters"] = filters.query_args()
     if filters.compare_campaign_id:
         other = build_report(session, filters.for_campaigns((filters.compare_campaign_id,)), k,
-                             cache)
+                             cache, kept)
         report["change"] = change(report, other)
     else:
         report["change"] = None

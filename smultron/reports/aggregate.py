@@ -100,13 +100,15 @@ scope_cells AS MATERIALIZED (
   WHERE {spatial} AND ST_Intersects(g.geom, a.g3006)
 )"""
 
-PLACES_SQL = """
+PS_SQL = """
 ps AS MATERIALIZED (
   SELECT s.id, s.name, s.enrolled_children, s.location, s.archived_at,
          ST_X(t.l) AS x, ST_Y(t.l) AS y, ST_X(s.location) AS lon, ST_Y(s.location) AS lat
   FROM preschool s CROSS JOIN LATERAL (SELECT ST_Transform(s.location, 3006) AS l) t
   WHERE s.municipality_id = :muni
-),
+)"""
+
+PLACES_SQL = "".join((PS_SQL, """,
 units AS MATERIALIZED (  -- (campaign, preschool): do all its places rest on k children?
   SELECT campaign_id, preschool_id, sum(most) >= :k AS ok
   FROM (SELECT campaign_id, preschool_id, session_id, max(children_count) AS most
@@ -139,7 +141,7 @@ atoms AS MATERIALIZED (
                  min(psx) AS psx, min(psy) AS psy, count(*) AS places, sum(n) AS children,
                  max(n) AS most, sum(key) AS key_sum
           FROM pl GROUP BY sid, pid, feeling, cat, season, age_group, answer, ci, cj) a) b
-)"""
+)"""))
 
 HEX_SQL = """
 cell_hex AS (  -- each base square's hexagon, from the square's centre
@@ -304,14 +306,21 @@ def _sql(filters: ReportFilters) -> str:
 
 
 def collect(session: Session, filters: ReportFilters, k: int) -> RawReport:
-    """All groups of a report in one statement (one scan of the places)."""
+    """All groups of a report in one statement, from every place (today's path: the
+    reports read kept figures, reports/kept.py, and tests compare the two)."""
+    return run(session, _sql(filters), filters, k)
+
+
+def run(session: Session, sql: str, filters: ReportFilters, k: int) -> RawReport:
+    """Run a report statement (this module's or kept.py's) and take its groups apart."""
     _where, params = scope_sql(filters)
     _area, area_params = scope_area_sql(filters)
     w, h = hex_constants(filters.cell)
     heat_cell = heat_cell_size(filters.cell)
-    params.update(area_params, w=w, h=h, q=float(heat_cell), base=BASE_CELL, k=k)
+    params.update(area_params, w=w, h=h, q=float(heat_cell), base=BASE_CELL, k=k,
+                  cell=filters.cell, heat=heat_cell)
     session.execute(text("SET LOCAL work_mem = '256MB'"))
-    data = session.execute(text(_sql(filters)), params).scalar_one()
+    data = session.execute(text(sql), params).scalar_one()
     all_bits = (1 << len(DIMENSIONS)) - 1  # GROUPING() of the total: every dimension off
     total = next((d for d in data["dims"] if d["g"] == all_bits), None)
     return RawReport(
@@ -347,8 +356,10 @@ def cluster_cells(session: Session, cell: int,
 VERSION_SQL = """
 SELECT json_build_array(
   -- every insert, edit, soft delete and restore sets updated_at (newest from the index);
-  -- a hard delete (retention) changes the count (an index-only scan)
-  (SELECT count(*) FROM place WHERE municipality_id = :muni),
+  -- every change a report shows, hard deletes included, gives its unit a new version
+  -- (report_unit, kept by triggers: migration 0011)
+  (SELECT json_build_array(count(*), sum(version)) FROM report_unit
+   WHERE municipality_id = :muni),
   (SELECT max(updated_at) FROM place),
   (SELECT json_build_array(count(*), max(created_at), sum(children_present))
    FROM mapping_session WHERE municipality_id = :muni),

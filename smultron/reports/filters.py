@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from shapely.geometry import shape
-from shapely.validation import explain_validity
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from smultron.core import parsing
+from smultron.core import geojson, parsing
 from smultron.core.errors import AppError, NotFound
 from smultron.core.messages import M
 from smultron.core.parsing import ParseError
@@ -190,32 +188,20 @@ def auto_cell(session: Session, filters: ReportFilters) -> int:
     return next((cell for most, cell in AUTO_CELL if count <= most), AUTO_CELL_LARGEST)
 
 
+DISTRICT = geojson.DrawnArea(
+    not_geojson=M("The district is not valid GeoJSON"),
+    not_polygon=M("The district must be one polygon"), max_corners=MAX_AREA_VERTICES,
+    too_many_corners=M("The district has too many corners (at most 500)"))
+
+
 def normalise_area(raw: str | None) -> str:
     """A drawn district: a GeoJSON Polygon (or a Feature holding one) in longitude/latitude."""
     if not raw:
         raise AppError(M("Draw a district on the map, or paste its GeoJSON polygon"))
     try:
-        data = parsing.json_document(raw)
-    except ParseError:
-        raise AppError(M("The district is not valid GeoJSON")) from None
-    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-        features = data.get("features") or []
-        data = features[0] if len(features) == 1 else None
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        data = data.get("geometry")
-    if not isinstance(data, dict) or data.get("type") != "Polygon":
-        raise AppError(M("The district must be one polygon"))
-    try:
-        polygon = shape(data)
-    except (ValueError, TypeError, KeyError, IndexError):
-        raise AppError(M("The district polygon could not be read")) from None
-    if len(polygon.exterior.coords) > MAX_AREA_VERTICES:
-        raise AppError(M("The district has too many corners (at most 500)"))
-    if not polygon.is_valid or polygon.is_empty:
-        raise AppError(M("The district polygon is not valid"), detail=explain_validity(polygon))
-    minx, miny, maxx, maxy = polygon.bounds
-    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise AppError(M("The district must be in longitude/latitude (EPSG:4326)"))
+        polygon = geojson.read_polygons(raw, DISTRICT)[0]
+    except ParseError as exc:
+        raise AppError(exc.message) from None
     coords = [[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]
     return json.dumps({"type": "Polygon", "coordinates": [coords]}, separators=(",", ":"))
 

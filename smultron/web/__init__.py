@@ -35,6 +35,7 @@ BLUEPRINT_MODULES = (
     "smultron.web.recordings",
     "smultron.web.tiles",
     "smultron.web.basemaps",
+    "smultron.web.opendata",
 )
 
 # The main menu: (endpoint, label, roles that see it). Items whose endpoint

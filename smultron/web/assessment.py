@@ -192,8 +192,9 @@ def _build(plan_id: int, published: bool, lang: str) -> documents.Document:
 
 
 def _pdf(document: documents.Document) -> bytes:
-    images = {n: "data:image/png;base64," + base64.b64encode(b.image).decode()
-              for n, b in enumerate(document.blocks) if b.kind == "image" and b.image}
+    types = {"image": "image/png", "photo": "image/jpeg"}
+    images = {n: f"data:{types[b.kind]};base64," + base64.b64encode(b.image).decode()
+              for n, b in enumerate(document.blocks) if b.kind in types and b.image}
     return report_pdf.html_to_pdf(render_template("planner/assessment_pdf.html",
                                                   document=document, images=images))
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required
+from flask_login import current_user
 from geoalchemy2.shape import to_shape
 
 from smultron.basemaps import offline
@@ -23,6 +23,7 @@ from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_session
 from smultron.web.errors import error_response
 from smultron.web.language import current_language
+from smultron.web.security import limiter
 
 bp = Blueprint("basemaps", __name__)
 TILE_SIZE = 256
@@ -87,9 +88,22 @@ def _no_tile(status: int, message: str) -> Response:
     return response
 
 
+def _open_map_visitor() -> bool:
+    """An anonymous visitor may fetch tiles while open data is published: /open's map has
+    a background like every map (rate-limited, ANONYMOUS_TILE_RATE)."""
+    from smultron import opendata
+
+    return opendata.any_published(get_session())
+
+
+ANONYMOUS_TILE_RATE = "600 per minute"
+
+
 @bp.get("/basemap/<name>/<int:z>/<int:x>/<int:y>")
-@login_required
+@limiter.limit(ANONYMOUS_TILE_RATE, exempt_when=lambda: current_user.is_authenticated)
 def tile(name: str, z: int, x: int, y: int):
+    if not current_user.is_authenticated and not _open_map_visitor():
+        return current_app.login_manager.unauthorized()
     try:
         served = registry().tile(name, z, x, y)
     except NoSuchTile:

@@ -1,6 +1,7 @@
 """The request's database Sessions: one engine per app (``init_app``), a Session from
-``get_session()`` opened on first use and closed at teardown, and one on the reports
-replica from ``get_reports_session()``."""
+``get_session()`` opened on first use and closed at teardown, and one for the reports
+from ``get_reports_session()``: on the replica (REPORTS_DATABASE_URL) while it is fresh
+enough (core/replica.py), else on the primary."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smultron.core import replica
 from smultron.core.db import make_engine, resolve_database_url, warm
 
 log = logging.getLogger(__name__)
@@ -19,12 +21,14 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     url = resolve_database_url(app.config, app.instance_path)
-    engine = make_engine(url)
+    pooler = app.config.get("DB_POOLER")
+    engine = make_engine(url, pooler)
     reports_url = app.config.get("REPORTS_DATABASE_URL")
     app.extensions["smultron.core.db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["smultron.core.db.reports"] = sessionmaker(
-        make_engine(reports_url) if reports_url else engine, expire_on_commit=False
-    )
+        make_engine(reports_url, pooler, connect_timeout=5) if reports_url else engine,
+        expire_on_commit=False)
+    app.extensions["smultron.core.db.replica"] = bool(reports_url)
     app.extensions["smultron.engine"] = engine
     app.teardown_appcontext(_close_session)
     if app.config["ENV"] == "production":
@@ -42,10 +46,44 @@ def get_session() -> Session:
 
 
 def get_reports_session() -> Session:
-    """A Session on the reports replica (the primary when none is configured)."""
+    """The request's Session for reports: on the replica while ``replica.check`` finds it
+    fresh (lag at most REPLICA_MAX_LAG seconds), else on the primary, logged (a replica
+    that lags or is down never fails a report); on the primary when none is configured."""
     if "db_reports_session" not in g:
-        g.db_reports_session = current_app.extensions["smultron.core.db.reports"]()
+        g.db_reports_session, g.reports_replica = _open_reports_session()
     return g.db_reports_session
+
+
+def reports_replica() -> replica.ReplicaState | None:
+    """What get_reports_session found about the replica (None: none is configured)."""
+    get_reports_session()
+    return g.reports_replica
+
+
+def _open_reports_session() -> tuple[Session, replica.ReplicaState | None]:
+    session = current_app.extensions["smultron.core.db.reports"]()
+    if not current_app.extensions["smultron.core.db.replica"]:
+        return session, None
+    max_lag = float(current_app.config.get("REPLICA_MAX_LAG", replica.DEFAULT_MAX_LAG))
+    try:
+        state = replica.check(session.connection(), get_session().connection(), max_lag)
+    except DBAPIError as exc:  # no connection to the replica at all
+        state = replica.ReplicaState(False, "down")
+        log.warning("the reports replica is not reachable: %s", str(exc).splitlines()[0])
+    if state.usable:
+        return session, state
+    log.warning("reports read from the primary: the replica is %s (lag %s s, at most %s s)",
+                state.reason, state.lag_seconds, max_lag)
+    _drop(session)
+    return current_app.extensions["smultron.core.db"](), state
+
+
+def _drop(session: Session) -> None:
+    try:
+        session.close()
+    except DBAPIError:
+        with contextlib.suppress(DBAPIError):
+            session.invalidate()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -44,6 +44,7 @@ from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_session
 from smultron.web.errors import error_response, wants_json
 from smultron.web.language import current_language
+from smultron.web.photos import photo_url
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 CHUNK = 256 * 1024
@@ -184,7 +185,8 @@ def geojson():
     if _head():
         return _download(None, "application/geo+json", filename)
     _audit("places.geojson", filters, {"places": _count(scope)}, crs=f"EPSG:{SRID}")
-    return _download(_streamed(stream_geojson, scope), "application/geo+json", filename)
+    return _download(_streamed(stream_geojson, scope, photo_url()), "application/geo+json",
+                     filename)
 
 
 @bp.get("/places.csv")
@@ -204,4 +206,5 @@ def csv():
         return _download(None, mimetype, filename)
     _audit("places.csv", filters, {"places": _count(scope)}, crs=f"EPSG:{srid}",
            separator=dialect.name)
-    return _download(_streamed(stream_csv, scope, srid, dialect), mimetype, filename)
+    return _download(_streamed(stream_csv, scope, srid, photo_url(), dialect), mimetype,
+                     filename)

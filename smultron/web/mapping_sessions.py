@@ -26,9 +26,10 @@ from sqlalchemy import func, select
 from smultron import mapping_sessions, photos
 from smultron.categories import visible as visible_categories
 from smultron.core.messages import translate
+from smultron.core.problems import Invalid
 from smultron.feedback import notices
 from smultron.models import FEELINGS, SEASONS, Campaign, Preschool
-from smultron.places.validation import MAX_COMMENT, ValidationError
+from smultron.places.validation import MAX_COMMENT
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.basemaps import keep_offline_config
 from smultron.web.database import get_session
@@ -98,7 +99,7 @@ def start(preschool_id: int):
     try:
         row = mapping_sessions.start(db, current_viewer(), current_user.user,
                                      _session_form(preschool.id, request.form))
-    except ValidationError as exc:
+    except Invalid as exc:
         db.rollback()
         return _start_page(preschool, request.form, translate(exc.fields, gettext), 422)
     db.commit()

@@ -56,6 +56,16 @@ def _spooled_body(limit: int) -> photos.Upload:
     return photos.Upload(spool, digest.hexdigest(), size)
 
 
+def photo_url() -> photos.PhotoUrl:
+    """Absolute addresses of photos for what leaves the app (the downloads, the OGC API),
+    from the request's root as url_for(_external=True) gives the OGC API's other links;
+    made once per request, so a streamed body needs no request context."""
+    template = url_for("photos.photo", place_id="PLACE", photo_id="PHOTO", _external=True)
+    head, rest = template.split("PLACE", 1)
+    middle, tail = rest.split("PHOTO", 1)
+    return lambda place, photo: f"{head}{place}{middle}{photo}{tail}"
+
+
 def _links(photo: dict) -> dict:
     ids = {"place_id": photo["place"], "photo_id": photo["id"]}
     return {**photo, "href": url_for("photos.photo", **ids),

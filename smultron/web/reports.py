@@ -26,7 +26,7 @@ from smultron.models import Campaign, PlanArea, Preschool
 from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES
 from smultron.web.auth import current_viewer, role_required
-from smultron.web.database import get_reports_session, get_session
+from smultron.web.database import get_reports_session, get_session, reports_replica
 from smultron.web.language import current_language
 from smultron.web.page_config import page_config
 from smultron.web.page_config import tiles as page_tiles
@@ -69,7 +69,13 @@ def _filters() -> ReportFilters:
 
 
 def _report(filters: ReportFilters) -> dict:
-    return build_report(get_reports_session(), filters, _threshold(), _cache())
+    """The report; read from a replica, its data is as of the replica's replay position."""
+    report = build_report(get_reports_session(), filters, _threshold(), _cache())
+    state = reports_replica()
+    if state is not None and state.usable and state.as_of is not None:
+        about = {**report["about"], "data_as_of": state.as_of.isoformat(timespec="seconds")}
+        report = {**report, "about": about}
+    return report
 
 
 def _choices() -> dict:
@@ -115,7 +121,8 @@ def view():
         lambda: render.render_map(report, t=gettext, lang=lang, tiles=page_tiles()))
     links = _links(filters)
     body = _cache().get_or_compute(
-        ("page", filters.key(), report["about"]["data_version"], _threshold(), lang),
+        ("page", filters.key(), report["about"]["data_version"], _threshold(), lang,
+         report["about"].get("data_as_of")),
         lambda: render_template("reports/_report_body.html", parts=parts, links=links,
                                 csv_link=links["csv"], **_figure_context(report)))
     return render_template("reports/report.html", body=body,
@@ -138,7 +145,8 @@ def data():
     filters = _filters()
     report = _report(filters)
     body = _cache().get_or_compute(
-        ("json", filters.key(), report["about"]["data_version"], _threshold()),
+        ("json", filters.key(), report["about"]["data_version"], _threshold(),
+         report["about"].get("data_as_of")),
         lambda: json.dumps(report, ensure_ascii=False, separators=(",", ":")).encode())
     return Response(body, mimetype="application/json",
                     headers={"Cache-Control": "private, max-age=60"})
@@ -151,7 +159,8 @@ def pdf_download():
     report = _report(filters)
     lang = _lang()
     body = _cache().get_or_compute(
-        ("pdf", filters.key(), report["about"]["data_version"], _threshold(), lang),
+        ("pdf", filters.key(), report["about"]["data_version"], _threshold(), lang,
+         report["about"].get("data_as_of")),
         lambda: _pdf(report, lang))
     db = get_session()
     audit.record(db, "report_pdf", current_user.user, target=request.full_path,

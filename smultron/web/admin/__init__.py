@@ -1,5 +1,5 @@
 """Administration in the browser (/admin, admins only): preschools, campaigns,
-users, categories, retention, the audit log and the public pages' texts.
+users, categories, retention, the audit log, the public pages' texts and open data.
 
 Every route is behind one guard (anonymous -> login, other roles -> 403), and
 every change writes one audit row in the same transaction as the change.
@@ -14,7 +14,8 @@ from flask_login import current_user
 from smultron.accounts import mail
 from smultron.core import audit
 from smultron.core.errors import AppError
-from smultron.core.problems import Invalid, Problem, parse_id
+from smultron.core.messages import translate
+from smultron.core.problems import Invalid, parse_id
 from smultron.web.database import get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -99,22 +100,14 @@ def log(action: str, target: str | None = None, detail: dict | None = None) -> N
                  ip=request.remote_addr)
 
 
-def translate(problem: Problem) -> str:
-    """The problem in the page's language; a label or a Problem given as a parameter
-    (an import row's problem) is translated too."""
-    params = {key: translate(value) if isinstance(value, Problem)
-              else gettext(value) if key == "label" else value
-              for key, value in problem.params.items()}
-    return gettext(problem.msgid, **params) if params else gettext(problem.msgid)
-
-
 def problems_of(exc: AppError) -> list[dict]:
-    """[{field, message}] for the form's error summary and its fields."""
+    """[{field, message}] for the form's error summary and its fields, in the page's
+    language."""
     if isinstance(exc, Invalid):
-        return [{"field": p.field, "message": translate(p)} for p in exc.problems]
-    lines = [{"field": None, "message": gettext(exc.message)}]
+        return [{"field": p.field, "message": translate(p, gettext)} for p in exc.problems]
+    lines = [{"field": None, "message": translate(exc.message, gettext)}]
     if isinstance(exc.detail, list):
-        lines += [{"field": None, "message": str(line)} for line in exc.detail]
+        lines += [{"field": None, "message": translate(line, gettext)} for line in exc.detail]
     return lines
 
 
@@ -136,6 +129,7 @@ from smultron.web.admin import (  # noqa: E402,F401 - the routes attach themselv
     actions,
     campaigns,
     categories,
+    opendata,
     preschools,
     recordings,
     sso,

@@ -23,6 +23,7 @@ from smultron.core.errors import AppError
 from smultron.core.geo import extent
 from smultron.core.messages import M, translate
 from smultron.core.parsing import ParseError
+from smultron.core.problems import Invalid
 from smultron.models import Municipality
 from smultron.places import reading, writing
 from smultron.places.validation import CODE as PLACE_CODE
@@ -76,8 +77,8 @@ def _feature_response(feature: dict, status: int = 200):
 
 
 def _bad(name: str, message):
-    raise AppError(M("The parameter '%(name)s' is not valid.", name=name), 400,
-                   detail={"fields": {name: message}})
+    raise Invalid.of_fields({name: message}, M("The parameter '%(name)s' is not valid.",
+                                                name=name), status=400)
 
 
 def _int_arg(name: str) -> int | None:

@@ -18,6 +18,7 @@ from smultron.core.messages import translate
 from smultron.ogc import features as ogc
 from smultron.web.auth import current_viewer, role_required
 from smultron.web.database import get_session
+from smultron.web.photos import photo_url
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 JSON, GEOJSON, HTML = "application/json", "application/geo+json", "text/html"
@@ -77,7 +78,7 @@ def html_labels() -> dict:
         "department": _("Department"), "session_language": _("The session's language"),
         "campaign": _("Campaign"), "created": _("Marked on"),
         "name": _("Name"), "unit_code": _("Unit code"), "address": _("Address"),
-        "enrolled_children": _("Enrolled children")},
+        "enrolled_children": _("Enrolled children"), "photos": _("Photos")},
         "values": {"feeling": {"favourite": _("Favourite place"), "scary": _("Scary place")},
                    "season": season_labels(), "age_group": age_group_labels()}}
 
@@ -219,7 +220,7 @@ def _page_links(found: ogc.Collection, page: ogc.Page) -> list[dict]:
 def items(collection_id: str):
     found = ogc.get_collection(collection_id)
     query = _item_query(found)
-    page = ogc.items(get_session(), current_viewer(), query)
+    page = ogc.items(get_session(), current_viewer(), query, photo_url())
     data = {"type": "FeatureCollection", "features": page.features,
             "numberReturned": len(page.features),
             "timeStamp": datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -235,7 +236,7 @@ def item(collection_id: str, feature_id: str):
     check_params(COMMON_PARAMS | {"crs"})
     found = ogc.get_collection(collection_id)
     srid = ogc.parse_crs(request.args.get("crs"))
-    feature = ogc.item(get_session(), current_viewer(), found, feature_id, srid)
+    feature = ogc.item(get_session(), current_viewer(), found, feature_id, srid, photo_url())
     feature["links"] = self_links("ogc.item", GEOJSON, collection_id=collection_id,
                                   feature_id=feature_id) + [
         link("ogc.collection", "collection", JSON, translate(found.title, _),

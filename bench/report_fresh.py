@@ -1,0 +1,165 @@
+"""``bench/report.py --writers N``: the first view of a report after a change, while N
+clients keep adding and moving places; kept figures (reports/kept.py) against the full
+recomputation from every place (aggregate.collect), in the same run on the same data.
+
+The writers are threads with a connection each (autocommit), each statement one
+transaction, as the API's: half of them add a place to a random mapping session (a
+random category, feeling, children_count), the other half move one of the places they
+added by a few metres. The reports are built in this process (build_report, a new cache
+each time: the data version changes with every write anyway, so every view is a first
+view) for the country gathered into one municipality (both campaigns). The write
+throughput is measured first, writers alone, with the reports' triggers and without them
+(ALTER TABLE ... DISABLE TRIGGER, then report_kept_rebuild()).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+import psycopg
+from sqlalchemy.orm import sessionmaker
+
+from smultron.core.db import make_engine
+from smultron.reports import ReportCache, ReportFilters, build_report
+
+K = 5
+REPORT_TRIGGERS = ("report_place_insert", "report_place_update", "report_place_delete",
+                   "report_place_answer")
+INSERT = """INSERT INTO place (id, municipality_id, session_id, preschool_id, campaign_id, geom,
+  category_id, feeling, children_count, age_group, season, comment_state, version)
+VALUES (gen_random_uuid(), %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s,
+        '3-4', 'summer', 'none', 1) RETURNING id"""
+MOVE = ("UPDATE place SET geom = ST_Translate(geom, %s, %s), updated_at = now(), "
+        "version = version + 1 WHERE id = %s")
+
+
+@dataclass
+class Writers:
+    url: str
+    count: int
+    sessions: list
+    categories: list
+    done: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, seconds: float | None = None) -> list[threading.Thread]:
+        self.stop.clear()
+        self.done = 0
+        threads = [threading.Thread(target=self._write, args=(n,), daemon=True)
+                   for n in range(self.count)]
+        for thread in threads:
+            thread.start()
+        if seconds is not None:
+            time.sleep(seconds)
+            self.halt(threads)
+        return threads
+
+    def halt(self, threads) -> None:
+        self.stop.set()
+        for thread in threads:
+            thread.join()
+
+    def _write(self, seed: int) -> None:
+        rng = random.Random(seed)
+        mine: list = []
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.is_set():
+                if mine and rng.random() < 0.5:
+                    conn.execute(MOVE, (rng.uniform(-0.002, 0.002), rng.uniform(-0.001, 0.001),
+                                        rng.choice(mine)))
+                else:
+                    muni, sid, pid, cid, lon, lat = rng.choice(self.sessions)
+                    row = conn.execute(INSERT, (
+                        muni, sid, pid, cid, lon + rng.gauss(0, 0.004), lat + rng.gauss(0, 0.002),
+                        rng.choice(self.categories), rng.choice(("favourite", "scary")),
+                        rng.randint(1, 6))).fetchone()
+                    mine.append(row[0])
+                with self.lock:
+                    self.done += 1
+
+
+def writers_for(libpq_url: str, count: int) -> Writers:
+    with psycopg.connect(libpq_url) as conn:
+        sessions = conn.execute(
+            "SELECT s.municipality_id, s.id, s.preschool_id, s.campaign_id, ST_X(p.location), "
+            "ST_Y(p.location) FROM mapping_session s JOIN preschool p ON p.id = s.preschool_id"
+        ).fetchall()
+        categories = [r[0] for r in conn.execute("SELECT id FROM category")]
+    return Writers(libpq_url, count, sessions, categories)
+
+
+def set_triggers(libpq_url: str, enabled: bool) -> None:
+    with psycopg.connect(libpq_url, autocommit=True) as conn:
+        for name in REPORT_TRIGGERS:
+            conn.execute(f"ALTER TABLE place {'ENABLE' if enabled else 'DISABLE'} "
+                         f"TRIGGER {name}")
+        if enabled:
+            conn.execute("SELECT report_kept_rebuild()")
+
+
+def throughput(writers: Writers, seconds: float) -> float:
+    writers.run(seconds)
+    return writers.done / seconds
+
+
+def first_views(url: str, campaigns: list[int], rounds: int, writers: Writers) -> dict:
+    """Alternately the kept and the full report, each a first view, under the writers."""
+    engine = make_engine(url)
+    times: dict[str, list[float]] = {"kept": [], "full": []}
+    threads = writers.run()
+    try:
+        with sessionmaker(engine)() as session:
+            filters = ReportFilters.parse(session, {"campaign": [str(c) for c in campaigns]})
+            session.rollback()
+            for _ in range(rounds):
+                for name, kept in (("kept", True), ("full", False)):
+                    started = time.perf_counter()
+                    build_report(session, filters, K, ReportCache(), kept=kept)
+                    times[name].append((time.perf_counter() - started) * 1000)
+                    session.rollback()
+    finally:
+        writers.halt(threads)
+        engine.dispose()
+    return times
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure(data, campaigns: list[int], args) -> dict:
+    writers = writers_for(data.libpq_url, args.writers)
+    with_triggers = throughput(writers, args.duration)
+    set_triggers(data.libpq_url, False)
+    without = throughput(writers, args.duration)
+    set_triggers(data.libpq_url, True)
+    with psycopg.connect(data.libpq_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        places = conn.execute("SELECT count(*) FROM place WHERE deleted_at IS NULL").fetchone()[0]
+        figures = conn.execute("SELECT count(*) FROM report_figure").fetchone()[0]
+    times = first_views(data.url, campaigns, args.changes, writers)
+    return {"with": with_triggers, "without": without, "times": times, "places": places,
+            "figures": figures, "writes_during": writers.done}
+
+
+def report(r: dict, args) -> str:
+    kept, full = r["times"]["kept"], r["times"]["full"]
+    ratio = percentile(kept, 95) / percentile(full, 95)
+    return "\n".join([
+        f"first view after a change, {args.rows:,} places generated ({r['places']:,} before "
+        f"the views) in one municipality, both campaigns, k = {K}, {args.writers} writers",
+        f"writes (writers alone, {args.duration:.0f} s each): {r['with']:.0f} places/s with "
+        f"the report triggers, {r['without']:.0f} places/s without "
+        f"({r['with'] / r['without']:.2f} of it)",
+        f"kept figures ({r['figures']:,} rows of report_figure): p50 {percentile(kept, 50):.0f}"
+        f" ms, p95 {percentile(kept, 95):.0f} ms over {len(kept)} views",
+        f"full recomputation: p50 {percentile(full, 50):.0f} ms, p95 "
+        f"{percentile(full, 95):.0f} ms over {len(full)} views",
+        f"{r['writes_during']:,} writes during the views",
+        f"ratio report-fresh: {ratio:.3f}",
+    ])
