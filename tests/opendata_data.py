@@ -43,6 +43,7 @@ def build(db) -> OpenData:
     for _ in range(4):
         session = factories.mapping_session(db, camp, c, children=3)
         factories.place(db, session, at(c, 30, 0), "play", 3)
+    camp.status = "closed"  # only a closed campaign is published
     spring = factories.campaign(db, world.municipality, name="Våren 2026", status="closed")
     for _ in range(2):
         session = factories.mapping_session(db, spring, a, children=6)

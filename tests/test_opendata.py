@@ -138,6 +138,40 @@ def test_publish_freezes_republish_versions_unpublish_hides(db, data):
     assert republished.version == 3 and opendata.any_published(db)
 
 
+def test_an_open_campaign_is_not_published(db, data):
+    data.world.campaign.status = "open"
+    db.commit()
+    with pytest.raises(AppError, match="still open") as refused:
+        _publish(db, [data.world.campaign, data.spring])
+    assert refused.value.status == 409
+    db.rollback()
+    assert db.scalar(select(OpenDataset.id)) is None
+
+
+def test_a_version_that_moves_a_figure_by_a_few_children_is_refused(db, data):
+    first = _publish(db, [data.world.campaign])
+    beside_a = max(first.content["cells"], key=lambda c: c["children"])
+    # three more children in the hexagon beside preschool A (a campaign reopened, or a
+    # place restored): subtracting the versions would show those three
+    late = factories.mapping_session(db, data.world.campaign, data.world.school_a, children=3)
+    factories.place(db, late, at(data.world.school_a, 20, 10), "play", 3)
+    db.commit()
+    with pytest.raises(AppError, match="fewer than 10 children") as refused:
+        opendata.republish(db, first.dataset_id, open_threshold=K, actor=CLI)
+    assert refused.value.status == 409
+    db.rollback()
+    assert opendata.latest_number(db, first.dataset_id) == 1
+    assert opendata.public_version(db, first.dataset_id)[1].id == first.id
+    moved = dict(first.content, cells=[dict(c, children=c["children"] + 3)
+                                       if c["id"] == beside_a["id"] else c
+                                       for c in first.content["cells"]])
+    assert opendata.small_differences(first.content, moved, K) == 1
+    assert opendata.small_differences(first.content, first.content, K) == 0
+    grown = dict(first.content, cells=[dict(c, children=c["children"] + K)
+                                       for c in first.content["cells"]])
+    assert opendata.small_differences(first.content, grown, K) == 0
+
+
 def test_every_publication_shares_the_grid(db, data):
     autumn = _publish(db, [data.world.campaign])
     spring = _publish(db, [data.spring])

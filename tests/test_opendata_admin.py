@@ -57,6 +57,23 @@ def test_refused_input_is_shown_with_a_message_and_nothing_saved(client, auth, d
     assert no_csrf.status_code == 400 and db.scalar(select(OpenDataset.id)) is None
 
 
+def test_an_open_campaign_is_marked_and_refused_in_the_admins_language(client, auth, db):
+    data = opendata_data.build(db)
+    data.world.campaign.status = "open"
+    db.commit()
+    auth.login(data.world.email("admin"))
+    page = client.get("/admin/open-data").get_data(as_text=True)
+    assert "(fortfarande öppen)" in page and "Bara stängda kampanjer publiceras." in page
+    sent = client.post("/admin/open-data", data=_form(auth, campaigns=[
+        str(data.world.campaign.id)]))
+    assert sent.status_code == 409
+    assert "är fortfarande öppen" in sent.get_data(as_text=True)
+    finnish = client.post("/admin/open-data?lang=fi", data=_form(auth, campaigns=[
+        str(data.world.campaign.id)]))
+    assert finnish.status_code == 409 and "on yhä avoinna" in finnish.get_data(as_text=True)
+    assert db.scalar(select(OpenDataset.id)) is None
+
+
 def test_only_admins_reach_the_page(client, auth, db):
     world = factories.World.build(db)
     assert client.get("/admin/open-data").status_code == 302

@@ -11,7 +11,11 @@ a published dataset is public; unpublishing takes it off every public address at
 
 No differencing across publications: a campaign is in one dataset at most, at one hexagon
 size and one threshold; publishing the same campaigns again is a new version of that
-dataset, anything else that overlaps it is refused with a message.
+dataset, anything else that overlaps it is refused with a message. Only closed campaigns
+are published (no tablet adds to them, so a version is not the previous one plus a few
+children), and a new version in which any figure shown in the previous one moved by
+fewer than the threshold's children (a place hidden, a campaign reopened) is refused:
+subtracting the two would show those few children. Unpublishing remains.
 
     version = publish(session, campaign_ids, Options(hex_size=500), open_threshold=10,
                       actor="cli")
@@ -89,7 +93,35 @@ def find_campaigns(session: Session, campaign_ids) -> list[Campaign]:
         raise NotFound(M("There is no such campaign."))
     if len({c.municipality_id for c in campaigns}) > 1:
         raise AppError(M("A dataset holds the campaigns of one municipality."))
+    running = [c.name for c in campaigns if c.status != "closed"]
+    if running:
+        raise Conflict(M("%(names)s is still open: a campaign's results are published once "
+                         "it is closed, so that no later version is this one plus a few "
+                         "children. Close the campaign first.", names=", ".join(running)),
+                       detail={"campaigns": running})
     return list(campaigns)
+
+
+def _figures(content: dict) -> dict[tuple, tuple]:
+    """Every shown figure of a version's content: key -> (places, children)."""
+    figures = {("cell", c["id"]): (c["places"], c["children"]) for c in content["cells"]}
+    for name, rows in content["tables"].items():
+        figures.update({("table", name, r["key"]): (r["places"], r["children"])
+                        for r in rows if not r["withheld"]})
+    figures.update({("preschool", p["name"]): (p["sessions"], p["children"])
+                    for p in content["preschools"]})
+    totals = content["totals"]
+    if totals["children"] is not None:
+        figures["totals",] = (totals["places"], totals["children"])
+    return figures
+
+
+def small_differences(previous: dict, content: dict, k: int) -> int:
+    """How many figures shown in both versions changed by fewer than k children (0 when
+    the new version cannot be subtracted from the previous one to show a small group)."""
+    before, after = _figures(previous), _figures(content)
+    return sum(1 for key in before.keys() & after.keys()
+               if before[key] != after[key] and abs(before[key][1] - after[key][1]) < k)
 
 
 def campaign_by_name(session: Session, name: str) -> Campaign:
@@ -144,6 +176,7 @@ def publish(session: Session, campaign_ids, options: Options, *, open_threshold:
                              .where(OpenDatasetVersion.dataset_id == dataset.id)
                              .order_by(OpenDatasetVersion.version.desc()).limit(1)) or 0) + 1
     content = build_content(session, dataset, campaigns)
+    _refuse_differencing(session, dataset, content)
     version = OpenDatasetVersion(dataset_id=dataset.id, version=number, content=content)
     session.add(version)
     session.flush()
@@ -154,6 +187,18 @@ def publish(session: Session, campaign_ids, options: Options, *, open_threshold:
                          "licence": dataset.licence, "cells": len(content["cells"]),
                          "cells_withheld": content["withheld_cells"]})
     return version
+
+
+def _refuse_differencing(session: Session, dataset: OpenDataset, content: dict) -> None:
+    previous = _latest(session, dataset.id)
+    moved = small_differences(previous.content, content, dataset.threshold) if previous else 0
+    if moved:
+        raise Conflict(M("A new version of dataset %(dataset)s would move published "
+                         "figures by fewer than %(k)s children (%(count)s of them): anyone "
+                         "comparing it with the previous version would see those few children's "
+                         "places. The previous version stays published; unpublish it if "
+                         "it must go.", dataset=dataset.id, count=moved, k=dataset.threshold),
+                       detail={"dataset": dataset.id, "figures": moved})
 
 
 def republish(session: Session, dataset_id: int, *, open_threshold: int,
