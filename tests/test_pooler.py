@@ -1,7 +1,10 @@
 """Smultron through a real pgbouncer in transaction mode (Debian's package) in front of the
 test cluster: writes, reads, reports, an export and the retention job, with several app
-connections sharing two server connections (default_pool_size = 2), so that anything a
-transaction leaves behind on the server meets another client's next transaction.
+connections sharing one server connection per pool (default_pool_size = 1), so that
+anything a transaction leaves behind on the server meets another client's next
+transaction, and a request that held two connections of one pool at once (an export did:
+its request's and its ADBC snapshot's) would wait for itself and fail after
+query_wait_timeout.
 
 The control: psycopg 3's own prepared statements (after a statement's fifth use) break
 through such a pooler, which is why SMULTRON_DB_POOLER=transaction turns them off.
@@ -46,9 +49,8 @@ def free_port() -> int:
 
 @contextmanager
 def pgbouncer(cluster: EmbeddedPostgres, dbname: str):
-    """pgbouncer (transaction mode, two server connections per pool: a GeoPackage export
-    holds its request's and its ADBC snapshot's at once) on a loopback port, in
-    front of ``cluster``'s Unix socket, with two names for ``dbname``: ``smultron`` and
+    """pgbouncer (transaction mode, one server connection per pool, a client waits at most
+    15 s for it) on a loopback port, in front of ``cluster``'s Unix socket, with two names for ``dbname``: ``smultron`` and
     ``smultron_reports`` (two pools, as deploy/pgbouncer.ini has: a request that holds a
     connection of each never waits for its own). Yields the two SQLAlchemy URLs."""
     folder = Path(tempfile.mkdtemp(prefix="smt-pgb-"))
@@ -59,7 +61,8 @@ def pgbouncer(cluster: EmbeddedPostgres, dbname: str):
         f"[databases]\nsmultron = {server}\nsmultron_reports = {server}\n"
         f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n"
         f"unix_socket_dir = {folder}\nauth_type = trust\nauth_file = {folder}/users.txt\n"
-        "pool_mode = transaction\ndefault_pool_size = 2\nmax_client_conn = 200\n"
+        "pool_mode = transaction\ndefault_pool_size = 1\nmax_client_conn = 200\n"
+        "query_wait_timeout = 15\n"
         "ignore_startup_parameters = extra_float_digits\n")
     folder.chmod(0o755)
     shutil.chown(folder, "postgres")
@@ -186,7 +189,7 @@ def test_the_app_works_through_pgbouncer_in_transaction_mode(bouncer, tmp_path):
                                headers={**staff, "If-Match": '"1"'},
                                json={"properties": {"comment": "Högst upp i trädet"}})
         assert changed.status_code == 200, changed.get_data(as_text=True)
-        with serve(app) as base:  # four threads: four app connections, two servers'
+        with serve(app) as base:  # four threads: four app connections, one server's
             statuses = _concurrent_reads(base, setup.headers("planner"))
         assert statuses == [200] * len(statuses)
         _reports_and_export_work(app, setup, tmp_path)

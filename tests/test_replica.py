@@ -1,7 +1,8 @@
 """Reports from a real streaming replica (EmbeddedPostgres.replica: pg_basebackup -R,
 standby.signal) of a cluster of this module's own: the reports read from it and say
 "data as of" its replay position; a replica that lags more than REPLICA_MAX_LAG or is
-down sends them to the primary, logged, never a 500."""
+down sends them to the primary, logged, never a 500; while the primary is down (a
+failover) they read the replica."""
 
 from __future__ import annotations
 
@@ -117,7 +118,25 @@ def test_reports_read_from_the_replica_and_fall_back_to_the_primary(clusters, ca
         assert client.get("/reports/view", query_string=query).status_code == 200
     finally:
         standby.start()
+    caught_up(app, standby)
+    caplog.clear()
+
+    # A failover: the primary is gone and the replica not promoted yet. Reading carries on
+    # from the replica (the logged-in user too) as of its last transaction; what must
+    # write (the audited PDF) is a 503, never a 500.
     db.close()
+    primary.stop()
+    try:
+        during, about = totals(client, query)
+        assert during == fresh and about["data_as_of"]
+        assert "the primary did not answer, reading from the replica" in caplog.text
+        page = client.get("/reports/view", query_string=query)
+        assert page.status_code == 200 and f'<time datetime="{about["data_as_of"]}">' in (
+            page.get_data(as_text=True))
+        assert client.get("/reports/report.pdf", query_string=query).status_code == 503
+    finally:
+        primary.start()
+    assert totals(client, query)[0] == fresh
     app.extensions["smultron.engine"].dispose()
 
 

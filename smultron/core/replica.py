@@ -7,7 +7,10 @@ when it has replayed the primary's current WAL position (nothing newer exists); 
 it is used only while that transaction is at most ``max_lag`` seconds old
 (SMULTRON_REPLICA_MAX_LAG, default 60). A replica that cannot be reached, or answers with
 an error, is *down*. A server that is not in recovery (a pooler in front of the primary,
-say) is as fresh as the primary. No Flask in here: callers pass connections.
+say) is as fresh as the primary. While the primary does not answer (a failover: the leader
+died and the replica is not promoted yet) nothing newer than the replica can be written,
+so a standby is read, *as of* its last replayed transaction ("primary down"). No Flask in
+here: callers pass connections.
 """
 
 from __future__ import annotations
@@ -33,27 +36,31 @@ _CAUGHT_UP_SQL = text("SELECT pg_wal_lsn_diff(CAST(:position AS pg_lsn), "
 @dataclass(frozen=True)
 class ReplicaState:
     usable: bool
-    reason: str  # "primary", "caught up", "lagging", "too far behind", "down"
+    reason: str  # "primary", "caught up", "lagging", "too far behind", "primary down", "down"
     as_of: datetime | None = None  # the data's time: its last replayed transaction
     lag_seconds: float | None = None
 
 
-def check(replica: Connection, primary: Connection, max_lag: float) -> ReplicaState:
-    """How fresh ``replica`` is next to ``primary`` (both open connections; read-only
-    queries, the caller closes them). Never raises for a database error: that is 'down'."""
+def check(replica: Connection, primary: Connection | None, max_lag: float) -> ReplicaState:
+    """How fresh ``replica`` is next to ``primary`` (open connections, ``primary`` None when
+    it could not be opened; read-only queries, the caller closes them). Never raises for a
+    database error: the replica's is 'down', the primary's 'primary down'."""
     try:
         row = replica.execute(_REPLICA_SQL).one()
     except DBAPIError as exc:
         return _down(exc)
     if not row.standby:
         return ReplicaState(True, "primary", row.now, 0.0)
+    if primary is None:
+        return primary_down(row)
     try:
         position = primary.execute(_PRIMARY_SQL).one()
         caught_up = row.replayed is not None and primary.execute(
             _CAUGHT_UP_SQL, {"position": position.position, "replayed": row.replayed}
         ).scalar_one()
     except DBAPIError as exc:
-        return _down(exc, "the primary did not answer")
+        log.warning("the primary did not answer: %s", _first_line(exc))
+        return primary_down(row)
     if caught_up:  # as of its last transaction: nothing has changed since
         return ReplicaState(True, "caught up", row.replayed_at or position.now, 0.0)
     if row.replayed_at is None:
@@ -64,6 +71,15 @@ def check(replica: Connection, primary: Connection, max_lag: float) -> ReplicaSt
     return ReplicaState(True, "lagging", row.replayed_at, lag)
 
 
-def _down(exc: DBAPIError, what: str = "the replica did not answer") -> ReplicaState:
-    log.warning("%s: %s", what, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+def primary_down(row) -> ReplicaState:
+    """The standby's data, as of its last replayed transaction, while the primary is away."""
+    return ReplicaState(True, "primary down", row.replayed_at or row.now, None)
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _down(exc: DBAPIError) -> ReplicaState:
+    log.warning("the replica did not answer: %s", _first_line(exc))
     return ReplicaState(False, "down")

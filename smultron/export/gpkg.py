@@ -90,11 +90,12 @@ def export_geopackage(session: Session, database_url: str | URL, viewer: Viewer,
     """Write the filtered places (and the other layers) into one GeoPackage at ``path``."""
     options = options or ExportOptions()
     scope = resolve(session, viewer, filters)
-    return write_scope(session, database_url, scope, Path(path), options)
+    return write_scope(database_url, scope, Path(path), options)
 
 
-def write_scope(session: Session, database_url, scope: Scope, path: Path,
-                options: ExportOptions) -> ExportResult:
+def write_scope(database_url, scope: Scope, path: Path, options: ExportOptions) -> ExportResult:
+    """Every layer of ``scope`` from one ADBC snapshot: the one connection the export
+    holds while it runs (the caller's Session may give its own back to the pool first)."""
     layers = all_layers(scope, options.srid, options.threshold, options.hex_size,
                         options.plan_layer)
     if options.layers is not None:
@@ -102,12 +103,13 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
     related = tuple(layer.name for layer in layers if layer.name in photos.RELATED)
     photo_layer = photos.layer(scope, related) if related else None
     written = layers + ([photo_layer] if photo_layer else [])
-    categories = category_styles(session, options.lang)
     names_needed = any(layer.ids_for_names for layer in layers)
     exported_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     partial = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.partial.gpkg")
     try:
         with snapshot(libpq_uri(database_url)) as cur:
+            categories = [styles.CategoryStyle(**row) for row in stream(
+                cur, to_sql(_category_select(options.lang))).read_all().to_pylist()]
             lookups = (Lookups.read(lambda stmt: stream(cur, to_sql(stmt)).read_all())
                        if names_needed else None)
             for index, layer in enumerate(layers):
@@ -132,10 +134,13 @@ def write_scope(session: Session, database_url, scope: Scope, path: Path,
     return ExportResult(path, counts, exported_at)
 
 
+def _category_select(lang: str):
+    return (select(Category.code, Category.label_sql(lang).label("label"), Category.colour)
+            .order_by(Category.sort_order, Category.code))
+
+
 def category_styles(session: Session, lang: str = "sv") -> list[styles.CategoryStyle]:
-    rows = session.execute(select(Category.code, Category.label_sql(lang), Category.colour)
-                           .order_by(Category.sort_order, Category.code)).all()
-    return [styles.CategoryStyle(*row) for row in rows]
+    return [styles.CategoryStyle(*row) for row in session.execute(_category_select(lang))]
 
 
 def _description(layer: Layer, options: ExportOptions, scope: Scope, at: str) -> str:

@@ -28,7 +28,7 @@ from smultron.core.access import Viewer
 from smultron.models import User
 from smultron.sso import accounts as sso_accounts
 from smultron.web import sso
-from smultron.web.database import get_session
+from smultron.web.database import get_session, read_primary_or_replica
 from smultron.web.errors import wants_json
 from smultron.web.security import limiter, safe_next
 
@@ -90,7 +90,7 @@ def _load_from_session(user_id: str):
     user_number = parsing.identifier(ident)
     if user_number is None:
         return None
-    user = get_session().get(User, user_number)
+    user = read_primary_or_replica(lambda db: db.get(User, user_number))
     if user is None or not user.active or user.session_nonce != nonce:
         return None
     return LoginUser(user)

@@ -1,22 +1,30 @@
 """The request's database Sessions: one engine per app (``init_app``), a Session from
 ``get_session()`` opened on first use and closed at teardown, and one for the reports
 from ``get_reports_session()``: on the replica (REPORTS_DATABASE_URL) while it is fresh
-enough (core/replica.py), else on the primary."""
+enough (core/replica.py), else on the primary.
+
+During a failover (the primary does not answer, the replica is not promoted yet) a
+request that only reads carries on from the replica: ``read_primary_or_replica`` loads
+the logged-in user there, and the reports read the replica as of its last transaction;
+a write still gets the 503 of web/errors.py."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smultron.core import replica
 from smultron.core.db import make_engine, resolve_database_url, warm
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def init_app(app: Flask) -> None:
@@ -54,6 +62,39 @@ def get_reports_session() -> Session:
     return g.db_reports_session
 
 
+def read_primary_or_replica(read: Callable[[Session], T]) -> T:
+    """``read(session)`` on the primary; when the primary does not answer and a replica is
+    configured, on the replica (logged), so that reading (a report, the logged-in user)
+    survives a failover. Only for reads: what is read may be a moment old."""
+    try:
+        return read(get_session())
+    except (OperationalError, InterfaceError) as exc:
+        if not current_app.extensions["smultron.core.db.replica"]:
+            raise
+        _primary_is_down(exc)
+    return read(get_reports_session())
+
+
+def _primary_is_down(exc: DBAPIError) -> None:
+    log.warning("the primary did not answer, reading from the replica: %s",
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    g.primary_down = True
+    session = g.pop("db_session", None)
+    if session is not None:
+        _drop(session)
+
+
+def _primary_connection():
+    """The primary's connection for the replica check; None when it does not answer."""
+    if g.get("primary_down"):
+        return None
+    try:
+        return get_session().connection()
+    except (OperationalError, InterfaceError) as exc:
+        _primary_is_down(exc)
+        return None
+
+
 def reports_replica() -> replica.ReplicaState | None:
     """What get_reports_session found about the replica (None: none is configured)."""
     get_reports_session()
@@ -66,7 +107,7 @@ def _open_reports_session() -> tuple[Session, replica.ReplicaState | None]:
         return session, None
     max_lag = float(current_app.config.get("REPLICA_MAX_LAG", replica.DEFAULT_MAX_LAG))
     try:
-        state = replica.check(session.connection(), get_session().connection(), max_lag)
+        state = replica.check(session.connection(), _primary_connection(), max_lag)
     except DBAPIError as exc:  # no connection to the replica at all
         state = replica.ReplicaState(False, "down")
         log.warning("the reports replica is not reachable: %s", str(exc).splitlines()[0])

@@ -141,8 +141,12 @@ def gpkg():
     if _head():
         return _download(None, GPKG_TYPE, filename)
     folder = Path(tempfile.mkdtemp(prefix="smultron-export-"))
+    # nothing is written yet: end the request's transaction, so that its connection goes
+    # back to the pool while the export reads from a snapshot of its own (one pooled
+    # connection per export, not two; the audit below takes one again)
+    session.commit()
     try:
-        result = write_scope(session, current_app.extensions["smultron.engine"].url, scope,
+        result = write_scope(current_app.extensions["smultron.engine"].url, scope,
                              folder / filename, options)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
