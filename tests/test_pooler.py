@@ -50,9 +50,10 @@ def free_port() -> int:
 @contextmanager
 def pgbouncer(cluster: EmbeddedPostgres, dbname: str):
     """pgbouncer (transaction mode, one server connection per pool, a client waits at most
-    15 s for it) on a loopback port, in front of ``cluster``'s Unix socket, with two names for ``dbname``: ``smultron`` and
-    ``smultron_reports`` (two pools, as deploy/pgbouncer.ini has: a request that holds a
-    connection of each never waits for its own). Yields the two SQLAlchemy URLs."""
+    15 s for it) on a loopback port, in front of ``cluster``'s Unix socket, with two names
+    for ``dbname``: ``smultron`` and ``smultron_reports`` (two pools, as
+    deploy/pgbouncer.ini has: a request that holds a connection of each never waits for
+    its own). Yields the two SQLAlchemy URLs."""
     folder = Path(tempfile.mkdtemp(prefix="smt-pgb-"))
     port = free_port()
     (folder / "users.txt").write_text('"postgres" ""\n')

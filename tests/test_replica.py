@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from smultron import create_app, reference
+from smultron import accounts, create_app, reference
 from smultron.core import replica
 from smultron.core.db import make_engine
 from smultron.core.embedded_pg import EmbeddedPostgres
@@ -118,6 +118,8 @@ def test_reports_read_from_the_replica_and_fall_back_to_the_primary(clusters, ca
         assert client.get("/reports/view", query_string=query).status_code == 200
     finally:
         standby.start()
+    token = accounts.create_token(db, accounts.find_user(db, known.world.email("official")))
+    db.commit()
     caught_up(app, standby)
     caplog.clear()
 
@@ -134,6 +136,11 @@ def test_reports_read_from_the_replica_and_fall_back_to_the_primary(clusters, ca
         assert page.status_code == 200 and f'<time datetime="{about["data_as_of"]}">' in (
             page.get_data(as_text=True))
         assert client.get("/reports/report.pdf", query_string=query).status_code == 503
+        by_token = app.test_client().get("/reports/data", query_string=query,
+                                         headers={"Authorization": f"Bearer {token}"})
+        assert by_token.status_code == 200 and by_token.get_json()["totals"] == fresh
+        health = client.get("/healthz")  # a load balancer keeps this instance for reads
+        assert health.status_code == 200 and health.get_json()["database"] == "replica only"
     finally:
         primary.start()
     assert totals(client, query)[0] == fresh

@@ -28,7 +28,7 @@ from smultron.core.access import Viewer
 from smultron.models import User
 from smultron.sso import accounts as sso_accounts
 from smultron.web import sso
-from smultron.web.database import get_session, read_primary_or_replica
+from smultron.web.database import get_session, on_primary, read_primary_or_replica
 from smultron.web.errors import wants_json
 from smultron.web.security import limiter, safe_next
 
@@ -110,12 +110,13 @@ def _load_from_header(req):
             return None
     if not token:
         return None
-    db = get_session()
-    user = accounts.user_for_token(db, token)
+    user, db = read_primary_or_replica(lambda db: (accounts.user_for_token(db, token), db))
     if user is None or (scheme.lower() == "basic" and user.email != email.strip().lower()):
         return None
-    if db.dirty:
+    if db.dirty and on_primary(db):
         db.commit()  # last_used_at (at most once a minute)
+    elif db.dirty:
+        db.rollback()  # read from the replica during a failover: the next request writes it
     return LoginUser(user)
 
 

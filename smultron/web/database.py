@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smultron.core import replica
-from smultron.core.db import make_engine, resolve_database_url, warm
+from smultron.core.db import database_ok, make_engine, resolve_database_url, warm
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,6 +73,24 @@ def read_primary_or_replica(read: Callable[[Session], T]) -> T:
             raise
         _primary_is_down(exc)
     return read(get_reports_session())
+
+
+def replica_answers() -> bool:
+    """Whether a reports replica is configured and answers (for /healthz)."""
+    if not current_app.extensions["smultron.core.db.replica"]:
+        return False
+    session = current_app.extensions["smultron.core.db.reports"]()
+    try:
+        return database_ok(session)
+    except DBAPIError:
+        return False
+    finally:
+        _drop(session)
+
+
+def on_primary(session: Session) -> bool:
+    """Whether ``session`` is the request's Session on the primary (not the replica's)."""
+    return session is g.get("db_session")
 
 
 def _primary_is_down(exc: DBAPIError) -> None:

@@ -9,7 +9,7 @@ from smultron.core.db import database_ok
 from smultron.feedback import notices
 from smultron.web import language
 from smultron.web.auth import current_viewer
-from smultron.web.database import get_session
+from smultron.web.database import get_session, replica_answers
 from smultron.web.security import safe_next
 
 bp = Blueprint("pages", __name__)
@@ -64,9 +64,14 @@ def set_language(code: str):
 
 @bp.route("/healthz")
 def healthz():
+    """200 while this instance can serve: its primary answers ("ok"), or, during a failover,
+    its reports replica does ("replica only": reads are served, writes are a 503 from the
+    app), so that a load balancer keeps the instances that can still read in rotation."""
     try:
         ok = database_ok(get_session())
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        if replica_answers():
+            return jsonify(status="degraded", database="replica only"), 200
         return jsonify(status="error", database=str(exc.__class__.__name__)), 503
     return jsonify(status="ok" if ok else "error", database="ok" if ok else "no postgis"), (
         200 if ok else 503)
