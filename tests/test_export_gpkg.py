@@ -204,9 +204,10 @@ def test_preschools_participation(export):
 
 def test_failed_export_leaves_no_file(app, db, places, tmp_path):
     path = tmp_path / "broken.gpkg"
-    with pytest.raises(Exception):  # noqa: B017 - any failure: the database is gone
+    with pytest.raises(AppError, match="not reachable") as gone:
         export_geopackage(db, "postgresql://postgres@/nope?host=/nonexistent", PLANNER,
                           Filters(), path)
+    assert gone.value.status == 503
     assert list(tmp_path.iterdir()) == []
 
 

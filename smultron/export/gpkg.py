@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import adbc_driver_manager as adbc_errors
 import adbc_driver_postgresql.dbapi as adbc
 import pyogrio
 from pyproj import CRS
@@ -26,6 +27,7 @@ from sqlalchemy import URL, make_url, select
 from sqlalchemy.orm import Session
 
 from smultron.core.access import Viewer
+from smultron.core.errors import AppError
 from smultron.core.messages import M, gettext_for, translate
 from smultron.export import photos, qgis_project, styles
 from smultron.export.enrich import Lookups, named
@@ -69,13 +71,26 @@ def libpq_uri(url: str | URL) -> str:
 
 @contextmanager
 def snapshot(uri: str) -> Iterator:
-    """An ADBC cursor inside one read-only REPEATABLE READ transaction."""
-    with adbc.connect(uri, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    """An ADBC cursor inside one read-only REPEATABLE READ transaction; a database that
+    cannot be reached (or a pooler with no server connection to give) is a 503."""
+    try:
+        conn = adbc.connect(uri, autocommit=True)
+    except adbc_errors.OperationalError:
+        raise _unreachable() from None
+    with conn, conn.cursor() as cur:
+        try:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        except adbc_errors.OperationalError:
+            raise _unreachable() from None
         try:
             yield cur
         finally:
             cur.execute("ROLLBACK")
+
+
+def _unreachable() -> AppError:
+    return AppError(M("The database is not reachable right now. Try again in a moment."),
+                    status=503)
 
 
 def stream(cur, sql: str):
