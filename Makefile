@@ -8,8 +8,9 @@ BIN   := $(VENV)/bin
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
 # pytest-xdist workers for make test (each starts its own PostGIS cluster): three on
-# two cores, since many tests wait on PostgreSQL, Chromium or a subprocess (14 min
-# against 18.5 with two on this 2-core machine, 3 December 2026)
+# two cores, since many tests wait on PostgreSQL, Chromium or a subprocess (14:03,
+# 17:55 and 17:28 in three runs on this 2-core machine on 3 December 2026, against
+# 18:35 and 22:18 with two)
 TEST_WORKERS ?= 3
 # the JavaScript linter (package.json's devDependencies) and the outbox's Node tests
 BIOME    := node_modules/.bin/biome
