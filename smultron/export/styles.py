@@ -281,22 +281,28 @@ def layer_styles(categories: list[CategoryStyle], hex_values: list[int],
         "place_photos": with_fields(photo_style(t)),
     }
     names = [n for n in layer_names if n in qml]
+    # QGIS looks a table without geometry up by an empty geometry column
+    return styles_table([(n, "" if n == "place_photos" else geometry_column, qml[n],
+                          t(M("Smultron default style for %(layer)s", layer=n)))
+                         for n in names])
+
+
+def styles_table(rows: list[tuple[str, str, str, str]]) -> pa.Table:
+    """A GeoPackage's ``layer_styles`` table (QGIS's default styles) from (layer, geometry
+    column, QML, description) rows: each the layer's default style."""
     now = datetime.now(UTC).replace(microsecond=0)
-    rows = len(names)
+    count = len(rows)
     return pa.table({
-        "f_table_catalog": pa.array([""] * rows, pa.string()),
-        "f_table_schema": pa.array([""] * rows, pa.string()),
-        "f_table_name": pa.array(names, pa.string()),
-        # QGIS looks a table without geometry up by an empty geometry column
-        "f_geometry_column": pa.array(["" if n == "place_photos" else geometry_column
-                                       for n in names], pa.string()),
-        "styleName": pa.array([f"{n} (Smultron)" for n in names], pa.string()),
-        "styleQML": pa.array([qml[n] for n in names], pa.string()),
-        "styleSLD": pa.array([""] * rows, pa.string()),
-        "useAsDefault": pa.array([True] * rows, pa.bool_()),
-        "description": pa.array([t(M("Smultron default style for %(layer)s", layer=n))
-                                 for n in names], pa.string()),
-        "owner": pa.array([""] * rows, pa.string()),
-        "ui": pa.array([None] * rows, pa.string()),
-        "update_time": pa.array([now] * rows, pa.timestamp("ms", tz="UTC")),
+        "f_table_catalog": pa.array([""] * count, pa.string()),
+        "f_table_schema": pa.array([""] * count, pa.string()),
+        "f_table_name": pa.array([r[0] for r in rows], pa.string()),
+        "f_geometry_column": pa.array([r[1] for r in rows], pa.string()),
+        "styleName": pa.array([f"{r[0]} (Smultron)" for r in rows], pa.string()),
+        "styleQML": pa.array([r[2] for r in rows], pa.string()),
+        "styleSLD": pa.array([""] * count, pa.string()),
+        "useAsDefault": pa.array([True] * count, pa.bool_()),
+        "description": pa.array([r[3] for r in rows], pa.string()),
+        "owner": pa.array([""] * count, pa.string()),
+        "ui": pa.array([None] * count, pa.string()),
+        "update_time": pa.array([now] * count, pa.timestamp("ms", tz="UTC")),
     })

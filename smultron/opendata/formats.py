@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -129,29 +128,14 @@ def geopackage(content: dict, title: str) -> bytes:
 def _styles(content: dict) -> pa.Table:
     """QGIS default styles: the hexagons graduated by children's choices (favourite
     places in oranges, scary places in purples)."""
-    names, qml = [], []
+    rows = []
     for feeling in FEELINGS:
         values = [c["children"] for c in content["cells"] if c["feeling"] == feeling]
         ramp = styles.HEX_RAMP if feeling == "favourite" else SCARY_RAMP
-        names.append(f"{feeling}_hex")
-        qml.append(styles.with_fields(styles.graduated("children", styles.hex_breaks(values),
-                                                       ramp), "density_hex"))
-    now = datetime.now(UTC).replace(microsecond=0)
-    rows = len(names)
-    return pa.table({
-        "f_table_catalog": pa.array([""] * rows, pa.string()),
-        "f_table_schema": pa.array([""] * rows, pa.string()),
-        "f_table_name": pa.array(names, pa.string()),
-        "f_geometry_column": pa.array(["geom"] * rows, pa.string()),
-        "styleName": pa.array([f"{n} (Smultron)" for n in names], pa.string()),
-        "styleQML": pa.array(qml, pa.string()),
-        "styleSLD": pa.array([""] * rows, pa.string()),
-        "useAsDefault": pa.array([True] * rows, pa.bool_()),
-        "description": pa.array([f"Smultron open data: {n}" for n in names], pa.string()),
-        "owner": pa.array([""] * rows, pa.string()),
-        "ui": pa.array([None] * rows, pa.string()),
-        "update_time": pa.array([now] * rows, pa.timestamp("ms", tz="UTC")),
-    })
+        qml = styles.with_fields(styles.graduated("children", styles.hex_breaks(values), ramp),
+                                 "density_hex")
+        rows.append((f"{feeling}_hex", "geom", qml, f"Smultron open data: {feeling}_hex"))
+    return styles.styles_table(rows)
 
 
 SCARY_RAMP = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
