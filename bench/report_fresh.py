@@ -3,13 +3,16 @@ clients keep adding and moving places; kept figures (reports/kept.py) against th
 recomputation from every place (aggregate.collect), in the same run on the same data.
 
 The writers are threads with a connection each (autocommit), each statement one
-transaction, as the API's: half of them add a place to a random mapping session (a
-random category, feeling, children_count), the other half move one of the places they
-added by a few metres. The reports are built in this process (build_report, a new cache
-each time: the data version changes with every write anyway, so every view is a first
-view) for the country gathered into one municipality (both campaigns). The write
-throughput is measured first, writers alone, with the reports' triggers and without them
-(ALTER TABLE ... DISABLE TRIGGER, then report_kept_rebuild()).
+transaction, as the API's; each is a tablet, as in bench/write.py: it maps in one mapping
+session (a random one) until it has added ``SESSION_PLACES`` places there, then goes on
+to another (the next group's outing). Half of its writes add a place (a random category,
+feeling, children_count), the other half move one of the places it added by a few
+metres. The reports are built in this process (build_report, a new cache each time: the
+data version changes with every write anyway, so every view is a first view, and it
+applies the changes pending since the previous one) for the country gathered into one
+municipality (both campaigns). The write throughput is measured first, writers alone,
+with the reports' triggers and without them (ALTER TABLE ... DISABLE TRIGGER, then
+report_kept_rebuild()).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from smultron.core.db import make_engine
 from smultron.reports import ReportCache, ReportFilters, build_report
 
 K = 5
+SESSION_PLACES = 50  # a tablet's places in one mapping session (one group's outing)
 REPORT_TRIGGERS = ("report_place_insert", "report_place_update", "report_place_delete",
                    "report_place_answer")
 INSERT = """INSERT INTO place (id, municipality_id, session_id, preschool_id, campaign_id, geom,
@@ -65,14 +69,16 @@ class Writers:
 
     def _write(self, seed: int) -> None:
         rng = random.Random(seed)
-        mine: list = []
+        mine: list = []  # the places it added in this session
         with psycopg.connect(self.url, autocommit=True) as conn:
             while not self.stop.is_set():
+                if not mine or len(mine) >= SESSION_PLACES:  # out with another group
+                    muni, sid, pid, cid, lon, lat = rng.choice(self.sessions)
+                    mine = []
                 if mine and rng.random() < 0.5:
                     conn.execute(MOVE, (rng.uniform(-0.002, 0.002), rng.uniform(-0.001, 0.001),
                                         rng.choice(mine)))
                 else:
-                    muni, sid, pid, cid, lon, lat = rng.choice(self.sessions)
                     row = conn.execute(INSERT, (
                         muni, sid, pid, cid, lon + rng.gauss(0, 0.004), lat + rng.gauss(0, 0.002),
                         rng.choice(self.categories), rng.choice(("favourite", "scary")),

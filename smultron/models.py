@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -559,6 +560,30 @@ class ReportFigure(Base):
     places: Mapped[int] = mapped_column(Integer)
     children: Mapped[int] = mapped_column(Integer)
     children_min: Mapped[int] = mapped_column(Integer)
+
+
+class ReportPending(Base):
+    """A place's change to the reports' atoms, waiting for the next report to apply it
+    (report_kept_refresh(), migration 0013): the writers only append here."""
+
+    __tablename__ = "report_pending"
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(Integer)
+    campaign_id: Mapped[int] = mapped_column(Integer)
+    preschool_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    feeling: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int] = mapped_column(Integer)
+    season: Mapped[str] = mapped_column(Text)
+    age_group: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(Text)
+    band: Mapped[int] = mapped_column(Integer)
+    ci: Mapped[int] = mapped_column(Integer)
+    cj: Mapped[int] = mapped_column(Integer)
+    children_count: Mapped[int] = mapped_column(Integer)
+    places: Mapped[int] = mapped_column(Integer)
+    key_sum: Mapped[int] = mapped_column(BigInteger)
 
 
 class ReportAnswerGone(Base):

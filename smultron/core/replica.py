@@ -16,6 +16,7 @@ here: callers pass connections.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,10 +26,13 @@ from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_LAG = 60.0
+CATCH_UP_SECONDS = 2.0  # how long a reader waits for the replica to replay a write of its own
 
 _REPLICA_SQL = text("SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn() AS replayed, "
                     "pg_last_xact_replay_timestamp() AS replayed_at, now() AS now")
 _PRIMARY_SQL = text("SELECT pg_current_wal_lsn() AS position, now() AS now")
+_REPLAYED_SQL = text("SELECT coalesce(pg_last_wal_replay_lsn() >= CAST(:position AS pg_lsn), "
+                     "true)")
 _CAUGHT_UP_SQL = text("SELECT pg_wal_lsn_diff(CAST(:position AS pg_lsn), "
                       "CAST(:replayed AS pg_lsn)) <= 0")
 
@@ -69,6 +73,23 @@ def check(replica: Connection, primary: Connection | None, max_lag: float) -> Re
     if lag > max_lag:
         return ReplicaState(False, "too far behind", row.replayed_at, lag)
     return ReplicaState(True, "lagging", row.replayed_at, lag)
+
+
+def wait_for_replay(replica: Connection, position: str,
+                    seconds: float = CATCH_UP_SECONDS) -> bool:
+    """Wait (at most ``seconds``) until ``replica`` has replayed the primary's WAL
+    ``position`` (a server not in recovery has): whether it did. A replica that does not
+    answer is not waited for (``check`` finds it down)."""
+    deadline = time.monotonic() + seconds
+    try:
+        while not replica.execute(_REPLAYED_SQL, {"position": position}).scalar_one():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+    except DBAPIError as exc:
+        log.warning("the replica did not answer: %s", _first_line(exc))
+        return False
+    return True
 
 
 def primary_down(row) -> ReplicaState:

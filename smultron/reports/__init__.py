@@ -28,9 +28,12 @@ MAX_CLUSTERS = 10
 def build_report(session: Session, filters: ReportFilters, k: int,
                  cache: ReportCache | None = None, kept: bool = True) -> dict:
     """The published report for ``filters`` (from the cache when the data has not changed),
-    from the kept figures (reports/kept.py), or with ``kept=False`` from every place
-    (aggregate.collect: the same report, for the tests and the benchmark)."""
+    from the kept figures (reports/kept.py, brought up to date first), or with
+    ``kept=False`` from every place (aggregate.collect: the same report, for the tests
+    and the benchmark)."""
     cache = cache if cache is not None else ReportCache(1)
+    if kept:
+        kept_figures.refresh(session)  # the version and the figures include every change
     version = cache.version(("version", filters.municipality_id),
                             lambda: aggregate.data_version(session, filters.municipality_id))
     key = ("report", filters.key(), k, version, kept)

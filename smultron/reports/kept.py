@@ -12,6 +12,10 @@ tables the database keeps as places change (migration 0011, statement-level trig
   campaign and bucket (the unit's children_min, at most ``MAX_K``): the units that rest
   on k children are the buckets >= k, so no figure mixes a left-out unit in.
 
+The triggers only append each change to ``report_pending`` (migration 0013): ``refresh``
+applies what is pending, in the caller's transaction, before a report reads (the web layer
+does it on the primary and commits, so that a replica sees it too).
+
 A municipality report adds up report_figure's rows (one per figure and bucket, not one
 per place); its plan areas' hits read the atoms of the base squares they cover (bounded
 by the plan areas). A preschool, a plan area or a drawn district, and a threshold above
@@ -22,6 +26,7 @@ every report with aggregate.collect's (from the places).
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from smultron.reports import aggregate
@@ -101,6 +106,12 @@ def _participation(filters: ReportFilters) -> str:
         ps_scope=aggregate._ps_scope(filters), no_language=NO_LANGUAGE,
         noise_sessions=noise_sql("sum(ms.stat_key)", "sessions"),
         noise_present=noise_sql("sum(ms.stat_key)", "present"))
+
+
+def refresh(session: Session) -> int:
+    """Apply the places' pending changes to the kept tables (one refresher at a time; on
+    a standby nothing): how many were applied. The caller commits."""
+    return session.execute(text("SELECT report_kept_refresh()")).scalar_one()
 
 
 def uses_figures(filters: ReportFilters, k: int) -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, current_app, g
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,6 +76,23 @@ def read_primary_or_replica(read: Callable[[Session], T]) -> T:
     return read(get_reports_session())
 
 
+def on_primary_first(write: Callable[[Session], int]) -> None:
+    """``write(session)`` on the primary and committed, before the reports' Session opens;
+    when it changed anything and a replica is configured, the reports read the replica
+    once it has replayed that (at most replica.CATCH_UP_SECONDS). While the primary does
+    not answer nothing is written (the replica is read as it is)."""
+    if g.get("primary_down"):
+        return
+    session = get_session()
+    try:
+        changed = write(session)
+        session.commit()
+        if changed and current_app.extensions["smultron.core.db.replica"]:
+            g.replay_until = session.execute(text("SELECT pg_current_wal_lsn()")).scalar_one()
+    except (OperationalError, InterfaceError) as exc:
+        _primary_is_down(exc)
+
+
 def replica_answers() -> bool:
     """Whether a reports replica is configured and answers (for /healthz)."""
     if not current_app.extensions["smultron.core.db.replica"]:
@@ -125,6 +143,8 @@ def _open_reports_session() -> tuple[Session, replica.ReplicaState | None]:
         return session, None
     max_lag = float(current_app.config.get("REPLICA_MAX_LAG", replica.DEFAULT_MAX_LAG))
     try:
+        if g.get("replay_until"):
+            replica.wait_for_replay(session.connection(), g.pop("replay_until"))
         state = replica.check(session.connection(), _primary_connection(), max_lag)
     except DBAPIError as exc:  # no connection to the replica at all
         state = replica.ReplicaState(False, "down")

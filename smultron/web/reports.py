@@ -23,10 +23,15 @@ from smultron.core.errors import Forbidden, NotFound
 from smultron.core.geo import extent, leaflet_bounds
 from smultron.core.messages import M
 from smultron.models import Campaign, PlanArea, Preschool
-from smultron.reports import ReportCache, ReportFilters, build_report, labels, pdf, render
+from smultron.reports import ReportCache, ReportFilters, build_report, kept, labels, pdf, render
 from smultron.reports.filters import CELL_SIZES
 from smultron.web.auth import current_viewer, role_required
-from smultron.web.database import get_reports_session, get_session, reports_replica
+from smultron.web.database import (
+    get_reports_session,
+    get_session,
+    on_primary_first,
+    reports_replica,
+)
 from smultron.web.language import current_language
 from smultron.web.page_config import page_config
 from smultron.web.page_config import tiles as page_tiles
@@ -54,7 +59,9 @@ def _threshold() -> int:
 
 
 def _filters() -> ReportFilters:
-    """The request's filters, refused when the reader may not see that scope."""
+    """The request's filters, refused when the reader may not see that scope. The places'
+    pending changes are applied to the kept figures first (on the primary, committed)."""
+    on_primary_first(kept.refresh)
     filters = ReportFilters.parse(get_reports_session(), request.args.to_dict(flat=False))
     municipality = current_user.user.municipality_id
     if municipality is not None and municipality != filters.municipality_id:
