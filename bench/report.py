@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/report.py [--rows 100000] [--requests 40] [--workers 1]
     .venv/bin/python bench/report.py --rows 100000 --writers 20 [--duration 20] [--changes 20]
+                                     [--write-rate 10]
 
 Generates N places (bench/generate.py) and gathers them into one municipality (its
 preschools, sessions and both campaigns), so that the municipality report covers all N.
@@ -242,6 +243,8 @@ def main(argv=None) -> int:
                         help="seconds of writing alone, with and without the triggers")
     parser.add_argument("--changes", type=int, default=20,
                         help="first views of each kind (kept, full) under the writers")
+    parser.add_argument("--write-rate", type=float, default=10,
+                        help="places/s each writer adds or moves during the views")
     args = parser.parse_args(argv)
     results = measure(args)
     print(report_fresh.report(results, args) if args.writers else report(results, args))

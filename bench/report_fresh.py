@@ -7,7 +7,10 @@ transaction, as the API's; each is a tablet, as in bench/write.py: it maps in on
 session (a random one) until it has added ``SESSION_PLACES`` places there, then goes on
 to another (the next group's outing). Half of its writes add a place (a random category,
 feeling, children_count), the other half move one of the places it added by a few
-metres. The reports are built in this process (build_report, a new cache each time: the
+metres. Alone, the writers write as fast as they can; during the views each writes at
+``--write-rate`` places/s (Poisson arrivals; default 10, some 200 times a group's pace
+with a tablet), so that the views are measured beside writers rather than starved of the
+two cores by them. The reports are built in this process (build_report, a new cache each time: the
 data version changes with every write anyway, so every view is a first view, and it
 applies the changes pending since the previous one) for the country gathered into one
 municipality (both campaigns). The write throughput is measured first, writers alone,
@@ -17,18 +20,22 @@ report_kept_rebuild()).
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from smultron.core.db import make_engine
 from smultron.reports import ReportCache, ReportFilters, build_report
 
 K = 5
+FORK = multiprocessing.get_context("fork")
 SESSION_PLACES = 50  # a tablet's places in one mapping session (one group's outing)
 REPORT_TRIGGERS = ("report_place_insert", "report_place_update", "report_place_delete",
                    "report_place_answer")
@@ -42,36 +49,51 @@ MOVE = ("UPDATE place SET geom = ST_Translate(geom, %s, %s), updated_at = now(),
 
 @dataclass
 class Writers:
+    """The writer threads, in a process of their own (as tablets are other clients than
+    the official's app: the views do not share a GIL with them)."""
+
     url: str
     count: int
     sessions: list
     categories: list
-    done: int = 0
-    stop: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    per_second: float | None = None  # each writer's pace; None: as fast as it can
+    stop: Any = field(default_factory=lambda: FORK.Event())
+    counter: Any = field(default_factory=lambda: FORK.Value("q", 0))
 
-    def run(self, seconds: float | None = None) -> list[threading.Thread]:
+    @property
+    def done(self) -> int:
+        return self.counter.value
+
+    def run(self, seconds: float | None = None):
         self.stop.clear()
-        self.done = 0
-        threads = [threading.Thread(target=self._write, args=(n,), daemon=True)
-                   for n in range(self.count)]
-        for thread in threads:
-            thread.start()
+        self.counter.value = 0
+        process = FORK.Process(target=self._threads, daemon=True)
+        process.start()
         if seconds is not None:
             time.sleep(seconds)
-            self.halt(threads)
-        return threads
+            self.halt(process)
+        return process
 
-    def halt(self, threads) -> None:
+    def halt(self, process) -> None:
         self.stop.set()
+        process.join()
+
+    def _threads(self) -> None:
+        threads = [threading.Thread(target=self._write, args=(n,)) for n in range(self.count)]
+        for thread in threads:
+            thread.start()
         for thread in threads:
             thread.join()
 
     def _write(self, seed: int) -> None:
         rng = random.Random(seed)
         mine: list = []  # the places it added in this session
+        due = time.monotonic()
         with psycopg.connect(self.url, autocommit=True) as conn:
             while not self.stop.is_set():
+                if self.per_second:
+                    due += rng.expovariate(self.per_second)  # Poisson arrivals
+                    time.sleep(max(0.0, due - time.monotonic()))
                 if not mine or len(mine) >= SESSION_PLACES:  # out with another group
                     muni, sid, pid, cid, lon, lat = rng.choice(self.sessions)
                     mine = []
@@ -84,8 +106,8 @@ class Writers:
                         rng.choice(self.categories), rng.choice(("favourite", "scary")),
                         rng.randint(1, 6))).fetchone()
                     mine.append(row[0])
-                with self.lock:
-                    self.done += 1
+                with self.counter.get_lock():
+                    self.counter.value += 1
 
 
 def writers_for(libpq_url: str, count: int) -> Writers:
@@ -113,22 +135,27 @@ def throughput(writers: Writers, seconds: float) -> float:
 
 
 def first_views(url: str, campaigns: list[int], rounds: int, writers: Writers) -> dict:
-    """Alternately the kept and the full report, each a first view, under the writers."""
+    """The kept report ``rounds`` times, then the full one, each a first view, under the
+    writers (one after the other: each kept view applies the changes written while the
+    one before it was built)."""
     engine = make_engine(url)
-    times: dict[str, list[float]] = {"kept": [], "full": []}
-    threads = writers.run()
+    times: dict[str, list[float]] = {"kept": [], "full": [], "pending": []}
+    process = writers.run()
     try:
         with sessionmaker(engine)() as session:
             filters = ReportFilters.parse(session, {"campaign": [str(c) for c in campaigns]})
             session.rollback()
-            for _ in range(rounds):
-                for name, kept in (("kept", True), ("full", False)):
+            for name, kept in (("kept", True), ("full", False)):
+                for _ in range(rounds):
+                    if kept:
+                        times["pending"].append(session.execute(text(
+                            "SELECT count(*) FROM report_pending")).scalar_one())
                     started = time.perf_counter()
                     build_report(session, filters, K, ReportCache(), kept=kept)
+                    session.commit()  # as the web layer: the applied changes stay applied
                     times[name].append((time.perf_counter() - started) * 1000)
-                    session.rollback()
     finally:
-        writers.halt(threads)
+        writers.halt(process)
         engine.dispose()
     return times
 
@@ -148,6 +175,7 @@ def measure(data, campaigns: list[int], args) -> dict:
         conn.execute("VACUUM ANALYZE")
         places = conn.execute("SELECT count(*) FROM place WHERE deleted_at IS NULL").fetchone()[0]
         figures = conn.execute("SELECT count(*) FROM report_figure").fetchone()[0]
+    writers.per_second = args.write_rate
     times = first_views(data.url, campaigns, args.changes, writers)
     return {"with": with_triggers, "without": without, "times": times, "places": places,
             "figures": figures, "writes_during": writers.done}
@@ -164,8 +192,11 @@ def report(r: dict, args) -> str:
         f"({r['with'] / r['without']:.2f} of it)",
         f"kept figures ({r['figures']:,} rows of report_figure): p50 {percentile(kept, 50):.0f}"
         f" ms, p95 {percentile(kept, 95):.0f} ms over {len(kept)} views",
+        f"changes pending before a kept view: p50 {percentile(r['times']['pending'], 50):,.0f},"
+        f" max {max(r['times']['pending']):,}",
         f"full recomputation: p50 {percentile(full, 50):.0f} ms, p95 "
         f"{percentile(full, 95):.0f} ms over {len(full)} views",
-        f"{r['writes_during']:,} writes during the views",
+        f"{r['writes_during']:,} writes during the views ({args.writers} writers at "
+        f"{args.write_rate:g} places/s each)",
         f"ratio report-fresh: {ratio:.3f}",
     ])

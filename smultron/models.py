@@ -542,6 +542,8 @@ class ReportFigure(Base):
     at most 100), perturbed (migration 0011). Never shown as they are: anonymity.publish."""
 
     __tablename__ = "report_figure"
+    __table_args__ = (Index("ix_report_figure_read", "municipality_id", "kind", "g",
+                            "campaign_id", "bucket"),)
     municipality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)

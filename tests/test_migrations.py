@@ -66,3 +66,24 @@ def test_audit_events_cannot_be_changed(db, statement):
     with pytest.raises(DBAPIError, match="append-only"):
         db.execute(text(statement))
     db.rollback()
+
+
+def test_report_pending_downgrades_and_upgrades_again(cluster):
+    """0013 (the pending changes) goes down to 0011's triggers applying at once, and up."""
+    from alembic import command
+
+    cluster.create_database("migrate_0013")
+    engine = make_engine(cluster.url("migrate_0013"))
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as connection:
+            config = migrate.alembic_config(engine.url.render_as_string(hide_password=False))
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0011")
+        assert "report_pending" not in inspect(engine).get_table_names()
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT report_kept_refresh()")).scalar_one() == 0
+    finally:
+        engine.dispose()
+        cluster.drop_database("migrate_0013")

@@ -111,6 +111,16 @@ def test_reports_read_from_the_replica_and_fall_back_to_the_primary(clusters, ca
     caught_up(app, standby)
     assert totals(client, query)[0] == fresh and not caplog.records  # the replica again
 
+    # Places, then at once a report: their pending changes are applied on the primary and
+    # the replica is read once it has replayed that (the first view shows them).
+    for n in range(6):
+        factories.place(db, session, report_data.at(known.world.school_a, 30 * n, 400),
+                        "water", 5)
+    db.commit()
+    newer, about = totals(client, query)
+    assert newer["places"] > fresh["places"] and not caplog.records
+    fresh = newer
+
     standby.stop()  # down: the primary answers, never a 500
     try:
         assert totals(client, query)[0] == fresh

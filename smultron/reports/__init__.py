@@ -7,6 +7,9 @@ values and a translation function.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import numpy as np
@@ -41,8 +44,28 @@ def build_report(session: Session, filters: ReportFilters, k: int,
                                                       kept))
 
 
+@contextmanager
+def _no_collection_pauses() -> Iterator[None]:
+    """The cyclic garbage collector off while a report is built: a large report makes a
+    million small dicts and lists (no cycles), and the collections their allocations set
+    off made its geometry take 0.4 s instead of 0.15 s at 1,000,000 places)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def _compute(session: Session, filters: ReportFilters, k: int, cache: ReportCache,
              version: str, kept: bool) -> dict:
+    with _no_collection_pauses():
+        return _build(session, filters, k, cache, version, kept)
+
+
+def _build(session: Session, filters: ReportFilters, k: int, cache: ReportCache,
+           version: str, kept: bool) -> dict:
     raw = (kept_figures.collect if kept else aggregate.collect)(session, filters, k)
     report = publish(raw, k)
     _attach_geometry(report)

@@ -45,12 +45,11 @@ def hexagons(cell: int, keys: list[tuple[int, int]]) -> list[dict]:
     ys = cy[:, None] + height * HEX_Y[None, :]
     lon, lat = _to_lonlat().transform(xs, ys)
     clon, clat = _to_lonlat().transform(cx, cy)
-    lon, lat = np.round(lon, 6).tolist(), np.round(lat, 6).tolist()
-    cx, cy, clon, clat = cx.tolist(), cy.tolist(), clon.tolist(), clat.tolist()
-    return [{"x": cx[n], "y": cy[n], "lon": clon[n], "lat": clat[n],
-             "geojson": {"type": "Polygon",
-                         "coordinates": [[list(p) for p in zip(lon[n], lat[n], strict=True)]]}}
-            for n in range(len(keys))]
+    rings = np.stack((np.round(lon, 6), np.round(lat, 6)), axis=-1).tolist()  # n x 7 x 2
+    return [{"x": x, "y": y, "lon": lo, "lat": la,
+             "geojson": {"type": "Polygon", "coordinates": [ring]}}
+            for x, y, lo, la, ring in zip(cx.tolist(), cy.tolist(), clon.tolist(), clat.tolist(),
+                                          rings, strict=True)]
 
 
 def square_centres(size: int, keys: list[tuple[int, int]]) -> list[tuple[float, float]]:
@@ -70,18 +69,23 @@ def label_near(items: list[dict], preschools: list[dict]) -> None:
         for item in items:
             item["near"] = None
         return
-    tree = shapely.STRtree(shapely.points([(p["x"], p["y"]) for p in preschools]))
-    points = shapely.points([(item["x"], item["y"]) for item in items])
-    found = tree.query_nearest(points, all_matches=False)
+    schools, where = _xy(preschools), _xy(items)
+    found = shapely.STRtree(shapely.points(schools)).query_nearest(
+        shapely.points(where), all_matches=False)
     nearest = np.empty(len(items), dtype=int)
     nearest[found[0]] = found[1]
-    px = np.array([preschools[k]["x"] for k in nearest])
-    py = np.array([preschools[k]["y"] for k in nearest])
-    dx = np.array([item["x"] for item in items]) - px
-    dy = np.array([item["y"] for item in items]) - py
+    dx, dy = (where - schools[nearest]).T
     metres = np.hypot(dx, dy)
     sectors = (((np.degrees(np.arctan2(dy, dx)) + 360 + 22.5) % 360) // 45).astype(int)
-    for n, item in enumerate(items):
-        item["near"] = {"preschool": preschools[int(nearest[n])]["name"],
-                        "metres": int(round(float(metres[n]), -1)),
-                        "direction": COMPASS[sectors[n]] if metres[n] >= 50 else None}
+    rounded = np.round(metres, -1).astype(int).tolist()
+    for item, school, distance, sector, far in zip(items, nearest.tolist(), rounded,
+                                                   sectors.tolist(), (metres >= 50).tolist(),
+                                                   strict=True):
+        item["near"] = {"preschool": preschools[school]["name"], "metres": distance,
+                        "direction": COMPASS[sector] if far else None}
+
+
+def _xy(items: list[dict]) -> np.ndarray:
+    """The items' x, y as an n x 2 array."""
+    return np.fromiter((v for item in items for v in (item["x"], item["y"])), dtype=float,
+                       count=2 * len(items)).reshape(-1, 2)
