@@ -274,23 +274,7 @@ CREATE TRIGGER report_pending_truncate AFTER TRUNCATE ON place
 
 DOWNGRADE = """
 SELECT report_kept_refresh();
-CREATE OR REPLACE FUNCTION report_place_change(p place, d int, answer text, language text,
-                                               location geometry) RETURNS report_change
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT ROW(p.municipality_id, p.campaign_id, p.preschool_id, p.session_id, p.feeling,
-             p.category_id, p.season, p.age_group, coalesce(answer, 'none'),
-             coalesce(language, 'unknown'),
-             CASE WHEN dist <= 250 THEN 250 WHEN dist <= 500 THEN 500
-                  WHEN dist <= 1000 THEN 1000 ELSE 0 END,
-             ci, cj, p.children_count, d, d * p.stat_key::bigint)::report_change
-  FROM (SELECT ci, cj, sqrt(power((ci + 0.5::float8) * 250 - ST_X(l), 2)
-                            + power((cj + 0.5::float8) * 250 - ST_Y(l), 2)) AS dist
-        FROM (SELECT floor(ST_X(g) / 250)::int AS ci, floor(ST_Y(g) / 250)::int AS cj,
-                     ST_Transform(location, 3006) AS l
-              FROM (SELECT ST_Transform(CASE WHEN GeometryType(p.geom) = 'POINT' THEN p.geom
-                                             ELSE ST_PointOnSurface(p.geom) END, 3006) AS g) a
-             ) b) c
-$$;
+{report_place_change_0011}
 DROP TRIGGER report_pending_truncate ON place;
 DROP FUNCTION report_pending_truncate();
 DROP FUNCTION report_kept_rebuild();
@@ -319,4 +303,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(DOWNGRADE)
+    body = _revision_0011().FUNCTIONS
+    start = body.index("CREATE FUNCTION report_place_change(")
+    sql_version = body[start:body.index("$$;", start) + 3]
+    op.execute(DOWNGRADE.replace("{report_place_change_0011}",
+                                 sql_version.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")))
