@@ -110,8 +110,10 @@ def new_cluster(base_dir: Path | None = None, tcp: bool = True) -> EmbeddedPostg
 
 def generate(rows: int, base_dir: Path | None = None, seed: int = 2026,
              cluster: EmbeddedPostgres | None = None, dbname: str = DB_NAME,
-             verbose: bool = False) -> Generated:
-    """Create (or reuse) a cluster, migrate it and load ``rows`` synthetic places."""
+             verbose: bool = False, counts: bool = True) -> Generated:
+    """Create (or reuse) a cluster, migrate it and load ``rows`` synthetic places; with
+    ``counts=False`` the map's cell counts and the reports' kept figures are left for the
+    caller to rebuild (bench/report.py does, after it has moved every place)."""
     started = time.perf_counter()
     pg = cluster or new_cluster(base_dir)
     pg.ensure(dbname)
@@ -141,8 +143,9 @@ def generate(rows: int, base_dir: Path | None = None, seed: int = 2026,
         conn.commit()
         seconds["index"] = time.perf_counter() - rebuilt
         counted = time.perf_counter()
-        conn.execute("SELECT place_cell_rebuild()")  # the COPY skipped its triggers
-        conn.execute("SELECT report_kept_rebuild()")  # and the reports' (migration 0011)
+        if counts:
+            conn.execute("SELECT place_cell_rebuild()")  # the COPY skipped its triggers
+            conn.execute("SELECT report_kept_rebuild()")  # and the reports' (migration 0011)
         conn.commit()
         seconds["cells"] = time.perf_counter() - counted
     with psycopg.connect(pg.libpq_url(dbname), autocommit=True) as conn:

@@ -187,7 +187,7 @@ def _render(page, url: str, timeout: int = 120_000) -> float:
 
 def measure(args) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="smt-bench-report-"))
-    data = generate.generate(args.rows, folder / "db", verbose=True)
+    data = generate.generate(args.rows, folder / "db", verbose=True, counts=False)
     try:
         started = time.perf_counter()
         _muni, campaigns = gather_into_one_municipality(data)
