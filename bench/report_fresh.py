@@ -147,10 +147,11 @@ def throughput(writers: Writers, seconds: float) -> float:
     return writers.done / seconds
 
 
-def first_views(url: str, campaigns: list[int], rounds: int, writers: Writers) -> dict:
-    """The kept report ``rounds`` times, then the full one, each a first view, under the
-    writers (one after the other: each kept view applies the changes written while the
-    one before it was built)."""
+def first_views(url: str, campaigns: list[int], rounds: dict[str, int],
+                writers: Writers) -> dict:
+    """The kept report ``rounds["kept"]`` times, then the full one ``rounds["full"]``
+    times, each a first view, under the writers (one after the other: each kept view
+    applies the changes written while the one before it was built)."""
     engine = make_engine(url)
     times: dict[str, list[float]] = {"kept": [], "full": [], "pending": []}
     process = writers.run()
@@ -159,7 +160,7 @@ def first_views(url: str, campaigns: list[int], rounds: int, writers: Writers) -
             filters = ReportFilters.parse(session, {"campaign": [str(c) for c in campaigns]})
             session.rollback()
             for name, kept in (("kept", True), ("full", False)):
-                for _ in range(rounds):
+                for _ in range(rounds[name]):
                     if kept:
                         times["pending"].append(session.execute(text(
                             "SELECT count(*) FROM report_pending")).scalar_one())
@@ -193,7 +194,8 @@ def measure(data, campaigns: list[int], args) -> dict:
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))"
                             ).fetchone()[0]
     writers.per_second = args.write_rate
-    times = first_views(data.url, campaigns, args.changes, writers)
+    rounds = {"kept": args.changes, "full": args.full_changes or args.changes}
+    times = first_views(data.url, campaigns, rounds, writers)
     return {"with": with_triggers, "without": without, "times": times, "places": places,
             "figures": figures, "writes_during": writers.done, "size": size,
             "catch_up": catch_up}
