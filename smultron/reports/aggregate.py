@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import text
@@ -73,6 +74,14 @@ class RawReport:
     scope_outline: dict | None
     categories: list[dict] = field(default_factory=list)
     languages: list[dict] = field(default_factory=list)
+
+    @cached_property
+    def dims_by_grouping(self) -> dict[int, list[dict]]:
+        """``dims`` by their GROUPING() bits: each table reads one grouping set."""
+        grouped: dict[int, list[dict]] = {}
+        for row in self.dims:
+            grouped.setdefault(row["g"], []).append(row)
+        return grouped
 
 
 def hex_constants(cell: int) -> tuple[float, float]:

@@ -79,7 +79,8 @@ def _group_mask(dims: tuple[str, ...]) -> int:
 def _raw_rows(raw: RawReport, name: str) -> list[dict]:
     dims, feeling = TABLES[name]
     mask = _group_mask(dims)
-    rows = [r for r in raw.dims if r["g"] == mask and (feeling is None or r["feeling"] == feeling)]
+    rows = [r for r in raw.dims_by_grouping.get(mask, ())
+            if feeling is None or r["feeling"] == feeling]
     rows.sort(key=lambda r: str(r[TABLE_KEY[name]]))
     return rows
 
@@ -114,6 +115,10 @@ def shown_counts(group: dict, k: int) -> dict:
     """A shown group's perturbed counts, never below what showing it already says: at
     least one place and k children's choices."""
     return {"places": max(group["places"], MIN_SHOWN_PLACES), "children": max(group["children"], k)}
+
+
+def _rows_of(columns: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: column[mask] for name, column in columns.items()}
 
 
 def _publish_cells(cells: dict[str, np.ndarray], k: int) -> tuple[list[dict], int]:
@@ -197,9 +202,7 @@ def _publish_plans(plans: list[dict], k: int) -> list[dict]:
 
 def publish(raw: RawReport, k: int) -> dict:
     """The report as anyone may see it: every figure rests on at least k children."""
-    favourite = {name: column[raw.hex["feeling"] == "favourite"]
-                 for name, column in raw.hex.items()}
-    scary = {name: column[raw.hex["feeling"] == "scary"] for name, column in raw.hex.items()}
+    favourite, scary = (_rows_of(raw.hex, raw.hex["feeling"] == f) for f in ("favourite", "scary"))
     hex_cells, hex_withheld = _publish_cells(favourite, k)
     scary_cells, scary_withheld = _publish_cells(scary, k)
     heat_cells, heat_withheld = _publish_cells(raw.heat, k)
