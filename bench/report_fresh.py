@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import resource
 import threading
 import time
 from dataclasses import dataclass, field
@@ -174,6 +175,11 @@ def first_views(url: str, campaigns: list[int], rounds: dict[str, int],
     return times
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -219,6 +225,7 @@ def report(r: dict, args) -> str:
         f"full recomputation: p50 {percentile(full, 50):.0f} ms, p95 "
         f"{percentile(full, 95):.0f} ms over {len(full)} views",
         f"{r['writes_during']:,} writes during the views ({args.writers} writers at "
-        f"{args.write_rate:g} places/s each)",
+        f"{args.write_rate:g} places/s each); peak memory of the process that built the "
+        f"reports: {peak_rss_mb():,.0f} MB",
         f"ratio report-fresh: {ratio:.3f}",
     ])
