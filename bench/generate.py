@@ -66,6 +66,7 @@ PLACE_COLUMNS = ("id", "municipality_id", "session_id", "preschool_id", "campaig
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 EWKB_POINT_4326 = (1, 0x20000001, 4326)  # little endian, Point with SRID
+CHUNK_ROWS = 1_000_000  # places made at a time (about 1 GB of arrays at 10,000,000)
 
 
 @dataclass
@@ -277,8 +278,14 @@ def _uuid_bytes(rng, n: int) -> np.ndarray:
 # -- places: numpy records in PostgreSQL's binary COPY format ------------------------
 
 def _place_records(rng, rows: int, schools: dict):
-    """Yield binary COPY tuples, one fixed-size numpy record array per combination of
-    the variable-length text columns (feeling, age group, season)."""
+    """Yield binary COPY tuples, ``CHUNK_ROWS`` places at a time (memory stays bounded at
+    any N), one fixed-size numpy record array per combination of the variable-length
+    text columns (feeling, age group, season)."""
+    for start in range(0, rows, CHUNK_ROWS):
+        yield from _chunk_records(rng, min(CHUNK_ROWS, rows - start), schools)
+
+
+def _chunk_records(rng, rows: int, schools: dict):
     n_schools = len(schools["id"])
     school = rng.integers(0, n_schools, rows)
     campaign = rng.integers(0, len(CAMPAIGNS), rows)

@@ -12,7 +12,7 @@ metres. Alone, the writers write as fast as they can; during the views each writ
 with a tablet), so that the views are measured beside writers rather than starved of the
 two cores by them. The reports are built in this process (build_report, a new cache each time: the
 data version changes with every write anyway, so every view is a first view, and it
-applies the changes pending since the previous one) for the country gathered into one
+applies the changes pending since the previous one) for the country generated as one
 municipality (both campaigns). The write throughput is measured first, writers alone,
 with the reports' triggers and without them (ALTER TABLE ... DISABLE TRIGGER; the places
 written without them are deleted afterwards, so no rebuild is needed).
