@@ -23,7 +23,7 @@ from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, Conflict, Forbidden, NotFound
 from smultron.core.messages import M, Message
 from smultron.models import PHOTO_STATES, MappingSession, Place, PlacePhoto, User
-from smultron.photos import imaging
+from smultron.photos import imaging, store
 
 MAX_PER_PLACE = 3
 MAX_UPLOAD_BYTES = 15 * 2**20
@@ -158,13 +158,14 @@ def approved_thumbs(db: Session, viewer: Viewer, place_ids, limit: int = MAX_SHO
         return [], True
     order = {key: n for n, key in enumerate(ids)}
     rows = db.execute(select(PlacePhoto.place_id, PlacePhoto.id, PlacePhoto.taken_on,
-                             PlacePhoto.thumb, PlacePhoto.created_at)
+                             PlacePhoto.thumb, PlacePhoto.object_key, PlacePhoto.created_at)
                       .join(Place, Place.id == PlacePhoto.place_id)
                       .where(PlacePhoto.state == "approved", PlacePhoto.place_id.in_(ids),
                              Place.deleted_at.is_(None),
                              viewer.preschool_filter(Place.preschool_id))).all()
     rows.sort(key=lambda r: (order[r.place_id], r.created_at, str(r.id)))
-    shown = [Shown(str(r.place_id), str(r.id), r.taken_on, r.thumb) for r in rows[:limit]]
+    shown = [Shown(str(r.place_id), str(r.id), r.taken_on, thumb) for r in rows[:limit]
+             if (thumb := store.read(db, r.object_key, r.thumb, "thumb")) is not None]
     return shown, len(rows) <= limit
 
 
@@ -221,13 +222,16 @@ def put_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id,
     clean = imaging.clean(upload.stream)
     place = _place(db, viewer, place.id, lock=True)  # one writer counts the place's photos
     _check_room(db, place)
+    # The bytes first (with S3: objects of this write's own key, removed again if the
+    # transaction rolls back), then the row that points at them.
+    where = store.write(db, key, clean.content, clean.thumb)
     inserted = db.execute(insert(PlacePhoto).values(
         id=key, place_id=place.id, municipality_id=place.municipality_id, state="pending",
-        content=clean.content, thumb=clean.thumb, width=clean.width, height=clean.height,
+        **where, width=clean.width, height=clean.height,
         upload_sha256=upload.sha256, taken_on=clean.taken_on, author_id=user.id,
     ).on_conflict_do_nothing(index_elements=["id"]).returning(PlacePhoto.id)).scalar()
     if inserted is None:  # the same id stored meanwhile by a parallel retry
-        db.rollback()
+        db.rollback()  # (and this write's objects removed)
         return _replay(db.get(PlacePhoto, key), place, upload), False
     audit.record(db, "photo_added", user, target=f"photo:{key}",
                  detail={"place": str(place.id), "bytes": len(clean.content)})
@@ -239,10 +243,12 @@ def delete_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id) ->
     _require(viewer, DELETER_ROLES)
     key = _uuid(photo_id, M("There is no such photo."))
     place = _place(db, viewer, place_id)
+    store.check(db)  # a store that is down: 503 and the photo kept, not a row-less object
     removed = db.execute(delete(PlacePhoto).where(PlacePhoto.id == key,
                                                   PlacePhoto.place_id == place.id)
-                         .returning(PlacePhoto.id)).scalar()
+                         .returning(PlacePhoto.id, PlacePhoto.object_key)).one_or_none()
     if removed is not None:
+        store.forget(db, [removed.object_key])  # its objects go once this commits
         audit.record(db, "photo_deleted", user, target=f"photo:{key}",
                      detail={"place": str(place.id)})
 
@@ -258,12 +264,14 @@ def get_image(db: Session, viewer: Viewer, place_id, photo_id,
     key = _uuid(photo_id, M("There is no such photo."))
     place = _place(db, viewer, place_id)
     column = PlacePhoto.thumb if size == "thumb" else PlacePhoto.content
-    row = db.execute(select(column, PlacePhoto.upload_sha256, PlacePhoto.state).where(
+    row = db.execute(select(column, PlacePhoto.object_key, PlacePhoto.upload_sha256,
+                            PlacePhoto.state).where(
         PlacePhoto.id == key, PlacePhoto.place_id == place.id,
         PlacePhoto.state.in_(_visible_states(viewer)))).one_or_none()
-    if row is None:
+    content = None if row is None else store.read(db, row.object_key, row[0], size)
+    if content is None:
         raise NotFound(M("There is no such photo."))
-    return PhotoImage(key, row[0], f'"{row.upload_sha256[:32]}-{size}"', row.state)
+    return PhotoImage(key, content, f'"{row.upload_sha256[:32]}-{size}"', row.state)
 
 
 # -- moderation ---------------------------------------------------------------------------
