@@ -224,3 +224,39 @@ def test_photos_kept_in_postgresql_before_still_show(database_url, setup, place_
     db.commit()
     assert put(client, setup, url(other), body).status_code == 201
     assert len(s3.keys(f"{prefix}/")) == 2
+
+
+def test_a_row_whose_object_is_gone_answers_404_and_can_be_deleted(client, setup, place_a,
+                                                                   db, s3):
+    path = url(place_a)
+    assert put(client, setup, path, photo_data.encoded("JPEG")).status_code == 201
+    key = db.scalar(select(PlacePhoto.object_key))
+    s3.client().delete_object(Bucket=s3.bucket, Key=f"{key}/full.jpg")  # behind our back
+    assert client.get(path, headers=setup.headers("staff_a")).status_code == 404
+    assert client.get(path, query_string={"size": "thumb"},
+                      headers=setup.headers("staff_a")).status_code == 200
+    assert client.delete(path, headers=setup.headers("staff_a")).status_code == 204
+
+
+def test_the_cli_purges_with_the_store_from_the_environment(database_url, monkeypatch, client,
+                                                            setup, place_a, db, s3, prefix):
+    """``smultron retention apply`` as a timer runs it: the store and its credentials from
+    SMULTRON_PHOTO_STORE* and the standard AWS_* variables."""
+    from click.testing import CliRunner
+
+    from smultron.cli import main
+
+    old = url(place_a)
+    assert put(client, setup, old, photo_data.encoded("JPEG")).status_code == 201
+    db.execute(update(PlacePhoto).values(created_at=func.now() - func.make_interval(0, 25)))
+    db.commit()
+    for name, value in {"DATABASE_URL": database_url,
+                        "SMULTRON_PHOTO_STORE": f"s3://{s3.bucket}/{prefix}",
+                        "SMULTRON_PHOTO_STORE_ENDPOINT": s3.endpoint,
+                        "AWS_ACCESS_KEY_ID": s3.access_key,
+                        "AWS_SECRET_ACCESS_KEY": s3.secret_key}.items():
+        monkeypatch.setenv(name, value)
+    done = CliRunner().invoke(main, ["retention", "apply"])
+    assert done.exit_code == 0, done.output
+    assert "removed 1 photo(s) of places older than 24 months" in done.output
+    assert stored(db) == 0 and s3.keys(f"{prefix}/") == []

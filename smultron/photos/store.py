@@ -35,6 +35,9 @@ from smultron.core.messages import M
 log = logging.getLogger(__name__)
 
 SIZES = {"full": "full.jpg", "thumb": "thumb.jpg"}
+# The most a photo's object may hold (as place_photo's checks allow in a row): what is read
+# into memory is bounded even if something else wrote into the bucket.
+LIMITS = {"full": 4 * 2**20, "thumb": 2**20}
 INFO_KEY = "smultron.photo_store"
 _WRITTEN = "smultron.photo_store.written"  # objects to remove if the transaction rolls back
 _FORGOTTEN = "smultron.photo_store.forgotten"  # objects to remove once it commits
@@ -146,16 +149,21 @@ class S3Store:
             self._call("put_object", Key=key, Body=body, ContentType="image/jpeg")
 
     def get(self, object_key: str, size: str) -> bytes | None:
-        """The JPEG (at most 4 MB, so read whole), or None when the object is missing."""
+        """The JPEG (at most ``LIMITS[size]``, so read whole), or None when the object is
+        missing or larger than a photo can be (logged: the row and the bucket disagree)."""
         from botocore.exceptions import ClientError
 
+        key = f"{object_key}/{SIZES[size]}"
         try:
-            answer = self._call("get_object", Key=f"{object_key}/{SIZES[size]}")
+            answer = self._call("get_object", Key=key)
         except ClientError:
-            log.error("photo object %s/%s is missing from %s", object_key, SIZES[size],
-                      self.settings.location())
+            log.error("photo object %s is missing from %s", key, self.settings.location())
             return None
         with answer["Body"] as body:
+            if answer.get("ContentLength", 0) > LIMITS[size]:
+                log.error("photo object %s holds %s bytes, more than a photo can", key,
+                          answer["ContentLength"])
+                return None
             return body.read()
 
     def delete(self, object_keys: Iterable[str]) -> None:

@@ -46,7 +46,7 @@ class Outcome:
     @property
     def total(self) -> int:
         return (self.comments + self.deleted_places + self.photos + self.audit_events
-                + self.links)
+                + self.links + self.orphan_objects)
 
     def as_dict(self) -> dict:
         return asdict(self)
