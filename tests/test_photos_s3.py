@@ -260,3 +260,15 @@ def test_the_cli_purges_with_the_store_from_the_environment(database_url, monkey
     assert done.exit_code == 0, done.output
     assert "removed 1 photo(s) of places older than 24 months" in done.output
     assert stored(db) == 0 and s3.keys(f"{prefix}/") == []
+
+
+def test_a_bucket_that_is_not_there_is_503_too(database_url, setup, place_a, db, s3, prefix):
+    wrong = create_app(app_config(database_url, **s3.config(
+        prefix, PHOTO_STORE=f"s3://no-such-bucket/{prefix}")))
+    wrong.test_client_class = HttpsClient
+    client = wrong.test_client()
+    path = url(place_a)
+    assert put(client, setup, path, photo_data.encoded("JPEG")).status_code == 503
+    assert client.delete(path, headers=setup.headers("staff_a")).status_code == 503
+    assert stored(db) == 0
+    wrong.extensions["smultron.engine"].dispose()

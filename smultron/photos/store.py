@@ -130,13 +130,15 @@ class S3Store:
 
     # -- the calls ----------------------------------------------------------------------
 
-    def _call(self, name: str, **kwargs):
+    def _call(self, name: str, missing_ok: bool = False, **kwargs):
+        """The S3 call; StoreDown when it fails (a ClientError when ``missing_ok`` and the
+        object is not there)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             return getattr(self.client, name)(Bucket=self.bucket, **kwargs)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if missing_ok and exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise
             log.error("the photo store refused %s: %s", name, exc)
             raise StoreDown() from exc
@@ -155,7 +157,7 @@ class S3Store:
 
         key = f"{object_key}/{SIZES[size]}"
         try:
-            answer = self._call("get_object", Key=key)
+            answer = self._call("get_object", missing_ok=True, Key=key)
         except ClientError:
             log.error("photo object %s is missing from %s", key, self.settings.location())
             return None
