@@ -5,6 +5,9 @@ planners and administrators (who moderate them); never by officials.
 A photo is 404 to whoever may not see its place (a deleted place's photos go with it);
 a hidden photo is seen by moderators only. Planners' downloads and the OGC API carry
 approved photos only (``approved_photos``).
+
+The bytes live in the photo's row or, with ``SMULTRON_PHOTO_STORE=s3://…``, in an object
+store: every read and write of them goes through ``smultron.photos.store``.
 """
 
 from __future__ import annotations
