@@ -137,10 +137,13 @@ def test_reading_and_deleting_while_the_store_is_down_is_503_and_keeps_the_photo
         client, database_url, setup, place_a, db, s3, prefix):
     path = url(place_a)
     assert put(client, setup, path, photo_data.encoded("JPEG")).status_code == 201
+    etag = client.get(path, headers=setup.headers("staff_a")).headers["ETag"]
     down = down_app(database_url, s3, prefix)
     down.test_client_class = HttpsClient
     broken = down.test_client()
     assert broken.get(path, headers=setup.headers("staff_a")).status_code == 503
+    current = broken.get(path, headers=setup.headers("staff_a", **{"If-None-Match": etag}))
+    assert current.status_code == 304  # the tablet's copy is current: the store is not asked
     assert broken.delete(path, headers=setup.headers("staff_a")).status_code == 503
     assert stored(db) == 1
     with down.app_context():

@@ -55,7 +55,7 @@ class PhotoImage:
     """The bytes to send for GET: JPEG, and what tells versions apart."""
 
     id: uuid.UUID
-    content: bytes
+    content: bytes | None  # None: the client's copy is current (get_image's ``cached``)
     etag: str
     state: str
 
@@ -258,23 +258,30 @@ def delete_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id) ->
 
 # -- reading ------------------------------------------------------------------------------
 
-def get_image(db: Session, viewer: Viewer, place_id, photo_id,
-              size: str = "full") -> PhotoImage:
-    """The JPEG of a photo (or its 320 px thumbnail) the viewer may see."""
+def get_image(db: Session, viewer: Viewer, place_id, photo_id, size: str = "full",
+              cached: Callable[[str], bool] | None = None) -> PhotoImage:
+    """The JPEG of a photo (or its 320 px thumbnail) the viewer may see. When ``cached``
+    says the client holds this version (its ETag), ``content`` is None: nothing is read
+    (from the object store, either)."""
     _require(viewer, READER_ROLES)
     if size not in SIZES:
         raise AppError(M("size is full (the photo) or thumb (320 px)."), 400)
     key = _uuid(photo_id, M("There is no such photo."))
     place = _place(db, viewer, place_id)
     column = PlacePhoto.thumb if size == "thumb" else PlacePhoto.content
-    row = db.execute(select(column, PlacePhoto.object_key, PlacePhoto.upload_sha256,
-                            PlacePhoto.state).where(
-        PlacePhoto.id == key, PlacePhoto.place_id == place.id,
-        PlacePhoto.state.in_(_visible_states(viewer)))).one_or_none()
-    content = None if row is None else store.read(db, row.object_key, row[0], size)
+    row = db.execute(select(PlacePhoto.object_key, PlacePhoto.upload_sha256, PlacePhoto.state)
+                     .where(PlacePhoto.id == key, PlacePhoto.place_id == place.id,
+                            PlacePhoto.state.in_(_visible_states(viewer)))).one_or_none()
+    if row is None:
+        raise NotFound(M("There is no such photo."))
+    etag = f'"{row.upload_sha256[:32]}-{size}"'
+    if cached is not None and cached(etag):
+        return PhotoImage(key, None, etag, row.state)
+    inline = None if row.object_key else db.scalar(select(column).where(PlacePhoto.id == key))
+    content = store.read(db, row.object_key, inline, size)
     if content is None:
         raise NotFound(M("There is no such photo."))
-    return PhotoImage(key, content, f'"{row.upload_sha256[:32]}-{size}"', row.state)
+    return PhotoImage(key, content, etag, row.state)
 
 
 # -- moderation ---------------------------------------------------------------------------
