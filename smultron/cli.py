@@ -212,6 +212,7 @@ FEATURE_COMMANDS: tuple[str, ...] = (
     "smultron.retention.cli",
     "smultron.core.backup",
     "smultron.opendata.cli",
+    "smultron.photos.cli",
 )
 
 

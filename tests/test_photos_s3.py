@@ -275,3 +275,36 @@ def test_a_bucket_that_is_not_there_is_503_too(database_url, setup, place_a, db,
     assert client.delete(path, headers=setup.headers("staff_a")).status_code == 503
     assert stored(db) == 0
     wrong.extensions["smultron.engine"].dispose()
+
+
+def test_photos_kept_in_the_database_move_into_the_store(database_url, monkeypatch, setup,
+                                                         place_a, db, client, s3, prefix):
+    from click.testing import CliRunner
+
+    from smultron.cli import main
+
+    before = create_app(app_config(database_url))
+    before.test_client_class = HttpsClient
+    paths = [url(place_a), url(place_a)]
+    for path in paths:
+        assert put(before.test_client(), setup, path, photo_data.encoded("JPEG")).status_code \
+            == 201
+    before.extensions["smultron.engine"].dispose()
+    for name, value in {"DATABASE_URL": database_url,
+                        "SMULTRON_PHOTO_STORE": f"s3://{s3.bucket}/{prefix}",
+                        "SMULTRON_PHOTO_STORE_ENDPOINT": s3.endpoint,
+                        "AWS_ACCESS_KEY_ID": s3.access_key,
+                        "AWS_SECRET_ACCESS_KEY": s3.secret_key}.items():
+        monkeypatch.setenv(name, value)
+    moved = CliRunner().invoke(main, ["photos", "move-to-store", "--batch", "1"])
+    assert moved.exit_code == 0, moved.output
+    assert f"moved 2 photo(s) from the database into s3://{s3.bucket}/{prefix}/" in moved.output
+    assert len(s3.keys(f"{prefix}/")) == 4  # (and ``consistent``: no bytes left in a row)
+    for path in paths:
+        assert client.get(path, headers=setup.headers("staff_a")).status_code == 200
+    again = CliRunner().invoke(main, ["photos", "move-to-store"])
+    assert "moved 0 photo(s)" in again.output
+    monkeypatch.delenv("SMULTRON_PHOTO_STORE")
+    monkeypatch.delenv("SMULTRON_PHOTO_STORE_ENDPOINT")
+    nowhere = CliRunner().invoke(main, ["photos", "move-to-store"])
+    assert nowhere.exit_code == 1 and "SMULTRON_PHOTO_STORE is not s3://" in nowhere.output

@@ -286,6 +286,28 @@ def _after_transaction_end(db: Session, transaction) -> None:
     _remove(db.info.get(INFO_KEY), db.info.pop(_WRITTEN, []), "of photos not saved")
 
 
+def move_into_store(db: Session, batch: int = 20) -> int:
+    """Move up to ``batch`` photos whose bytes are in their rows into the object store (one
+    transaction: the objects first, then the rows point at them and drop their bytes);
+    returns how many (0: none left). Photos are read one at a time (each at most 4 MB)."""
+    from sqlalchemy import select, update
+
+    from smultron.models import PlacePhoto
+
+    if of(db) is None:
+        raise ConfigError("SMULTRON_PHOTO_STORE is not s3://BUCKET/PREFIX: there is no object "
+                          "store to move the photos into")
+    ids = db.scalars(select(PlacePhoto.id).where(PlacePhoto.object_key.is_(None))
+                     .order_by(PlacePhoto.id).limit(batch)
+                     .with_for_update(skip_locked=True)).all()
+    for photo_id in ids:
+        content, thumb = db.execute(select(PlacePhoto.content, PlacePhoto.thumb)
+                                    .where(PlacePhoto.id == photo_id)).one()
+        db.execute(update(PlacePhoto).where(PlacePhoto.id == photo_id)
+                   .values(**write(db, photo_id, content, thumb)))
+    return len(ids)
+
+
 def sweep_orphans(store: S3Store, known: set[str], now: datetime | None = None,
                   age: timedelta = ORPHAN_AGE) -> int:
     """Remove objects under the prefix that no row knows and that are older than ``age``
