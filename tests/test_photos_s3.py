@@ -229,6 +229,17 @@ def test_photos_kept_in_postgresql_before_still_show(database_url, setup, place_
     assert len(s3.keys(f"{prefix}/")) == 2
 
 
+def store_environment(monkeypatch, database_url, s3, prefix) -> None:
+    """The environment a timer's ``smultron`` command has: SMULTRON_PHOTO_STORE* and the
+    standard AWS_* credentials."""
+    for name, value in {"DATABASE_URL": database_url,
+                        "SMULTRON_PHOTO_STORE": f"s3://{s3.bucket}/{prefix}",
+                        "SMULTRON_PHOTO_STORE_ENDPOINT": s3.endpoint,
+                        "AWS_ACCESS_KEY_ID": s3.access_key,
+                        "AWS_SECRET_ACCESS_KEY": s3.secret_key}.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_a_row_whose_object_is_gone_answers_404_and_can_be_deleted(client, setup, place_a,
                                                                    db, s3):
     path = url(place_a)
@@ -253,12 +264,7 @@ def test_the_cli_purges_with_the_store_from_the_environment(database_url, monkey
     assert put(client, setup, old, photo_data.encoded("JPEG")).status_code == 201
     db.execute(update(PlacePhoto).values(created_at=func.now() - func.make_interval(0, 25)))
     db.commit()
-    for name, value in {"DATABASE_URL": database_url,
-                        "SMULTRON_PHOTO_STORE": f"s3://{s3.bucket}/{prefix}",
-                        "SMULTRON_PHOTO_STORE_ENDPOINT": s3.endpoint,
-                        "AWS_ACCESS_KEY_ID": s3.access_key,
-                        "AWS_SECRET_ACCESS_KEY": s3.secret_key}.items():
-        monkeypatch.setenv(name, value)
+    store_environment(monkeypatch, database_url, s3, prefix)
     done = CliRunner().invoke(main, ["retention", "apply"])
     assert done.exit_code == 0, done.output
     assert "removed 1 photo(s) of places older than 24 months" in done.output
@@ -290,12 +296,7 @@ def test_photos_kept_in_the_database_move_into_the_store(database_url, monkeypat
         assert put(before.test_client(), setup, path, photo_data.encoded("JPEG")).status_code \
             == 201
     before.extensions["smultron.engine"].dispose()
-    for name, value in {"DATABASE_URL": database_url,
-                        "SMULTRON_PHOTO_STORE": f"s3://{s3.bucket}/{prefix}",
-                        "SMULTRON_PHOTO_STORE_ENDPOINT": s3.endpoint,
-                        "AWS_ACCESS_KEY_ID": s3.access_key,
-                        "AWS_SECRET_ACCESS_KEY": s3.secret_key}.items():
-        monkeypatch.setenv(name, value)
+    store_environment(monkeypatch, database_url, s3, prefix)
     moved = CliRunner().invoke(main, ["photos", "move-to-store", "--batch", "1"])
     assert moved.exit_code == 0, moved.output
     assert f"moved 2 photo(s) from the database into s3://{s3.bucket}/{prefix}/" in moved.output
