@@ -88,10 +88,10 @@ def wait_for(url: str, proc, log, timeout: float) -> None:
 
 
 def gunicorn(app: str, port: int, workers: int, bin_dir: Path = VENV_BIN,
-             worker_class: str = "sync", threads: int = 1) -> list[str]:
+             worker_class: str = "sync", threads: int = 1, preload: bool = False) -> list[str]:
     return [str(bin_dir / "gunicorn"), "--workers", str(workers), "--worker-class",
             worker_class, "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
-            "--log-level", "warning", app]
+            "--log-level", "warning", *(["--preload"] if preload else []), app]
 
 
 __all__ = ["free_port", "planner_token", "app_env", "server", "gunicorn", "ROOT"]

@@ -1,6 +1,6 @@
 """Synthetic national-scale data: N places over Sweden, clustered around preschools.
 
-    .venv/bin/python bench/generate.py --rows 1000000 [--dir DIR] [--keep]
+    .venv/bin/python bench/generate.py --rows 1000000 [--dir DIR] [--keep] [--one-municipality]
 
 Every benchmark calls ``generate(rows)``: a fresh embedded PostGIS cluster (no fsync),
 migrated, categories seeded, then one municipality per region (a few for small N),
@@ -110,10 +110,13 @@ def new_cluster(base_dir: Path | None = None, tcp: bool = True) -> EmbeddedPostg
 
 def generate(rows: int, base_dir: Path | None = None, seed: int = 2026,
              cluster: EmbeddedPostgres | None = None, dbname: str = DB_NAME,
-             verbose: bool = False, counts: bool = True) -> Generated:
+             verbose: bool = False, counts: bool = True,
+             one_municipality: bool = False) -> Generated:
     """Create (or reuse) a cluster, migrate it and load ``rows`` synthetic places; with
     ``counts=False`` the map's cell counts and the reports' kept figures are left for the
-    caller to rebuild (bench/report.py does, after it has moved every place)."""
+    caller to rebuild. ``one_municipality``: every preschool (still spread over the
+    regions) belongs to the first municipality, whose report is then the country's
+    (bench/report.py)."""
     started = time.perf_counter()
     pg = cluster or new_cluster(base_dir)
     pg.ensure(dbname)
@@ -123,7 +126,7 @@ def generate(rows: int, base_dir: Path | None = None, seed: int = 2026,
     seconds = {"cluster": time.perf_counter() - started}
     rng = np.random.default_rng(seed)
     with psycopg.connect(pg.libpq_url(dbname), autocommit=False) as conn:
-        schools = _reference_rows(conn, rng, rows)
+        schools = _reference_rows(conn, rng, rows, one_municipality)
         conn.commit()
         seconds["reference"] = time.perf_counter() - started - seconds["cluster"]
         loaded = time.perf_counter()
@@ -182,15 +185,20 @@ def _municipalities_for(preschools: int) -> tuple:
     return MUNICIPALITIES[:count]
 
 
-def _reference_rows(conn, rng, rows: int) -> dict:
+def _reference_rows(conn, rng, rows: int, one_municipality: bool = False) -> dict:
     n_schools = preschool_count(rows)
     munis = _municipalities_for(n_schools)
     weights = np.array([m[4] for m in munis], dtype=float)
-    muni_of_school = rng.choice(len(munis), size=n_schools, p=weights / weights.sum())
-    muni_ids = [_insert_municipality(conn, m) for m in munis]
+    region_of_school = rng.choice(len(munis), size=n_schools, p=weights / weights.sum())
+    centre = np.array([(m[2], m[3]) for m in munis])[region_of_school]
+    if one_municipality:  # the country as one municipality (no extent: it is everywhere)
+        munis = munis[:1]
+        muni_of_school = np.zeros(n_schools, dtype=int)
+    else:
+        muni_of_school = region_of_school
+    muni_ids = [_insert_municipality(conn, m, extent=not one_municipality) for m in munis]
     campaigns = {(i, c): _insert_campaign(conn, muni_ids[i], spec)
                  for i in range(len(munis)) for c, spec in enumerate(CAMPAIGNS)}
-    centre = np.array([(m[2], m[3]) for m in munis])[muni_of_school]
     lat = centre[:, 1] + np.clip(rng.normal(0, 0.07, n_schools), -0.35, 0.35)
     lon = centre[:, 0] + np.clip(rng.normal(0, 0.12, n_schools), -0.7, 0.7)
     school_ids = _insert_preschools(conn, rng, muni_of_school, muni_ids, lon, lat)
@@ -202,12 +210,12 @@ def _reference_rows(conn, rng, rows: int) -> dict:
             "categories": [r[0] for r in conn.execute("SELECT id FROM category ORDER BY id")]}
 
 
-def _insert_municipality(conn, spec) -> int:
+def _insert_municipality(conn, spec, extent: bool = True) -> int:
     code, name, lon, lat, _weight = spec
+    box = (lon - 1.2, lat - 0.6, lon + 1.2, lat + 0.6) if extent else (None,) * 4
     return conn.execute(
         "INSERT INTO municipality (code, name, extent) VALUES (%s, %s, "
-        "ST_MakeEnvelope(%s, %s, %s, %s, 4326)) RETURNING id",
-        (code, name, lon - 1.2, lat - 0.6, lon + 1.2, lat + 0.6)).fetchone()[0]
+        "ST_MakeEnvelope(%s, %s, %s, %s, 4326)) RETURNING id", (code, name, *box)).fetchone()[0]
 
 
 def _insert_campaign(conn, muni_id: int, spec) -> int:
@@ -375,10 +383,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true",
                         help="leave the cluster running and print its DATABASE_URL")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--one-municipality", action="store_true",
+                        help="every preschool in one municipality (bench/report.py's country)")
     args = parser.parse_args(argv)
     if args.dir and args.dir.exists() and any(args.dir.iterdir()):
         parser.error(f"{args.dir} is not empty; give a new folder")
-    result = generate(args.rows, args.dir, seed=args.seed, verbose=True)
+    result = generate(args.rows, args.dir, seed=args.seed, verbose=True,
+                      one_municipality=args.one_municipality)
     if args.keep:
         print(f"DATABASE_URL={result.url}")
         print(f"stop it with: {result.cluster.bindir}/pg_ctl -D {result.cluster.data_dir} stop")

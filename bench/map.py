@@ -12,11 +12,12 @@ Debian's Chromium through Playwright, as a planner:
   GeoJSON marker, the way small mapping tools do, then pans the same way.
 
 Times are taken in the page (performance.now(): navigation start → every visible place
-drawn; pan → drawn again). Smultron is timed twice: on the server's first-ever views
-(nothing computed or kept yet), then in a new browser (empty cache) on the server that has
-served the map once, as a server in use has; the ratio uses the second, and the naive page
-runs on that same server. The app gets ``--redis`` as REDIS_URL (its 4 workers share the
-cluster tiles there, as app instances do in production). The naive page is given
+drawn; pan → drawn again), each view a new document. Smultron is timed twice: each view
+as the very first of a freshly started server (gunicorn --preload, as deployed; nothing
+computed or kept yet, Redis emptied), then in a new browser (empty cache) on a server
+that has served both views once, as a server in use has; the ratio uses the second, and
+the naive page runs on that same server. The app gets ``--redis`` as REDIS_URL (its 4
+workers share the cluster tiles there, as app instances do in production). The naive page is given
 ``--naive-limit`` seconds; if it is not done by then, the limit is used (so the ratio is a
 lower bound, marked with ≥).
 Ends with ``ratio map: <naive first render / Smultron first render>``.
@@ -30,6 +31,7 @@ import time
 
 import generate
 import psycopg
+import redis
 from common import PASSWORD, app_env, free_port, gunicorn, server
 from sqlalchemy.orm import sessionmaker
 
@@ -117,7 +119,11 @@ def login(page, base: str) -> None:
 
 
 def smultron_run(page, base: str, hash_view: str = "") -> tuple[float, float]:
-    """(first render, idle after a pan) in seconds, measured in the page."""
+    """(first render, idle after a pan) in seconds, measured in the page. A new document
+    each time (about:blank first): going from /tiles/map to /tiles/map#13/… in the same
+    document only changes its hash, and the map, still idle, would be timed from the
+    previous view's start."""
+    page.goto("about:blank")
     page.goto(f"{base}/tiles/map{hash_view}", wait_until="commit")
     page.wait_for_selector("#places-map[data-state=idle]", timeout=120_000)
     first = float(page.get_attribute("#places-map", "data-idle-at")) / 1000
@@ -167,28 +173,46 @@ def measure(args) -> dict:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         cmd = gunicorn("smultron:create_app()", port, args.workers, worker_class="gthread",
-                       threads=4)
+                       threads=4, preload=True)  # as deploy/systemd/smultron@.service
         env = app_env(data, **({"REDIS_URL": args.redis} if args.redis else {}))
-        with server(cmd, env, f"{base}/healthz"), sync_playwright() as pw:
+        with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
                                          args=CHROMIUM_ARGS)
             started = time.perf_counter()
-            # First the server's first-ever views (nothing computed or kept yet) …
-            page = fresh_page(browser, base)
-            cold = (smultron_run(page, base), smultron_run(page, base, hash_view))
-            page.context.close()
-            # … then a new browser (empty cache) on a server that has served the map before,
-            # as it has in use; the naive page gets the same server.
-            page = fresh_page(browser, base)
-            country = smultron_run(page, base)
-            city = smultron_run(page, base, hash_view)
-            naive = naive_run(page, base, hash_view, args.naive_limit)
+            # First each view as a freshly started server's very first (nothing computed
+            # or kept yet, nothing shared in Redis) …
+            cold = tuple(cold_view(browser, cmd, env, base, view, args.redis)
+                         for view in ("", hash_view))
+            with server(cmd, env, f"{base}/healthz"):
+                # … then, on a server that has served both views once, as a server in use
+                # has, a new browser (empty cache); the naive page gets the same server.
+                page = fresh_page(browser, base)
+                smultron_run(page, base)
+                smultron_run(page, base, hash_view)
+                page.context.close()
+                page = fresh_page(browser, base)
+                country = smultron_run(page, base)
+                city = smultron_run(page, base, hash_view)
+                naive = naive_run(page, base, hash_view, args.naive_limit)
             wall = time.perf_counter() - started
             browser.close()
         return {"cold": cold, "country": country, "city": city, "naive": naive,
                 "in_view": in_view, "wall": wall}
     finally:
         data.remove()
+
+
+def cold_view(browser, cmd: list[str], env: dict, base: str, hash_view: str,
+              redis_url: str) -> tuple[float, float]:
+    """A view as the very first of a freshly started server (and an emptied Redis)."""
+    if redis_url:
+        redis.Redis.from_url(redis_url).flushdb()
+    with server(cmd, env, f"{base}/healthz"):
+        page = fresh_page(browser, base)
+        try:
+            return smultron_run(page, base, hash_view)
+        finally:
+            page.context.close()
 
 
 def fresh_page(browser, base: str):

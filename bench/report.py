@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/report.py [--rows 100000] [--requests 40] [--workers 1]
     .venv/bin/python bench/report.py --rows 100000 --writers 20 [--duration 20] [--changes 20]
-                                     [--write-rate 10]
+                                     [--full-changes N] [--write-rate 10]
 
-Generates N places (bench/generate.py) and gathers them into one municipality (its
-preschools, sessions and both campaigns), so that the municipality report covers all N.
+Generates N places (bench/generate.py) in one municipality (every preschool, still spread
+over the country's regions, with both campaigns), so that its report covers all N: the
+country's.
 Then, with gunicorn serving Smultron:
 - the report data endpoint (/reports/data, both campaigns, the whole municipality):
   the first request (nothing cached: every aggregation in PostGIS) and p50/p95 over
@@ -57,29 +58,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def gather_into_one_municipality(data: generate.Generated) -> tuple[int, list[int]]:
-    """Move every preschool, session and place into the first municipality (whose
-    campaigns have the same names as the others'); returns it and its campaigns."""
-    with psycopg.connect(data.libpq_url, autocommit=False) as conn:
+def the_country(data: generate.Generated) -> tuple[int, list[int]]:
+    """The one municipality every place was generated into (``one_municipality``) and its
+    campaigns; an official's account."""
+    with psycopg.connect(data.libpq_url) as conn:
         muni = conn.execute("SELECT min(id) FROM municipality").fetchone()[0]
-        conn.execute("SET session_replication_role = replica")  # rows stay consistent
-        conn.execute("UPDATE preschool SET municipality_id = %s", (muni,))
-        conn.execute(
-            """UPDATE mapping_session ms SET municipality_id = %(m)s, campaign_id = c2.id
-               FROM campaign c1 JOIN campaign c2 ON c2.name = c1.name
-                                                AND c2.municipality_id = %(m)s
-               WHERE c1.id = ms.campaign_id""", {"m": muni})
-        conn.execute(
-            """UPDATE place p SET municipality_id = %s, campaign_id = ms.campaign_id
-               FROM mapping_session ms WHERE ms.id = p.session_id""", (muni,))
-        conn.execute("UPDATE municipality SET extent = NULL WHERE id = %s", (muni,))
-        conn.execute("SELECT place_cell_rebuild()")  # the updates skipped its triggers
-        conn.execute("SELECT report_kept_rebuild()")
-        conn.commit()
         campaigns = [r[0] for r in conn.execute(
             "SELECT id FROM campaign WHERE municipality_id = %s ORDER BY id", (muni,))]
-    with psycopg.connect(data.libpq_url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
     engine = make_engine(data.url)
     with sessionmaker(engine)() as session:
         accounts.create_user(session, OFFICIAL, "official", PASSWORD)
@@ -187,12 +172,9 @@ def _render(page, url: str, timeout: int = 120_000) -> float:
 
 def measure(args) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="smt-bench-report-"))
-    data = generate.generate(args.rows, folder / "db", verbose=True, counts=False)
+    data = generate.generate(args.rows, folder / "db", verbose=True, one_municipality=True)
     try:
-        started = time.perf_counter()
-        _muni, campaigns = gather_into_one_municipality(data)
-        print(f"gathered into one municipality in {time.perf_counter() - started:.1f} s",
-              flush=True)
+        _muni, campaigns = the_country(data)
         if args.writers:
             return report_fresh.measure(data, campaigns, args)
         query = urllib.parse.urlencode([("campaign", c) for c in campaigns])
@@ -243,6 +225,9 @@ def main(argv=None) -> int:
                         help="seconds of writing alone, with and without the triggers")
     parser.add_argument("--changes", type=int, default=20,
                         help="first views of each kind (kept, full) under the writers")
+    parser.add_argument("--full-changes", type=int, default=0,
+                        help="first views of the full recomputation (default: --changes; "
+                             "fewer at 10,000,000 places, where each takes minutes)")
     parser.add_argument("--write-rate", type=float, default=10,
                         help="places/s each writer adds or moves during the views")
     args = parser.parse_args(argv)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import resource
 import threading
 import time
 from dataclasses import dataclass, field
@@ -147,10 +148,11 @@ def throughput(writers: Writers, seconds: float) -> float:
     return writers.done / seconds
 
 
-def first_views(url: str, campaigns: list[int], rounds: int, writers: Writers) -> dict:
-    """The kept report ``rounds`` times, then the full one, each a first view, under the
-    writers (one after the other: each kept view applies the changes written while the
-    one before it was built)."""
+def first_views(url: str, campaigns: list[int], rounds: dict[str, int],
+                writers: Writers) -> dict:
+    """The kept report ``rounds["kept"]`` times, then the full one ``rounds["full"]``
+    times, each a first view, under the writers (one after the other: each kept view
+    applies the changes written while the one before it was built)."""
     engine = make_engine(url)
     times: dict[str, list[float]] = {"kept": [], "full": [], "pending": []}
     process = writers.run()
@@ -159,7 +161,7 @@ def first_views(url: str, campaigns: list[int], rounds: int, writers: Writers) -
             filters = ReportFilters.parse(session, {"campaign": [str(c) for c in campaigns]})
             session.rollback()
             for name, kept in (("kept", True), ("full", False)):
-                for _ in range(rounds):
+                for _ in range(rounds[name]):
                     if kept:
                         times["pending"].append(session.execute(text(
                             "SELECT count(*) FROM report_pending")).scalar_one())
@@ -171,6 +173,11 @@ def first_views(url: str, campaigns: list[int], rounds: int, writers: Writers) -
         writers.halt(process)
         engine.dispose()
     return times
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -193,7 +200,8 @@ def measure(data, campaigns: list[int], args) -> dict:
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))"
                             ).fetchone()[0]
     writers.per_second = args.write_rate
-    times = first_views(data.url, campaigns, args.changes, writers)
+    rounds = {"kept": args.changes, "full": args.full_changes or args.changes}
+    times = first_views(data.url, campaigns, rounds, writers)
     return {"with": with_triggers, "without": without, "times": times, "places": places,
             "figures": figures, "writes_during": writers.done, "size": size,
             "catch_up": catch_up}
@@ -217,6 +225,7 @@ def report(r: dict, args) -> str:
         f"full recomputation: p50 {percentile(full, 50):.0f} ms, p95 "
         f"{percentile(full, 95):.0f} ms over {len(full)} views",
         f"{r['writes_during']:,} writes during the views ({args.writers} writers at "
-        f"{args.write_rate:g} places/s each)",
+        f"{args.write_rate:g} places/s each); peak memory of the process that built the "
+        f"reports: {peak_rss_mb():,.0f} MB",
         f"ratio report-fresh: {ratio:.3f}",
     ])

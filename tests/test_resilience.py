@@ -434,3 +434,36 @@ def test_a_server_opens_its_connections_at_start_or_later_when_the_database_is_d
         assert dbmodule.warm(down, 3) == 0  # logged, not raised: the pool fills on demand
     finally:
         down.dispose()
+
+
+PRELOAD_SCRIPT = """
+import os, sys, time
+from smultron.core import db
+from smultron.web import database
+
+engine = db.make_engine(sys.argv[1])
+database._warm_in_every_process(engine)
+assert engine.pool.checkedin() == db.POOL_SIZE, engine.pool.status()  # made before the fork
+pid = os.fork()
+if pid == 0:  # a worker: its own connections, opened in the background
+    deadline = time.monotonic() + 20
+    while engine.pool.checkedin() < db.POOL_SIZE and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    os._exit(0 if engine.pool.checkedin() == db.POOL_SIZE else 3)
+_pid, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+assert engine.pool.checkedin() == 0, engine.pool.status()  # the parent serves nothing
+print("ok")
+"""
+
+
+def test_under_preload_each_worker_opens_its_own_connections_and_the_parent_closes_its(
+        database_url):
+    """gunicorn --preload (deploy/systemd) makes the app, and opens the pool, before it
+    forks the workers: each worker opens its own in the background (the parent's are not
+    its to use) and the parent closes its."""
+    done = subprocess.run([sys.executable, "-c", PRELOAD_SCRIPT, database_url],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stdout + done.stderr

@@ -20,7 +20,11 @@ their size). Raw points, session ids, record keys and comments never leave aggre
 
 from __future__ import annotations
 
+import numpy as np
+
 from smultron.reports.aggregate import DIMENSIONS, RawReport
+
+MIN_SHOWN_PLACES = 1  # a shown group has at least one place (and k children's choices)
 
 # GROUPING() bit of each dimension (feeling is the highest bit).
 _BITS = {name: 1 << (len(DIMENSIONS) - 1 - n) for n, name in enumerate(DIMENSIONS)}
@@ -44,6 +48,7 @@ TABLE_KEY = {"feeling": "feeling", "category_favourite": "category",
 
 
 def rests_on_enough(group: dict, k: int, measure: str = "children_min") -> bool:
+    """Rule 1 (on a group, or element-wise on a map layer's columns)."""
     return group[measure] >= k
 
 
@@ -74,7 +79,8 @@ def _group_mask(dims: tuple[str, ...]) -> int:
 def _raw_rows(raw: RawReport, name: str) -> list[dict]:
     dims, feeling = TABLES[name]
     mask = _group_mask(dims)
-    rows = [r for r in raw.dims if r["g"] == mask and (feeling is None or r["feeling"] == feeling)]
+    rows = [r for r in raw.dims_by_grouping.get(mask, ())
+            if feeling is None or r["feeling"] == feeling]
     rows.sort(key=lambda r: str(r[TABLE_KEY[name]]))
     return rows
 
@@ -108,14 +114,26 @@ def _row(key, raw_row: dict, hidden: bool, k: int) -> dict:
 def shown_counts(group: dict, k: int) -> dict:
     """A shown group's perturbed counts, never below what showing it already says: at
     least one place and k children's choices."""
-    return {"places": max(group["places"], 1), "children": max(group["children"], k)}
+    return {"places": max(group["places"], MIN_SHOWN_PLACES), "children": max(group["children"], k)}
 
 
-def _publish_cells(cells: list[dict], k: int) -> tuple[list[dict], int]:
-    shown = [{"i": c["i"], "j": c["j"], **shown_counts(c, k)}
-             for c in cells if rests_on_enough(c, k)]
-    shown.sort(key=lambda c: (-c["children"], c["i"], c["j"]))
-    return shown, len(cells) - len(shown)
+def _rows_of(columns: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: column[mask] for name, column in columns.items()}
+
+
+def _publish_cells(cells: dict[str, np.ndarray], k: int) -> tuple[list[dict], int]:
+    """A map layer's shown cells (rule 1 and shown_counts, on columns: a country's tens of
+    thousands of cells at once), most children first; and how many were withheld."""
+    shown = rests_on_enough(cells, k)
+    i, j = cells["i"][shown], cells["j"][shown]
+    places = np.maximum(cells["places"][shown], MIN_SHOWN_PLACES)
+    children = np.maximum(cells["children"][shown], k)
+    order = np.lexsort((j, i, -children))
+    columns = (i[order].tolist(), j[order].tolist(), places[order].tolist(),
+               children[order].tolist())
+    published = [{"i": a, "j": b, "places": p, "children": c}
+                 for a, b, p, c in zip(*columns, strict=True)]
+    return published, int(shown.size - np.count_nonzero(shown))
 
 
 def _publish_participation(rows: list[dict], k: int) -> list[dict]:
@@ -184,8 +202,7 @@ def _publish_plans(plans: list[dict], k: int) -> list[dict]:
 
 def publish(raw: RawReport, k: int) -> dict:
     """The report as anyone may see it: every figure rests on at least k children."""
-    favourite = [c for c in raw.hex if c["feeling"] == "favourite"]
-    scary = [c for c in raw.hex if c["feeling"] == "scary"]
+    favourite, scary = (_rows_of(raw.hex, raw.hex["feeling"] == f) for f in ("favourite", "scary"))
     hex_cells, hex_withheld = _publish_cells(favourite, k)
     scary_cells, scary_withheld = _publish_cells(scary, k)
     heat_cells, heat_withheld = _publish_cells(raw.heat, k)

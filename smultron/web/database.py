@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -46,10 +47,21 @@ def init_app(app: Flask) -> None:
     app.extensions["smultron.engine"] = engine
     app.teardown_appcontext(_close_session)
     if app.config["ENV"] == "production":
-        # Under gunicorn --preload the app is made before the workers fork: a worker must
-        # not use the parent's connections (it drops them without closing them).
-        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
-        warm(engine)
+        _warm_in_every_process(engine)
+
+
+def _warm_in_every_process(engine) -> None:
+    """Open the pool's connections in the process that serves. Under gunicorn --preload
+    (as deployed) the app is made before the workers fork: a worker must not use the
+    parent's connections (it drops them without closing them) and opens its own, in the
+    background, so that its first requests find them; the parent, which serves nothing,
+    closes its own once it has forked."""
+    def in_child() -> None:
+        engine.dispose(close=False)
+        threading.Thread(target=warm, args=(engine,), name="smultron-warm", daemon=True).start()
+
+    os.register_at_fork(after_in_child=in_child, after_in_parent=engine.dispose)
+    warm(engine)
 
 
 def get_session() -> Session:
