@@ -4,7 +4,8 @@
 #                                         signatures, through pysaml2)
 #   install-system-deps.sh server test   + Chromium, gdal-bin, python3-gdal, QGIS (python3-qgis),
 #                                         poppler-utils and LibreOffice Writer for the test suite,
-#                                         and Node.js with npm (node)
+#                                         Ceph's RADOS Gateway (a real S3-compatible object store for
+#                                         the photo store's tests), and Node.js with npm (node)
 #   install-system-deps.sh node          Node.js and npm: the JavaScript linter (Biome) and tests (node --test)
 #   install-system-deps.sh bench         + wrk, the load tool of bench/api.py (optional)
 #   install-system-deps.sh topology      Patroni, etcd, HAProxy, pgbouncer and Redis: the production
@@ -46,7 +47,7 @@ command -v apt-get >/dev/null || {
 }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-pkgs=()
+pkgs=(); lean=()
 if [ $need_server = 1 ] && ! have_postgis; then
   pg=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n1)
   if [ -n "$pg" ]; then pkgs+=("postgresql-$pg-postgis-3"); else pkgs+=(postgresql postgis); fi
@@ -67,6 +68,9 @@ if [ $need_test = 1 ]; then
   # LibreOffice (converted headless, as a planner's office suite would open it)
   command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
   command -v soffice >/dev/null || pkgs+=(libreoffice-writer-nogui)
+  # a real S3-compatible object store for the photo store (tests/s3_server.py): Ceph's RADOS
+  # Gateway on a one-OSD cluster of its own (about 190 MB, without the recommended extras)
+  for bin in radosgw ceph-mon ceph-osd; do command -v $bin >/dev/null || lean+=($bin); done
 fi
 if [ $need_topology = 1 ]; then
   # deploy/'s topology on one machine: a two-node Patroni cluster with one etcd, HAProxy in
@@ -85,8 +89,14 @@ if [ $need_node = 1 ]; then
   command -v node >/dev/null || pkgs+=(nodejs)
   command -v npm >/dev/null || pkgs+=(npm)
 fi
-[ ${#pkgs[@]} -eq 0 ] && exit 0
+[ ${#pkgs[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ] && exit 0
 
-echo "Installing ${pkgs[*]} …"
+echo "Installing ${pkgs[*]} ${lean[*]} …"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
+if [ ${#pkgs[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
+fi
+if [ ${#lean[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${lean[@]}" >/dev/null
+fi

@@ -41,7 +41,10 @@ class Context:
 
     @contextmanager
     def session(self):
-        with sessionmaker(self.engine, expire_on_commit=False)() as session:
+        from smultron.photos import store
+
+        with sessionmaker(self.engine, expire_on_commit=False,
+                          info=store.session_info(self.config))() as session:
             yield session
 
     def close(self):
@@ -209,6 +212,7 @@ FEATURE_COMMANDS: tuple[str, ...] = (
     "smultron.retention.cli",
     "smultron.core.backup",
     "smultron.opendata.cli",
+    "smultron.photos.cli",
 )
 
 

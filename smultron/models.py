@@ -413,6 +413,9 @@ class PlacePhoto(Base):
         CheckConstraint("octet_length(thumb) BETWEEN 1 AND 1048576", name="thumb_size"),
         CheckConstraint("width BETWEEN 1 AND 1600 AND height BETWEEN 1 AND 1600", name="size"),
         CheckConstraint("upload_sha256 ~ '^[0-9a-f]{64}$'", name="upload_sha256_hex"),
+        CheckConstraint("(object_key IS NULL AND content IS NOT NULL AND thumb IS NOT NULL) "
+                        "OR (object_key IS NOT NULL AND content IS NULL AND thumb IS NULL)",
+                        name="bytes_or_object"),
         Index("ix_place_photo_place", "place_id", "created_at"),
         Index("ix_place_photo_state", "state", "created_at"),
     )
@@ -421,8 +424,11 @@ class PlacePhoto(Base):
     place_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     state: Mapped[str] = mapped_column(String(10), default="pending")
-    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    thumb: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # The JPEGs, or (SMULTRON_PHOTO_STORE=s3://…) the key of their objects in the object
+    # store (smultron/photos/store.py): one or the other.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, nullable=True)
+    thumb: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, nullable=True)
+    object_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
     width: Mapped[int] = mapped_column(SmallInteger)
     height: Mapped[int] = mapped_column(SmallInteger)
     # The bytes the device sent (before re-encoding): the same UUID with the same upload is

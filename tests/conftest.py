@@ -27,6 +27,7 @@ from tests import (
     factories,
     place_data,
     report_data,
+    s3_server,
     saml_helpers,
     sso_helpers,
     tile_server,
@@ -138,6 +139,16 @@ def oidc_app(database_url, oidc_provider):
     app = create_app(app_config(database_url, **sso_helpers.oidc_config(oidc_provider)))
     yield app
     app.extensions["smultron.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A real S3-compatible object store (Ceph's RADOS Gateway on a one-node cluster of
+    its own, tests/s3_server.py) on a loopback port for the run, with an empty bucket."""
+    if not s3_server.available():
+        pytest.skip("Ceph's radosgw is not installed (scripts/install-system-deps.sh test)")
+    with s3_server.rgw_process() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -107,17 +107,19 @@ def striped_side(data: bytes) -> str:
 
 def add(db, place, state: str = "approved", taken_on=None, size=(640, 480)):
     """A photo of ``place`` stored as the app stores one (re-encoded by smultron.photos), in
-    ``state``, without going through HTTP (for the exports' and reports' tests)."""
+    ``state``, without going through HTTP (for the exports' and reports' tests); in the
+    object store when ``db``'s app has one (SMULTRON_PHOTO_STORE=s3://…)."""
     import hashlib
     import uuid
 
     from smultron.models import PlacePhoto
-    from smultron.photos import imaging
+    from smultron.photos import imaging, store
 
     body = encoded("JPEG", *size)
     clean = imaging.clean(io.BytesIO(body))
-    row = PlacePhoto(id=uuid.uuid4(), place_id=place.id, municipality_id=place.municipality_id,
-                     state=state, content=clean.content, thumb=clean.thumb,
+    photo_id = uuid.uuid4()
+    row = PlacePhoto(id=photo_id, place_id=place.id, municipality_id=place.municipality_id,
+                     state=state, **store.write(db, photo_id, clean.content, clean.thumb),
                      width=clean.width, height=clean.height,
                      upload_sha256=hashlib.sha256(body + uuid.uuid4().bytes).hexdigest(),
                      taken_on=taken_on)

@@ -92,6 +92,8 @@ def test_db_upgrade_is_repeatable(smultron):
     ("SMULTRON_ANONYMITY_THRESHOLD", "1", "SMULTRON_ANONYMITY_THRESHOLD must be 2 or more"),
     ("SMULTRON_ENV", "staging", "SMULTRON_ENV must be"),
     ("SMULTRON_PROXY_HOPS", "-1", "SMULTRON_PROXY_HOPS must be"),
+    ("SMULTRON_PHOTO_STORE", "ftp://photos", "SMULTRON_PHOTO_STORE must be"),
+    ("SMULTRON_PHOTO_STORE_ENDPOINT", "https://s3.kommun.se", "SMULTRON_PHOTO_STORE is not"),
 ])
 def test_the_cli_checks_the_configuration_as_the_web_app_does(
         smultron, world, tmp_path, monkeypatch, variable, value, message):
@@ -102,3 +104,31 @@ def test_the_cli_checks_the_configuration_as_the_web_app_does(
     result = smultron("export", str(out))
     assert result.exit_code == 1
     assert message in result.output and not out.exists()
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"SMULTRON_PHOTO_STORE": "s3://"}, "SMULTRON_PHOTO_STORE must be"),
+    ({"SMULTRON_PHOTO_STORE": "s3://photos/x",
+      "SMULTRON_PHOTO_STORE_ENDPOINT": "http://s3.kommun.se"}, "must be an https:// address"),
+    ({"SMULTRON_PHOTO_STORE": "s3://photos/x", "SMULTRON_PHOTO_STORE_ADDRESSING": "dns"},
+     "SMULTRON_PHOTO_STORE_ADDRESSING must be"),
+])
+def test_a_wrong_photo_store_stops_the_start(env, message):
+    from smultron.core import config
+
+    with pytest.raises(ConfigError, match=message):
+        config.check(config.from_environment(env))
+
+
+def test_the_photo_store_settings():
+    from smultron.core import config
+    from smultron.photos import store
+
+    assert store.parse(config.from_environment({})) is None  # PostgreSQL, as before
+    assert store.parse(config.from_environment({"SMULTRON_PHOTO_STORE": "postgresql"})) is None
+    settings = store.parse(config.from_environment({
+        "SMULTRON_PHOTO_STORE": "s3://smultron-photos/kiruna/",
+        "SMULTRON_PHOTO_STORE_ENDPOINT": "https://s3.kommun.se"}))
+    assert (settings.bucket, settings.prefix) == ("smultron-photos", "kiruna/")
+    assert settings.endpoint == "https://s3.kommun.se" and settings.addressing == "path"
+    config.check(config.from_environment({"SMULTRON_PHOTO_STORE": "s3://smultron-photos"}))

@@ -81,6 +81,20 @@ def from_environment(env: dict | None = None) -> dict:
         "MAIL_FROM": env.get("SMULTRON_MAIL_FROM") or None,
         **_oidc(env),
         **_saml(env),
+        **_photo_store(env),
+    }
+
+
+def _photo_store(env: dict) -> dict:
+    """Where photos' bytes go: PostgreSQL (unset, the default) or an S3-compatible object
+    store (smultron/photos/store.py). Its credentials are the standard AWS_ACCESS_KEY_ID
+    and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, a role...), read by boto3 itself."""
+    return {
+        "PHOTO_STORE": (env.get("SMULTRON_PHOTO_STORE") or "").strip() or None,
+        "PHOTO_STORE_ENDPOINT": (env.get("SMULTRON_PHOTO_STORE_ENDPOINT") or "").strip()
+        or None,
+        "PHOTO_STORE_REGION": env.get("SMULTRON_PHOTO_STORE_REGION") or None,
+        "PHOTO_STORE_ADDRESSING": env.get("SMULTRON_PHOTO_STORE_ADDRESSING") or None,
     }
 
 
@@ -242,6 +256,24 @@ def check(config: dict) -> None:
     _check_oidc(config)
     _check_saml(config)
     _check_basemaps(config)
+    _check_photo_store(config)
+
+
+def _check_photo_store(config: dict) -> None:
+    from smultron.photos import store
+
+    try:
+        settings = store.parse(config)
+    except store.ConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    if settings is None:
+        if config.get("PHOTO_STORE_ENDPOINT"):
+            raise ConfigError("SMULTRON_PHOTO_STORE_ENDPOINT is set but SMULTRON_PHOTO_STORE "
+                              "is not s3://BUCKET/PREFIX: set both, or neither")
+        return
+    if settings.endpoint and not secure_or_loopback(settings.endpoint):
+        raise ConfigError("SMULTRON_PHOTO_STORE_ENDPOINT must be an https:// address (the "
+                          "object store's S3 API), e.g. https://s3.kommun.se")
 
 
 def _check_basemaps(config: dict) -> None:

@@ -35,6 +35,7 @@ from smultron.export.layers import DEFAULT_HEX_SIZE, Layer, all_layers
 from smultron.export.prefetch import Prefetch
 from smultron.export.schema import write_schema
 from smultron.models import Category
+from smultron.photos import store as photo_store
 from smultron.places.query import Filters, Scope, resolve, to_sql
 
 GEOMETRY_COLUMN = "geom"
@@ -50,6 +51,9 @@ class ExportOptions:
     layers: tuple[str, ...] | None = None  # None = every layer
     plan_layer: Layer | None = None
     lang: str = "sv"  # titles, descriptions and metadata in the file
+    # where photos in the object store are read from (smultron.photos.store; None: every
+    # photo's bytes are in its row); export_geopackage takes it from the Session
+    photo_store: object | None = None
 
     def t(self, message) -> str:
         """``message`` (a Message, or a dict or list of them) in the export's language."""
@@ -104,6 +108,8 @@ def export_geopackage(session: Session, database_url: str | URL, viewer: Viewer,
                       options: ExportOptions | None = None) -> ExportResult:
     """Write the filtered places (and the other layers) into one GeoPackage at ``path``."""
     options = options or ExportOptions()
+    if options.photo_store is None:
+        options.photo_store = photo_store.of(session)
     scope = resolve(session, viewer, filters)
     return write_scope(database_url, scope, Path(path), options)
 
@@ -132,7 +138,7 @@ def write_scope(database_url, scope: Scope, path: Path, options: ExportOptions) 
                              first=index == 0)
             if photo_layer:
                 photos.write_photos(stream(cur, to_sql(photo_layer.select)), partial,
-                                    options.t)
+                                    options.t, options.photo_store)
         _write_styles(partial, categories, [layer.name for layer in written], options)
         write_schema(partial, categories, options.t)
         _write_qgis_metadata(partial, written, options, scope, exported_at)

@@ -5,6 +5,9 @@ planners and administrators (who moderate them); never by officials.
 A photo is 404 to whoever may not see its place (a deleted place's photos go with it);
 a hidden photo is seen by moderators only. Planners' downloads and the OGC API carry
 approved photos only (``approved_photos``).
+
+The bytes live in the photo's row or, with ``SMULTRON_PHOTO_STORE=s3://…``, in an object
+store: every read and write of them goes through ``smultron.photos.store``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from smultron.core.access import PLANNERS, Viewer
 from smultron.core.errors import AppError, Conflict, Forbidden, NotFound
 from smultron.core.messages import M, Message
 from smultron.models import PHOTO_STATES, MappingSession, Place, PlacePhoto, User
-from smultron.photos import imaging
+from smultron.photos import imaging, store
 
 MAX_PER_PLACE = 3
 MAX_UPLOAD_BYTES = 15 * 2**20
@@ -52,7 +55,7 @@ class PhotoImage:
     """The bytes to send for GET: JPEG, and what tells versions apart."""
 
     id: uuid.UUID
-    content: bytes
+    content: bytes | None  # None: the client's copy is current (get_image's ``cached``)
     etag: str
     state: str
 
@@ -158,13 +161,14 @@ def approved_thumbs(db: Session, viewer: Viewer, place_ids, limit: int = MAX_SHO
         return [], True
     order = {key: n for n, key in enumerate(ids)}
     rows = db.execute(select(PlacePhoto.place_id, PlacePhoto.id, PlacePhoto.taken_on,
-                             PlacePhoto.thumb, PlacePhoto.created_at)
+                             PlacePhoto.thumb, PlacePhoto.object_key, PlacePhoto.created_at)
                       .join(Place, Place.id == PlacePhoto.place_id)
                       .where(PlacePhoto.state == "approved", PlacePhoto.place_id.in_(ids),
                              Place.deleted_at.is_(None),
                              viewer.preschool_filter(Place.preschool_id))).all()
     rows.sort(key=lambda r: (order[r.place_id], r.created_at, str(r.id)))
-    shown = [Shown(str(r.place_id), str(r.id), r.taken_on, r.thumb) for r in rows[:limit]]
+    shown = [Shown(str(r.place_id), str(r.id), r.taken_on, thumb) for r in rows[:limit]
+             if (thumb := store.read(db, r.object_key, r.thumb, "thumb")) is not None]
     return shown, len(rows) <= limit
 
 
@@ -221,13 +225,16 @@ def put_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id,
     clean = imaging.clean(upload.stream)
     place = _place(db, viewer, place.id, lock=True)  # one writer counts the place's photos
     _check_room(db, place)
+    # The bytes first (with S3: objects of this write's own key, removed again if the
+    # transaction rolls back), then the row that points at them.
+    where = store.write(db, key, clean.content, clean.thumb)
     inserted = db.execute(insert(PlacePhoto).values(
         id=key, place_id=place.id, municipality_id=place.municipality_id, state="pending",
-        content=clean.content, thumb=clean.thumb, width=clean.width, height=clean.height,
+        **where, width=clean.width, height=clean.height,
         upload_sha256=upload.sha256, taken_on=clean.taken_on, author_id=user.id,
     ).on_conflict_do_nothing(index_elements=["id"]).returning(PlacePhoto.id)).scalar()
     if inserted is None:  # the same id stored meanwhile by a parallel retry
-        db.rollback()
+        db.rollback()  # (and this write's objects removed)
         return _replay(db.get(PlacePhoto, key), place, upload), False
     audit.record(db, "photo_added", user, target=f"photo:{key}",
                  detail={"place": str(place.id), "bytes": len(clean.content)})
@@ -239,31 +246,42 @@ def delete_photo(db: Session, viewer: Viewer, user: User, place_id, photo_id) ->
     _require(viewer, DELETER_ROLES)
     key = _uuid(photo_id, M("There is no such photo."))
     place = _place(db, viewer, place_id)
+    store.check(db)  # a store that is down: 503 and the photo kept, not a row-less object
     removed = db.execute(delete(PlacePhoto).where(PlacePhoto.id == key,
                                                   PlacePhoto.place_id == place.id)
-                         .returning(PlacePhoto.id)).scalar()
+                         .returning(PlacePhoto.id, PlacePhoto.object_key)).one_or_none()
     if removed is not None:
+        store.forget(db, [removed.object_key])  # its objects go once this commits
         audit.record(db, "photo_deleted", user, target=f"photo:{key}",
                      detail={"place": str(place.id)})
 
 
 # -- reading ------------------------------------------------------------------------------
 
-def get_image(db: Session, viewer: Viewer, place_id, photo_id,
-              size: str = "full") -> PhotoImage:
-    """The JPEG of a photo (or its 320 px thumbnail) the viewer may see."""
+def get_image(db: Session, viewer: Viewer, place_id, photo_id, size: str = "full",
+              cached: Callable[[str], bool] | None = None) -> PhotoImage:
+    """The JPEG of a photo (or its 320 px thumbnail) the viewer may see. When ``cached``
+    says the client holds this version (its ETag), ``content`` is None: nothing is read
+    (from the object store, either)."""
     _require(viewer, READER_ROLES)
     if size not in SIZES:
         raise AppError(M("size is full (the photo) or thumb (320 px)."), 400)
     key = _uuid(photo_id, M("There is no such photo."))
     place = _place(db, viewer, place_id)
     column = PlacePhoto.thumb if size == "thumb" else PlacePhoto.content
-    row = db.execute(select(column, PlacePhoto.upload_sha256, PlacePhoto.state).where(
-        PlacePhoto.id == key, PlacePhoto.place_id == place.id,
-        PlacePhoto.state.in_(_visible_states(viewer)))).one_or_none()
+    row = db.execute(select(PlacePhoto.object_key, PlacePhoto.upload_sha256, PlacePhoto.state)
+                     .where(PlacePhoto.id == key, PlacePhoto.place_id == place.id,
+                            PlacePhoto.state.in_(_visible_states(viewer)))).one_or_none()
     if row is None:
         raise NotFound(M("There is no such photo."))
-    return PhotoImage(key, row[0], f'"{row.upload_sha256[:32]}-{size}"', row.state)
+    etag = f'"{row.upload_sha256[:32]}-{size}"'
+    if cached is not None and cached(etag):
+        return PhotoImage(key, None, etag, row.state)
+    inline = None if row.object_key else db.scalar(select(column).where(PlacePhoto.id == key))
+    content = store.read(db, row.object_key, inline, size)
+    if content is None:
+        raise NotFound(M("There is no such photo."))
+    return PhotoImage(key, content, etag, row.state)
 
 
 # -- moderation ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from smultron.core import settings
 from smultron.core.problems import N_, Collector
 from smultron.models import AuditEvent, OneTimeLink, Place, PlacePhoto
+from smultron.photos import store
 
 KEY = "retention"
 LAST_RUN_KEY = "retention_last_run"
@@ -39,11 +40,13 @@ class Outcome:
     links: int
     dry_run: bool
     photos: int = 0
+    # objects in the photo store (S3) that no photo's row knew of, swept
+    orphan_objects: int = 0
 
     @property
     def total(self) -> int:
         return (self.comments + self.deleted_places + self.photos + self.audit_events
-                + self.links)
+                + self.links + self.orphan_objects)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -101,15 +104,28 @@ def apply(session: Session, dry_run: bool = False) -> Outcome:
     if dry_run:
         return preview(session)
     conditions = _conditions(periods(session))
+    objects = store.of(session)
+    if objects is not None:
+        objects.check()  # a store that is down: nothing removed (503 / the command fails)
+        known = set(session.scalars(select(PlacePhoto.object_key)
+                                    .where(PlacePhoto.object_key.is_not(None))))
     comments = session.execute(
         update(Place).where(conditions["comments"][1])
         .values(comment=None, comment_state="none", updated_at=func.now(),
                 version=Place.version + 1)
         .execution_options(synchronize_session=False)).rowcount
+    # The photos of the places purged go with them (ON DELETE CASCADE): their objects too.
+    store.forget(session, session.scalars(
+        select(PlacePhoto.object_key).join(Place, Place.id == PlacePhoto.place_id)
+        .where(conditions["deleted_places"][1], PlacePhoto.object_key.is_not(None))))
     places = session.execute(delete(Place).where(conditions["deleted_places"][1])
                              .execution_options(synchronize_session=False)).rowcount
-    photos = session.execute(delete(PlacePhoto).where(conditions["photos"][1])
-                             .execution_options(synchronize_session=False)).rowcount
+    purged = session.execute(delete(PlacePhoto).where(conditions["photos"][1])
+                             .returning(PlacePhoto.object_key)
+                             .execution_options(synchronize_session=False)).scalars().all()
+    store.forget(session, purged)  # the objects go once the caller commits
+    photos = len(purged)
+    orphans = store.sweep_orphans(objects, known) if objects is not None else 0
     # The audit table refuses DELETE unless this transaction says it is the retention job.
     session.execute(text("SELECT set_config('smultron.audit_purge', 'on', true)"))
     events = session.execute(delete(AuditEvent).where(conditions["audit_events"][1])
@@ -117,7 +133,8 @@ def apply(session: Session, dry_run: bool = False) -> Outcome:
     session.execute(text("SELECT set_config('smultron.audit_purge', 'off', true)"))
     links = session.execute(delete(OneTimeLink).where(conditions["links"][1])
                             .execution_options(synchronize_session=False)).rowcount
-    outcome = Outcome(comments, places, events, links, dry_run=False, photos=photos)
+    outcome = Outcome(comments, places, events, links, dry_run=False, photos=photos,
+                      orphan_objects=orphans)
     at = session.scalar(select(func.now()))
     settings.write(session, LAST_RUN_KEY, {"at": at.isoformat(), **outcome.as_dict()})
     return outcome
@@ -154,4 +171,5 @@ def describe(outcome: Outcome, limits: dict) -> list[str]:
         f"{verb} {outcome.audit_events} audit event(s) older than "
         f"{limits['audit_months']} months",
         f"{verb} {outcome.links} used or expired one-time link(s) older than {LINK_DAYS} days",
-    ]
+    ] + ([f"{verb} the objects of {outcome.orphan_objects} photo(s) in the photo store that "
+          "no photo's row knew of"] if outcome.orphan_objects else [])

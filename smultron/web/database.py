@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smultron.core import replica
 from smultron.core.db import database_ok, make_engine, resolve_database_url, warm
+from smultron.photos import store as photo_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,10 +35,14 @@ def init_app(app: Flask) -> None:
     pooler = app.config.get("DB_POOLER")
     engine = make_engine(url, pooler)
     reports_url = app.config.get("REPORTS_DATABASE_URL")
-    app.extensions["smultron.core.db"] = sessionmaker(engine, expire_on_commit=False)
+    # The photo store (PostgreSQL, or S3 when SMULTRON_PHOTO_STORE says so) rides in
+    # every Session's info, for the domain code (smultron.photos.store).
+    info = photo_store.session_info(app.config)
+    app.extensions["smultron.core.db"] = sessionmaker(engine, expire_on_commit=False,
+                                                      info=info)
     app.extensions["smultron.core.db.reports"] = sessionmaker(
         make_engine(reports_url, pooler, connect_timeout=5) if reports_url else engine,
-        expire_on_commit=False)
+        expire_on_commit=False, info=info)
     app.extensions["smultron.core.db.replica"] = bool(reports_url)
     app.extensions["smultron.engine"] = engine
     app.teardown_appcontext(_close_session)

@@ -32,6 +32,7 @@ from smultron.export.geojson import stream_geojson
 from smultron.export.gpkg import ExportOptions, write_scope
 from smultron.export.layers import DEFAULT_HEX_SIZE
 from smultron.models import SRID
+from smultron.photos import store as photo_store
 from smultron.places.query import (
     LOCAL_TZ,
     Filters,
@@ -128,7 +129,7 @@ def gpkg():
     scope = resolve(session, viewer, filters)
     options = ExportOptions(srid=srid, threshold=current_app.config["ANONYMITY_THRESHOLD"],
                             hex_size=_hex_size(), source=f"Smultron, {request.host_url}",
-                            lang=page_lang())
+                            lang=page_lang(), photo_store=photo_store.of(session))
     plan = request.args.get("plan")
     buffer_m = plans.parse_buffer(request.args.get("buffer"))
     area = plans.find_plan_area(session, plan) if plan else None

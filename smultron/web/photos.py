@@ -94,7 +94,13 @@ def put_photo(place_id: str, photo_id: str):
 @login_required
 def photo(place_id: str, photo_id: str):
     image = photos.get_image(get_session(), current_viewer(), place_id, photo_id,
-                             request.args.get("size", "full"))
+                             request.args.get("size", "full"),
+                             cached=lambda etag: etag.strip('"') in request.if_none_match)
+    if image.content is None:  # the client's copy is current: 304, nothing read
+        response = current_app.response_class(status=304)
+        response.headers["Cache-Control"] = CACHE
+        response.headers["ETag"] = image.etag
+        return response
     response = current_app.response_class(image.content, mimetype="image/jpeg")
     response.headers["Cache-Control"] = CACHE
     response.headers["ETag"] = image.etag

@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "comment_pending": _l("Comment back to review"),
     "photo_added": _l("Photo of a place added"), "photo_deleted": _l("Photo of a place removed"),
     "photo_approved": _l("Photo approved"), "photo_hidden": _l("Photo hidden"),
+    "photos_moved": _l("Photos moved into the object store"),
     "plan_area_created": _l("Plan area uploaded"), "plan_area_deleted": _l("Plan area deleted"),
     "place_answered": _l("Place answered"), "places_answered": _l("Places answered at once"),
     "assessment_edited": _l("Child impact assessment edited"),

@@ -394,6 +394,9 @@ PHOTO_ID = _param("photo_id", {"type": "string", "format": "uuid"},
 PHOTO_ERRORS = {"401": COMMON_ERRORS["401"],
                 "403": _error("your role may not do this (officials never see photos)"),
                 "404": _error("no such place or photo (or not yours)")}
+# PUT, GET and DELETE of one photo reach its bytes: in an object store (SMULTRON_PHOTO_STORE)
+STORE_ERRORS = {**PHOTO_ERRORS,
+                "503": _error("the photo store does not answer: nothing was saved or removed")}
 
 
 def _photo_paths() -> dict:
@@ -425,17 +428,17 @@ def _photo_paths() -> dict:
                         "413": _error("larger than 15 MB"),
                         "415": _error("not a JPEG, PNG, WebP or HEIC image"),
                         "422": _error("truncated, damaged or too many pixels"),
-                        **PHOTO_ERRORS}},
+                        **STORE_ERRORS}},
             "get": {"summary": "The photo as JPEG", "operationId": "getPhoto",
                     "parameters": [_param("size", {"type": "string", "enum": ["full", "thumb"]},
                                           "thumb: at most 320 px")],
                     "responses": {"200": {"description": "JPEG", "content": {
                         "image/jpeg": image}},
                         "304": {"description": "not modified (If-None-Match)"},
-                        "400": _error("size is not full or thumb"), **PHOTO_ERRORS}},
+                        "400": _error("size is not full or thumb"), **STORE_ERRORS}},
             "delete": {"summary": "Remove a photo for good (also if it already was)",
                        "operationId": "deletePhoto",
-                       "responses": {"204": {"description": "removed"}, **PHOTO_ERRORS}},
+                       "responses": {"204": {"description": "removed"}, **STORE_ERRORS}},
         },
     }
 
