@@ -5,7 +5,8 @@
 Every benchmark calls ``generate(rows)``: a fresh embedded PostGIS cluster (no fsync),
 migrated, categories seeded, then one municipality per region (a few for small N),
 ~9,000 preschools at national scale (fewer for small N) with two departments each,
-two campaigns per municipality, one mapping session per preschool and campaign, and
+two campaigns per municipality, mapping sessions of some 50 places each per preschool
+and campaign (one each up to 1,000,000 places, 11 at 10,000,000), and
 N places scattered around their preschools (most within a few hundred metres, like
 real data). Places are loaded by binary COPY with EWKB built by numpy, the secondary
 indexes (GiST included) dropped during the load and rebuilt after, the foreign-key
@@ -42,6 +43,7 @@ from smultron.models import AGE_GROUPS, FEELINGS, SEASONS  # noqa: E402
 DB_NAME = "smultron"
 NATIONAL_PRESCHOOLS = 9_000
 PLACES_PER_PRESCHOOL = 110  # 1M places -> ~9,000 preschools
+PLACES_PER_SESSION = 50  # one group's outing (as bench/report_fresh.py's tablets)
 METRES_PER_DEGREE = 111_320.0
 # One municipality per region (the regional seat) plus Kiruna: code, name, lon, lat,
 # population weight (thousands, rounded): preschools are spread in proportion.
@@ -203,7 +205,9 @@ def _reference_rows(conn, rng, rows: int, one_municipality: bool = False) -> dic
     lat = centre[:, 1] + np.clip(rng.normal(0, 0.07, n_schools), -0.35, 0.35)
     lon = centre[:, 0] + np.clip(rng.normal(0, 0.12, n_schools), -0.7, 0.7)
     school_ids = _insert_preschools(conn, rng, muni_of_school, muni_ids, lon, lat)
-    sessions = _insert_sessions(conn, rng, school_ids, muni_of_school, muni_ids, campaigns)
+    per_unit = sessions_per_unit(rows, n_schools)
+    sessions = _insert_sessions(conn, rng, school_ids, muni_of_school, muni_ids, campaigns,
+                                per_unit)
     return {"id": np.array(school_ids), "muni": np.array(muni_ids)[muni_of_school],
             "lon": lon, "lat": lat, "sessions": sessions,
             "campaigns": np.array([[campaigns[(m, c)] for c in range(len(CAMPAIGNS))]
@@ -249,12 +253,22 @@ def _insert_preschools(conn, rng, muni_of_school, muni_ids, lon, lat) -> list[in
     return ids
 
 
-def _insert_sessions(conn, rng, school_ids, muni_of_school, muni_ids, campaigns) -> np.ndarray:
-    """One session per preschool and campaign; returns their UUIDs as (n_schools, 2, 16)."""
+def sessions_per_unit(rows: int, n_schools: int) -> int:
+    """Mapping sessions per preschool and campaign: one group's outing maps some
+    ``PLACES_PER_SESSION`` places, so a preschool with more places held more sessions (one
+    each up to 1,000,000 places; 11 at 10,000,000)."""
+    return max(1, round(rows / (n_schools * len(CAMPAIGNS) * PLACES_PER_SESSION)))
+
+
+def _insert_sessions(conn, rng, school_ids, muni_of_school, muni_ids, campaigns,
+                     per_unit: int = 1) -> np.ndarray:
+    """``per_unit`` sessions per preschool and campaign; returns their UUIDs as
+    (n_schools, campaigns, per_unit, 16)."""
     n = len(school_ids)
-    ids = _uuid_bytes(rng, n * len(CAMPAIGNS)).reshape(n, len(CAMPAIGNS), 16)
-    ages = rng.choice(AGE_GROUPS, size=(n, len(CAMPAIGNS)))
-    children = rng.integers(4, 20, size=(n, len(CAMPAIGNS)))
+    shape = (n, len(CAMPAIGNS), per_unit)
+    ids = _uuid_bytes(rng, n * len(CAMPAIGNS) * per_unit).reshape(*shape, 16)
+    ages = rng.choice(AGE_GROUPS, size=shape)
+    children = rng.integers(4, 20, size=shape)
     with conn.cursor().copy(
         "COPY mapping_session (id, municipality_id, campaign_id, preschool_id, held_on, "
         "children_present, age_group, consent_confirmed) FROM STDIN"
@@ -262,8 +276,10 @@ def _insert_sessions(conn, rng, school_ids, muni_of_school, muni_ids, campaigns)
         for i, school in enumerate(school_ids):
             muni = int(muni_ids[muni_of_school[i]])
             for c, spec in enumerate(CAMPAIGNS):
-                copy.write_row((ids[i, c].tobytes().hex(), muni, campaigns[(muni_of_school[i], c)],
-                                school, spec[1], int(children[i, c]), str(ages[i, c]), True))
+                for k in range(per_unit):
+                    copy.write_row((ids[i, c, k].tobytes().hex(), muni,
+                                    campaigns[(muni_of_school[i], c)], school, spec[1],
+                                    int(children[i, c, k]), str(ages[i, c, k]), True))
     return ids
 
 
@@ -301,7 +317,7 @@ def _chunk_records(rng, rows: int, schools: dict):
     columns = {
         "id": _uuid_bytes(rng, rows),
         "municipality_id": schools["muni"][school],
-        "session_id": schools["sessions"][school, campaign],
+        "session_id": schools["sessions"][school, campaign, _session_of(rng, schools, rows)],
         "preschool_id": schools["id"][school],
         "campaign_id": schools["campaigns"][school, campaign],
         "lon": lon, "lat": lat,
@@ -316,6 +332,13 @@ def _chunk_records(rng, rows: int, schools: dict):
                 if mask.any():
                     texts = (feel.encode(), age_group.encode(), season_name.encode(), b"none")
                     yield _records({k: v[mask] for k, v in columns.items()}, texts)
+
+
+def _session_of(rng, schools: dict, rows: int) -> np.ndarray:
+    """Each place's session among its preschool's and campaign's (no draw when there is
+    one: the data of up to 1,000,000 places stays what it was)."""
+    per_unit = schools["sessions"].shape[2]
+    return rng.integers(0, per_unit, rows) if per_unit > 1 else np.zeros(rows, dtype=int)
 
 
 def _records(columns: dict, texts: tuple[bytes, ...]) -> np.ndarray:
